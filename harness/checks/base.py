@@ -1,0 +1,75 @@
+"""What a check works with: the worker call wrapper, seeded inputs, and its findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import torch
+
+from ..sandbox import StudentError, Worker, WorkerFailure
+
+
+@dataclass
+class Finding:
+    """The verdict on one scored component of a check."""
+
+    component: str
+    passed: bool
+    message: str = ""
+
+
+class CheckAbort(Exception):
+    """The student's code could not be run for this check (crash, missing API, time-out)."""
+
+    def __init__(self, message: str, kind: str = "error"):
+        super().__init__(message)
+        self.kind = kind
+
+
+def describe_student_error(info: dict, doing: str) -> str:
+    kind, msg = info.get("type", "Error"), info.get("message", "")
+    if info.get("probe_error"):
+        return f"{doing}: {msg}"
+    where = info.get("where")
+    text = f"{doing}: your code raised {kind}: {msg}"
+    if where:
+        text += f"\n  at {where}"
+    return text
+
+
+@dataclass
+class CheckContext:
+    worker: Worker
+    reference: ModuleType  # the reference package of the assignment (e.g. reference.hw2)
+    seed: int
+    check_id: str
+    notes: list[str] = field(default_factory=list)
+
+    def call(self, probe: str, doing: str, seed: int | None = None, timeout: float | None = None, **kwargs: Any) -> Any:
+        """Run a probe; a failure of the student's code becomes a ``CheckAbort`` naming ``doing``."""
+        try:
+            return self.worker.call(probe, seed=self.seed if seed is None else seed, timeout=timeout, **kwargs)
+        except StudentError as exc:
+            raise CheckAbort(describe_student_error(exc.info, doing)) from None
+        except WorkerFailure as exc:
+            raise CheckAbort(f"{doing}: {exc}", kind=exc.kind) from None
+
+    def generator(self, stream: int = 0) -> torch.Generator:
+        """A torch generator seeded from the grading seed, the check id and ``stream``."""
+        g = torch.Generator()
+        g.manual_seed(_stable_hash(f"{self.seed}:{self.check_id}:{stream}"))
+        return g
+
+    def randn(self, *shape: int, stream: int = 0, scale: float = 1.0) -> torch.Tensor:
+        return torch.randn(*shape, generator=self.generator(stream)) * scale
+
+    def randint(self, high: int, shape: tuple[int, ...], stream: int = 0) -> torch.Tensor:
+        return torch.randint(0, high, shape, generator=self.generator(stream), dtype=torch.long)
+
+
+def _stable_hash(text: str) -> int:
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:7], "big")

@@ -1,0 +1,358 @@
+"""HW2 Part 1 (backpropagation): the notebook's layer tests, judged against the reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ...compare import as_f64, mismatch
+from .. import check
+from ..base import CheckAbort, CheckContext, Finding
+from .layer_judge import bwd, fwd, judge_layer, load_student_params, mode, reference_pass, run, build_reference
+
+N, IN_FEATURES, NUM_CLASSES = 100, 200, 10
+DROPOUT_P = 0.6
+
+
+def _activation(ctx: CheckContext, spec: dict, label: str, shape: tuple[int, ...], hint: str) -> list[Finding]:
+    x = ctx.randn(*shape, stream=1)
+    dout = ctx.randn(*shape, stream=2)
+    v = judge_layer(ctx, spec, label, x, dout, hint_backward=hint)
+    ctx.notes.extend(v.notes)
+    return [v.forward, v.backward]
+
+
+@check("part1.leaky_relu")
+def leaky_relu(ctx: CheckContext) -> list[Finding]:
+    return _activation(ctx, {"cls": "LeakyReLU", "kwargs": {"alpha": 0.1}}, "LeakyReLU(alpha=0.1)",
+                       (N, IN_FEATURES), "the slope is alpha (not 0) where x < 0")
+
+
+@check("part1.relu")
+def relu(ctx: CheckContext) -> list[Finding]:
+    return _activation(ctx, {"cls": "ReLU"}, "ReLU", (N, IN_FEATURES), "the gradient passes only where x > 0")
+
+
+@check("part1.sigmoid")
+def sigmoid(ctx: CheckContext) -> list[Finding]:
+    return _activation(ctx, {"cls": "Sigmoid"}, "Sigmoid (3D input)", (N, 40, 30),
+                       "d sigmoid(x)/dx = s(x)(1 - s(x)), computed from the OUTPUT s(x)")
+
+
+@check("part1.tanh")
+def tanh(ctx: CheckContext) -> list[Finding]:
+    return _activation(ctx, {"cls": "TanH"}, "TanH (3D input)", (N, 40, 30), "d tanh(x)/dx = 1 - tanh(x)^2")
+
+
+LINEAR_HINT = "dx = dout @ W, dW = dout^T @ x, db = dout summed over the batch"
+
+
+@check("part1.linear")
+def linear(ctx: CheckContext) -> list[Finding]:
+    out_features = 1000
+    x = ctx.randn(N, IN_FEATURES, stream=1)
+    dout = ctx.randn(N, out_features, stream=2)
+    spec = {"cls": "Linear", "args": [IN_FEATURES, out_features]}
+    v = judge_layer(ctx, spec, f"Linear({IN_FEATURES}, {out_features})", x, dout,
+                    hint_forward="z = x @ W^T + b, compared with torch.nn.Linear holding your own w and b",
+                    hint_backward=LINEAR_HINT)
+    ctx.notes.extend(v.notes)
+    return [v.forward, v.backward]
+
+
+@check("part1.linear_second_backward")
+def linear_second_backward(ctx: CheckContext) -> list[Finding]:
+    """The notebook's second pass: forward twice more, backward again; grads must accumulate."""
+    out_features = 1000
+    label = f"Linear({IN_FEATURES}, {out_features})"
+    x1, x2 = ctx.randn(N, IN_FEATURES, stream=1), ctx.randn(N, IN_FEATURES, stream=3)
+    d1, d2 = ctx.randn(N, out_features, stream=2), ctx.randn(N, out_features, stream=4)
+    spec = {"cls": "Linear", "args": [IN_FEATURES, out_features]}
+    r = run(ctx, spec, [fwd(x1), bwd(d1), fwd(x2), fwd(x2), bwd(d2)], label)
+    if r.error or r.params is None:
+        return [Finding("all", False, r.error or f"{label} failed")]
+    ref = build_reference(ctx, spec)
+    leaves = load_student_params(ref, r.params, label)
+    reference_pass(ref, leaves, x1, None, d1)
+    second = reference_pass(ref, leaves, x2, None, d2)  # autograd accumulates into .grad, as the notebook's check does
+    problems = [mismatch("second dx", r.calls[4]["dx"], second.dx)]
+    for i, ((value, grad), want) in enumerate(zip(r.params, [p.grad for p in leaves])):
+        got = grad.reshape(tuple(want.shape)) if grad.size == want.numel() else grad
+        problems.append(mismatch(f"param#{i + 1:02d} gradient after two backward calls", got, want))
+    problems = [p for p in problems if p]
+    hint = ("dw and db must ACCUMULATE (+=) over backward calls, as the skeleton says; "
+            "the optimizer's zero_grad() is what resets them")
+    return [Finding("all", not problems, "\n".join(problems) + (f"\n  hint: {hint}" if problems else ""))]
+
+
+def _cross_entropy(ctx: CheckContext, scale: float) -> tuple:
+    scores = ctx.randn(N, NUM_CLASSES, stream=1, scale=scale)
+    labels = ctx.randint(NUM_CLASSES, (N,), stream=2)
+    v = judge_layer(ctx, {"cls": "CrossEntropyLoss"}, "CrossEntropyLoss", scores, torch.tensor(1.0), y=labels,
+                    hint_forward="loss = mean over samples of (-x_y + log sum_k exp(x_k)); subtract the row max first",
+                    hint_backward="dx = (softmax(x) - onehot(y)) / N, times dout")
+    ctx.notes.extend(v.notes)
+    return v
+
+
+@check("part1.cross_entropy")
+def cross_entropy(ctx: CheckContext) -> list[Finding]:
+    v = _cross_entropy(ctx, 1.0)
+    return [v.forward, v.backward]
+
+
+@check("part1.cross_entropy_large_scores")
+def cross_entropy_large_scores(ctx: CheckContext) -> list[Finding]:
+    v = _cross_entropy(ctx, 1000.0)
+    ok = v.forward.passed and v.backward.passed
+    msg = "\n".join(m for m in (v.forward.message, v.backward.message) if m)
+    if not ok:
+        msg = "with class scores of magnitude ~1000:\n" + msg
+    return [Finding("all", ok, msg)]
+
+
+SEQUENTIAL_SPEC = {
+    "cls": "Sequential",
+    "layers": [
+        {"cls": "Linear", "args": [IN_FEATURES, 100]},
+        {"cls": "Linear", "args": [100, 200]},
+        {"cls": "Linear", "args": [200, 100]},
+        {"cls": "ReLU"},
+        {"cls": "Linear", "args": [100, 500]},
+        {"cls": "LeakyReLU", "kwargs": {"alpha": 0.01}},
+        {"cls": "Linear", "args": [500, 200]},
+        {"cls": "ReLU"},
+        {"cls": "Linear", "args": [200, 500]},
+        {"cls": "LeakyReLU", "kwargs": {"alpha": 0.1}},
+        {"cls": "Linear", "args": [500, 1]},
+        {"cls": "Sigmoid"},
+    ],
+}
+
+
+@check("part1.sequential")
+def sequential(ctx: CheckContext) -> list[Finding]:
+    x = ctx.randn(N, IN_FEATURES, stream=1)
+    dout = ctx.randn(N, 1, stream=2)
+    v = judge_layer(ctx, SEQUENTIAL_SPEC, "Sequential (the notebook's 12 layers)", x, dout,
+                    hint_forward="feed each layer's output to the next, passing **kw along",
+                    hint_backward="call backward on the layers in REVERSE order, feeding each one's dx to the previous")
+    ctx.notes.extend(v.notes)
+    return [v.forward, v.backward]
+
+
+# -- MLP -------------------------------------------------------------------------------------
+
+def _kind(element: dict) -> str:
+    text = element.get("repr", "")
+    first = "".join(ch for ch in text.split("(")[0] if ch.isalpha()).lower()
+    return first or element.get("class", "").lower()
+
+
+def _is_kind(element: dict, kind: str) -> bool:
+    return _kind(element) == kind or element.get("class", "").lower() == kind
+
+
+def _architecture(ctx: CheckContext, spec: dict, label: str, dims: list[int], activation: str,
+                  dropout: bool) -> list[str]:
+    info = ctx.call("hw2.structure", doing=f"building {label}", spec=spec)
+    elements = info.get("elements") if isinstance(info, dict) else None
+    if not isinstance(elements, list):
+        return [f"{label}: .sequence is missing or does not support len() and indexing"]
+    expected: list[tuple[str, list]] = []
+    for i in range(len(dims) - 1):
+        expected.append(("linear", [[dims[i + 1], dims[i]]]))
+        if i < len(dims) - 2:
+            expected.append((activation, []))
+            if dropout:
+                expected.append(("dropout", []))
+    problems = []
+    if len(elements) != len(expected):
+        got = ", ".join(e.get("repr", "?").splitlines()[0] for e in elements)
+        problems.append(f"{label}: {len(elements)} layers, expected {len(expected)}; got [{got}]")
+    for i, (el, (kind, shapes)) in enumerate(zip(elements, expected)):
+        if not _is_kind(el, kind):
+            problems.append(f"{label}: layer [{i}] is {el.get('repr', '?')!r}, expected {kind}")
+        elif kind == "linear" and el.get("param_shapes", [[]])[:1] != shapes:
+            problems.append(f"{label}: layer [{i}] has weight shape {el.get('param_shapes')[:1]}, expected {shapes}")
+    if elements and not _is_kind(elements[-1], "linear"):
+        problems.append(f"{label}: the last layer is {elements[-1].get('repr', '?')!r}; the MLP must end with a Linear")
+    return problems
+
+
+def _mlp_spec(in_features: int, hidden: list[int], activation: str, dropout: float = 0) -> dict:
+    kwargs: dict = {"hidden_features": hidden, "activation": activation}
+    if dropout:
+        kwargs["dropout"] = dropout
+    return {"cls": "MLP", "args": [in_features, NUM_CLASSES], "kwargs": kwargs}
+
+
+@check("part1.mlp_architecture")
+def mlp_architecture(ctx: CheckContext) -> list[Finding]:
+    problems = []
+    for activation in ("relu", "sigmoid"):
+        spec = _mlp_spec(10, [100, 50, 100], activation)
+        problems += _architecture(ctx, spec, f"MLP(activation='{activation}')", [10, 100, 50, 100, NUM_CLASSES],
+                                  activation, dropout=False)
+    hint = "FC -> activation -> ... -> FC: one activation after every Linear but the last"
+    return [Finding("all", not problems, "\n".join(problems) + (f"\n  hint: {hint}" if problems else ""))]
+
+
+@check("part1.mlp_gradients")
+def mlp_gradients(ctx: CheckContext) -> list[Finding]:
+    findings = []
+    for stream, activation in enumerate(("relu", "sigmoid")):
+        spec = {"cls": "Sequential", "layers": [_mlp_spec(10, [100, 50, 100], activation), {"cls": "CrossEntropyLoss"}]}
+        x = ctx.randn(N, 10, stream=10 + stream)
+        labels = ctx.randint(NUM_CLASSES, (N,), stream=20 + stream)
+        try:
+            v = judge_layer(ctx, spec, f"Sequential(MLP(activation='{activation}'), CrossEntropyLoss())", x,
+                            torch.tensor(1.0), y=labels)
+        except CheckAbort as exc:
+            findings.append(Finding(activation, False, str(exc)))
+            continue
+        ctx.notes.extend(v.notes)
+        ok = v.forward.passed and v.backward.passed
+        findings.append(Finding(activation, ok, "\n".join(m for m in (v.forward.message, v.backward.message) if m)))
+    return findings
+
+
+# -- Dropout ---------------------------------------------------------------------------------
+
+def _scale_of(mult: np.ndarray, known: np.ndarray | None = None) -> tuple[float | None, float]:
+    """(the common multiplier of kept elements, the fraction dropped) of one Dropout call."""
+    m = mult if known is None else mult[known]
+    kept = m[m != 0]
+    dropped = 1.0 - kept.size / max(m.size, 1)
+    if kept.size == 0:
+        return None, dropped
+    s = float(np.median(kept))
+    if np.max(np.abs(kept - s)) > 1e-4 * abs(s):
+        return float("nan"), dropped
+    return s, dropped
+
+
+TRAIN_SCALES = {"1/(1-p)": 1 / (1 - DROPOUT_P), "1": 1.0}
+CONVENTION_HINT = ("either scale kept activations by 1/(1-p) in training and do nothing in eval mode, "
+                   "or do not scale in training and multiply by (1-p) in eval mode")
+
+
+def _train_scale_problem(s: float | None, dropped: float, tolerance: float) -> str | None:
+    if s is None:
+        return "every activation was dropped in train mode"
+    if s != s:
+        return "kept activations are not all multiplied by the same factor in train mode"
+    if not any(abs(s - v) <= 1e-4 * v for v in TRAIN_SCALES.values()):
+        return f"kept activations are multiplied by {s:.6g} in train mode, expected 1/(1-p) = {1 / (1 - DROPOUT_P):.6g} or 1"
+    if abs(dropped - DROPOUT_P) > tolerance:
+        return f"{dropped:.1%} of activations dropped in train mode with p={DROPOUT_P}"
+    return None
+
+
+def _eval_scale_problem(s_eval: float | None, s_train: float) -> str | None:
+    want = (1 - DROPOUT_P) * s_train
+    if s_eval is None or s_eval != s_eval or abs(s_eval - want) > 1e-4 * want:
+        got = "not a constant factor" if s_eval is None or s_eval != s_eval else f"x * {s_eval:.6g}"
+        return (f"eval mode gives {got}, but train mode scales kept activations by {s_train:.6g}: "
+                f"expected x * {want:.6g} so that eval matches the training-time expectation")
+    return None
+
+
+@check("part1.dropout")
+def dropout(ctx: CheckContext) -> list[Finding]:
+    spec = {"cls": "Dropout", "kwargs": {"p": DROPOUT_P}}
+    label = f"Dropout(p={DROPOUT_P})"
+    x = ctx.randn(1000, 100, stream=1)
+    dout = ctx.randn(1000, 100, stream=2)
+    xs = x.numpy()
+    findings = []
+
+    r = run(ctx, spec, [mode(True), fwd(x), bwd(dout), fwd(x)], label)
+    s_train = None
+    if r.error:
+        findings.append(Finding("train", False, r.error))
+    else:
+        m1, m2 = r.calls[1]["z"] / xs, r.calls[3]["z"] / xs
+        s_train, dropped = _scale_of(m1)
+        problem = _train_scale_problem(s_train, dropped, 0.01)
+        if not problem:
+            problem = mismatch("train-mode dx", r.calls[2]["dx"], as_f64(dout) * as_f64(m1))
+        if not problem and np.array_equal(m1 != 0, m2 != 0):
+            problem = "two forward calls in train mode dropped exactly the same activations: the mask must be random"
+        findings.append(Finding("train", not problem, f"{problem}\n  hint: {CONVENTION_HINT}" if problem else ""))
+
+    r = run(ctx, spec, [mode(True), fwd(x), mode(False), fwd(x), fwd(x), bwd(dout)], label)
+    if r.error:
+        findings.append(Finding("eval", False, r.error))
+        return findings
+    s_train, _ = _scale_of(r.calls[1]["z"] / xs)
+    e1, e2 = r.calls[3]["z"], r.calls[4]["z"]
+    problem = None
+    if not np.array_equal(e1, e2):
+        problem = "eval mode is not deterministic: two forward calls on the same input differ"
+    elif s_train is None or s_train != s_train:
+        problem = "train-mode scaling could not be determined (see the train component)"
+    else:
+        s_eval, dropped = _scale_of(e1 / xs)
+        problem = (f"eval mode dropped {dropped:.1%} of activations; dropout must be a no-op scaling in eval mode"
+                   if dropped > 0 else _eval_scale_problem(s_eval, s_train))
+        if not problem:
+            problem = mismatch("eval-mode dx", r.calls[5]["dx"], as_f64(dout) * s_eval)
+    findings.append(Finding("eval", not problem, f"{problem}\n  hint: {CONVENTION_HINT}" if problem else ""))
+    return findings
+
+
+@check("part1.mlp_dropout_architecture")
+def mlp_dropout_architecture(ctx: CheckContext) -> list[Finding]:
+    in_features = 3 * 32 * 32
+    spec = _mlp_spec(in_features, [50] * 3, "relu", DROPOUT_P)
+    problems = _architecture(ctx, spec, f"MLP(dropout={DROPOUT_P})", [in_features, 50, 50, 50, NUM_CLASSES],
+                             "relu", dropout=True)
+    hint = "with dropout > 0 add a Dropout layer right after every activation (not after the last Linear)"
+    return [Finding("all", not problems, "\n".join(problems) + (f"\n  hint: {hint}" if problems else ""))]
+
+
+@check("part1.mlp_dropout_gradients")
+def mlp_dropout_gradients(ctx: CheckContext) -> list[Finding]:
+    in_features = 3 * 32 * 32
+    spec = _mlp_spec(in_features, [50] * 3, "relu", DROPOUT_P)
+    x = ctx.randn(N, in_features, stream=1)
+    dout = ctx.randn(N, NUM_CLASSES, stream=2)
+    label = f"MLP(dropout={DROPOUT_P})"
+    findings = []
+    train_scale: list[float] = []
+
+    def check_train(taps: list[dict]) -> str | None:
+        for tap in taps:
+            s, dropped = _scale_of(tap["multiplier"], tap["known"])
+            problem = _train_scale_problem(s, dropped, 0.1)
+            if problem:
+                return f"{label}: {problem}"
+            train_scale.append(s)
+        return None
+
+    def check_eval(taps: list[dict]) -> str | None:
+        for tap in taps:
+            s_eval, dropped = _scale_of(tap["multiplier"], tap["known"])
+            if dropped > 0:
+                return f"{label}: eval mode dropped {dropped:.1%} of activations; dropout must not drop in eval mode"
+            s_train = train_scale[0] if train_scale else None
+            if s_train is None:
+                if s_eval is None or not any(abs(s_eval - v) <= 1e-4 for v in (1.0, 1 - DROPOUT_P)):
+                    return f"{label}: eval mode multiplies activations by {s_eval}, expected 1 or (1-p)"
+                continue
+            problem = _eval_scale_problem(s_eval, s_train)
+            if problem:
+                return f"{label}: {problem}"
+        return None
+
+    for component, train, check_mults in (("train", True, check_train), ("eval", False, check_eval)):
+        try:
+            v = judge_layer(ctx, spec, label, x, dout, train=train, dropout_check=check_mults)
+        except CheckAbort as exc:
+            findings.append(Finding(component, False, str(exc)))
+            continue
+        ctx.notes.extend(v.notes)
+        ok = v.forward.passed and v.backward.passed
+        findings.append(Finding(component, ok, "\n".join(m for m in (v.forward.message, v.backward.message) if m)))
+    return findings

@@ -1,0 +1,6 @@
+"""Code that runs INSIDE the worker process, next to the student's code.
+
+Everything in this package is untrusted territory: it imports only the standard library, numpy
+and torch (never ``harness`` or the reference), calls the student's API on inputs the judge
+sends, and returns plain data. It decides nothing: verdicts are the judge's (``harness.checks``).
+"""

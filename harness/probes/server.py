@@ -1,0 +1,164 @@
+"""The worker's request loop: read a request frame, run one probe, write one reply frame.
+
+Every failure of student code (an exception, ``sys.exit``, a wrong return type) becomes a
+structured error reply naming the student's own frame. Anything the student does to this
+process (patching torch, printing, exiting) can only change what this process replies; the
+judge validates every reply and computes expected values itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import random
+import traceback
+from typing import Any, Callable
+
+import numpy as np
+
+from . import compat
+from .wire import PeerClosed, read_frame, write_frame
+
+PROBES: dict[str, Callable[..., Any]] = {}
+_STATE: dict[str, Any] = {"submission": os.getcwd(), "seed": 0}
+
+
+def submission_dir() -> str:
+    return _STATE["submission"]
+
+
+def current_seed() -> int:
+    """The seed of the request being served (probes that must re-seed mid-way use it)."""
+    return _STATE["seed"]
+MAX_MESSAGE = 2000
+
+
+def probe(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a function the judge may call by ``name``."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        PROBES[name] = fn
+        return fn
+
+    return register
+
+
+class ProbeError(Exception):
+    """A problem the probe found in the student's API (wrong type, wrong shape, missing name)."""
+
+
+def serve(cfg: dict) -> None:
+    import torch
+
+    torch.set_num_threads(int(cfg.get("threads", 1)))
+    submission = _STATE["submission"] = os.path.realpath(cfg["submission"])
+    for module in cfg.get("probe_modules", []):
+        importlib.import_module(module)
+    req_fd, rep_fd = cfg["request_fd"], cfg["reply_fd"]
+    write_frame(
+        rep_fd,
+        {
+            "ok": True,
+            "result": {
+                "python": platform.python_version(),
+                "torch": torch.__version__,
+                "numpy": np.__version__,
+                "pid": os.getpid(),
+            },
+        },
+    )
+    while True:
+        try:
+            request = read_frame(req_fd)
+        except PeerClosed:
+            return
+        if request.get("op") == "exit":
+            return
+        write_frame(rep_fd, _handle(request, submission))
+
+
+def _handle(request: dict, submission: str) -> dict:
+    name = request.get("probe")
+    fn = PROBES.get(name)
+    if fn is None:
+        return {"ok": False, "error": {"type": "UnknownProbe", "message": f"no probe named {name!r}"}}
+    _STATE["seed"] = int(request.get("seed", 0))
+    _reset_global_state(_STATE["seed"])
+    try:
+        result = fn(**request.get("kwargs", {}))
+        return {"ok": True, "result": to_plain(result), "compat": compat.applied()}
+    except BaseException as exc:  # SystemExit/KeyboardInterrupt from student code too
+        return {"ok": False, "error": describe_exception(exc, submission), "compat": compat.applied()}
+
+
+def _reset_global_state(seed: int) -> None:
+    """Undo what an earlier probe (or the student) did to process-wide state, then seed."""
+    import torch
+
+    torch.set_default_dtype(torch.float32)
+    torch.set_grad_enabled(True)
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
+
+
+def to_plain(value: Any) -> Any:
+    """Tensors become numpy arrays; containers are walked; other values pass through."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    return value
+
+
+def describe_exception(exc: BaseException, submission: str) -> dict:
+    """Type, message and the student's own frames of an exception (never the harness's)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    student = [f for f in frames if os.path.realpath(f.filename).startswith(submission + os.sep)]
+    where = None
+    if student:
+        last = student[-1]
+        rel = os.path.relpath(os.path.realpath(last.filename), submission)
+        where = f"{rel}:{last.lineno} in {last.name}" + (f": {last.line.strip()}" if last.line else "")
+    if isinstance(exc, SyntaxError) and exc.filename:
+        rel = os.path.relpath(os.path.realpath(exc.filename), submission)
+        where = f"{rel}:{exc.lineno}: {(exc.text or '').strip()}"
+    lines = []
+    for f in student[-6:]:
+        rel = os.path.relpath(os.path.realpath(f.filename), submission)
+        lines.append(f'  File "{rel}", line {f.lineno}, in {f.name}\n    {(f.line or "").strip()}')
+    message = str(exc)
+    return {
+        "type": type(exc).__name__,
+        "message": message[:MAX_MESSAGE],
+        "where": where,
+        "student_traceback": "\n".join(lines),
+        "in_student_code": bool(student) or isinstance(exc, SyntaxError),
+        "probe_error": isinstance(exc, ProbeError),
+    }
+
+
+def import_student(module: str) -> Any:
+    """Import a module of the submission, applying the compatibility shims it needs first."""
+    compat.prepare_for(module)
+    return importlib.import_module(module)
+
+
+@probe("inspect_package")
+def inspect_package(package: str, modules: list) -> dict:
+    """Which modules import, and which public names each defines (for version detection)."""
+    report = {}
+    for name in modules:
+        full = f"{package}.{name}"
+        try:
+            mod = import_student(full)
+            report[name] = {"ok": True, "names": sorted(n for n in vars(mod) if not n.startswith("_"))}
+        except BaseException as exc:
+            report[name] = {"ok": False, "error": describe_exception(exc, _STATE["submission"])}
+    return report
+

@@ -1,0 +1,41 @@
+"""Gradescope's autograder ``results.json``: score, execution_time, tests[], visibility."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+STATUS = {"passed": "passed", "partial": "failed", "failed": "failed", "error": "failed"}
+
+
+def results_json(grading: Any) -> dict:
+    summary = grading.summary()
+    tests = []
+    for r in summary.results:
+        tests.append(
+            {
+                "name": f"{r.spec.id}: {r.spec.title}",
+                "number": r.spec.id,
+                "score": round(r.score, 4),
+                "max_score": r.max_score,
+                "status": STATUS[r.status],
+                "output": r.feedback() or "passed",
+                "visibility": r.spec.visibility,
+                "tags": [r.spec.part],
+            }
+        )
+    return {
+        "score": round(summary.total, 4),
+        "execution_time": round(time.time() - grading.started, 2),
+        "output": f"{grading.rubric.title}: {summary.total:g}/{summary.max_total:g}",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "leaderboard": [],
+    }
+
+
+def write_results_json(grading: Any, path: Path) -> None:
+    path.write_text(json.dumps(results_json(grading), indent=2), encoding="utf-8")

@@ -1,0 +1,132 @@
+"""Load and validate a rubric: the data that says which checks exist and what they are worth.
+
+A rubric is a TOML file (``rubrics/<assignment>.toml``)::
+
+    [assignment]
+    name = "hw2"                      # also the package a submission must contain
+    title = "CS236781 HW2"
+    checks_module = "harness.checks.hw2"
+    probe_modules = ["probes.hw2"]
+
+    [parts.part1]
+    title = "Part 1: Backpropagation"
+
+    [[check]]
+    id = "part1.linear"
+    part = "part1"
+    title = "Linear layer"
+    points = 4
+    visibility = "visible"            # Gradescope's values: visible, hidden, after_due_date, after_published
+    partial = { forward = 2, backward = 2 }   # optional: points per component of the check
+
+Adding a check = one entry here + one function registered under the same id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+RUBRICS_DIR = Path(__file__).resolve().parent.parent / "rubrics"
+
+
+class RubricError(Exception):
+    """The rubric file is not valid; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    part: str
+    title: str
+    points: float
+    visibility: str = "visible"
+    partial: dict[str, float] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def components(self) -> list[str]:
+        return list(self.partial) or ["all"]
+
+
+@dataclass(frozen=True)
+class Rubric:
+    path: Path
+    name: str
+    title: str
+    checks_module: str
+    probe_modules: list[str]
+    parts: dict[str, str]  # part id -> title, in file order
+    checks: list[CheckSpec]
+    digest: str
+
+    def check(self, check_id: str) -> CheckSpec:
+        for spec in self.checks:
+            if spec.id == check_id:
+                return spec
+        raise KeyError(check_id)
+
+    def max_points(self, part: str | None = None) -> float:
+        return sum(c.points for c in self.checks if part is None or c.part == part)
+
+
+def rubric_path(assignment: str) -> Path:
+    return RUBRICS_DIR / f"{assignment}.toml"
+
+
+def load(path: Path) -> Rubric:
+    raw_bytes = path.read_bytes()
+    try:
+        raw = tomllib.loads(raw_bytes.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RubricError(f"{path}: not valid TOML: {exc}") from None
+
+    def need(table: dict, key: str, where: str):
+        if key not in table:
+            raise RubricError(f"{path}: {where} has no '{key}'")
+        return table[key]
+
+    meta = need(raw, "assignment", "the file")
+    parts = {pid: str(need(p, "title", f"part '{pid}'")) for pid, p in raw.get("parts", {}).items()}
+    checks, seen = [], set()
+    for i, entry in enumerate(raw.get("check", [])):
+        where = f"check #{i + 1}"
+        cid = str(need(entry, "id", where))
+        where = f"check '{cid}'"
+        if cid in seen:
+            raise RubricError(f"{path}: {where} is defined twice")
+        seen.add(cid)
+        part = str(need(entry, "part", where))
+        if part not in parts:
+            raise RubricError(f"{path}: {where} names part '{part}', which is not under [parts]")
+        points = float(need(entry, "points", where))
+        visibility = str(entry.get("visibility", "visible"))
+        if visibility not in VISIBILITIES:
+            raise RubricError(f"{path}: {where} has visibility '{visibility}'; use one of {', '.join(VISIBILITIES)}")
+        partial = {str(k): float(v) for k, v in entry.get("partial", {}).items()}
+        if partial and abs(sum(partial.values()) - points) > 1e-9:
+            raise RubricError(f"{path}: {where}: partial points add up to {sum(partial.values()):g}, not {points:g}")
+        checks.append(
+            CheckSpec(
+                id=cid,
+                part=part,
+                title=str(need(entry, "title", where)),
+                points=points,
+                visibility=visibility,
+                partial=partial,
+                description=str(entry.get("description", "")),
+            )
+        )
+    return Rubric(
+        path=path,
+        name=str(need(meta, "name", "[assignment]")),
+        title=str(meta.get("title", meta["name"])),
+        checks_module=str(need(meta, "checks_module", "[assignment]")),
+        probe_modules=list(meta.get("probe_modules", [])),
+        parts=parts,
+        checks=checks,
+        digest=hashlib.sha256(raw_bytes).hexdigest(),
+    )

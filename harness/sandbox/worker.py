@@ -1,0 +1,339 @@
+"""Start, talk to, limit and kill the worker process that runs a submission's code.
+
+One mechanism: the judge writes a request frame, waits for the reply frame with a deadline, and
+on a deadline, a crash or a malformed reply kills the worker's whole process group. The next
+call starts a fresh worker, so one bad check costs that check only.
+
+Limits applied to the worker (see ``Limits``): wall time per call (enforced here, from outside),
+CPU time, data-segment size (memory), file size, open files and process count (rlimits set by
+the worker's boot script before student code is imported), output kept (head and tail only),
+reply size, and no network (a separate network namespace via ``unshare --net`` where the
+platform allows it; the mode that ran is reported). Caveat: a process that escapes the process
+group (``setsid`` after a double fork) is not killed by the group kill; a full sandbox
+(namespaces, cgroups) is the job of a later layer.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import signal
+import subprocess
+import sys
+import sysconfig
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..probes.wire import DEFAULT_MAX_FRAME, PeerClosed, ReadTimeout, WireError, read_frame, write_frame
+
+PROBES_DIR = Path(__file__).resolve().parent.parent / "probes"
+COURSEWARE_DIR = Path(__file__).resolve().parent.parent / "courseware"
+GiB = 1024**3
+
+
+@dataclass(frozen=True)
+class Limits:
+    call_timeout: float = 60.0
+    startup_timeout: float = 90.0
+    memory_bytes: int = 4 * GiB
+    cpu_seconds: int = 1800
+    file_bytes: int = 256 * 1024**2
+    open_files: int = 256
+    processes: int = 512
+    output_bytes: int = 64 * 1024
+    reply_bytes: int = DEFAULT_MAX_FRAME
+
+    def rlimits(self) -> dict[str, int]:
+        return {
+            "RLIMIT_DATA": self.memory_bytes,
+            "RLIMIT_CPU": self.cpu_seconds,
+            "RLIMIT_FSIZE": self.file_bytes,
+            "RLIMIT_NOFILE": self.open_files,
+            "RLIMIT_NPROC": self.processes,
+            "RLIMIT_CORE": 0,
+        }
+
+
+class WorkerFailure(Exception):
+    """The worker could not answer: it timed out, died, or sent a reply that was refused."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind  # "timeout" | "crashed" | "rejected" | "startup"
+
+
+class StudentError(Exception):
+    """Student code raised (or the probe found the API unusable); ``info`` describes it."""
+
+    def __init__(self, info: dict):
+        super().__init__(info.get("message", ""))
+        self.info = info
+
+
+@functools.lru_cache(maxsize=1)
+def network_isolation() -> list[str]:
+    """The command prefix that gives the worker an empty network namespace, if one works here."""
+    for prefix in (["unshare", "--net", "--"], ["unshare", "--user", "--map-root-user", "--net", "--"]):
+        try:
+            if subprocess.run(prefix + ["true"], capture_output=True, timeout=10).returncode == 0:
+                return prefix
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+    return []
+
+
+class _OutputTap(threading.Thread):
+    """Drains the worker's stdout/stderr, keeping only a bounded head and tail."""
+
+    def __init__(self, fd: int, keep: int):
+        super().__init__(daemon=True)
+        self.fd, self.keep = fd, keep
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+
+    def run(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            self.total += len(chunk)
+            room = self.keep - len(self.head)
+            if room > 0:
+                self.head += chunk[:room]
+                chunk = chunk[room:]
+            if chunk:
+                self.tail += chunk
+                del self.tail[: max(0, len(self.tail) - self.keep)]
+        os.close(self.fd)
+
+    def text(self) -> str:
+        out = self.head.decode("utf-8", "replace")
+        if self.tail:
+            skipped = self.total - len(self.head) - len(self.tail)
+            if skipped > 0:
+                out += f"\n[... {skipped} bytes of output skipped ...]\n"
+            out += self.tail.decode("utf-8", "replace")
+        return out
+
+
+@dataclass
+class Worker:
+    """A lazily started worker for one submission directory."""
+
+    submission: Path
+    probe_modules: list[str]
+    limits: Limits = field(default_factory=Limits)
+    threads: int = 1
+    scratch: Path | None = None
+    starts: int = 0
+    environment: dict[str, Any] = field(default_factory=dict)
+    _proc: subprocess.Popen | None = None
+    _req_w: int = -1
+    _rep_r: int = -1
+    _tap: _OutputTap | None = None
+    _outputs: list[str] = field(default_factory=list)
+    _ready: bool = False
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def call(self, probe: str, *, seed: int = 0, timeout: float | None = None, **kwargs: Any) -> Any:
+        """Run ``probe`` in the worker and return its plain-data result."""
+        self._ensure_started()
+        timeout = self.limits.call_timeout if timeout is None else timeout
+        request = {"op": "call", "probe": probe, "seed": seed, "kwargs": _plain(kwargs)}
+        try:
+            write_frame(self._req_w, request)
+            reply = read_frame(self._rep_r, timeout=timeout, max_size=self.limits.reply_bytes)
+        except ReadTimeout:
+            self.kill()
+            raise WorkerFailure("timeout", f"no answer within {timeout:.0f} s wall time; the worker was killed") from None
+        except PeerClosed:
+            status = self._reap()
+            raise WorkerFailure("crashed", f"the worker process died during the call ({status})") from None
+        except WireError as exc:
+            self.kill()
+            raise WorkerFailure("rejected", f"reply rejected: {exc}") from None
+        if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
+            self.kill()
+            raise WorkerFailure("rejected", "reply rejected: not a reply object")
+        for note in reply.get("compat") or []:
+            if isinstance(note, str):
+                self.environment.setdefault("compat", [])
+                if note not in self.environment["compat"]:
+                    self.environment["compat"].append(note)
+        if not reply["ok"]:
+            info = reply.get("error")
+            raise StudentError(info if isinstance(info, dict) else {"type": "Error", "message": str(info)})
+        return reply.get("result")
+
+    def output(self) -> str:
+        """Everything the student code printed (bounded), across worker restarts."""
+        parts = list(self._outputs)
+        if self._tap is not None:
+            parts.append(self._tap.text())
+        return "\n".join(p for p in parts if p)
+
+    def close(self) -> None:
+        if self._proc is None:
+            return
+        try:
+            write_frame(self._req_w, {"op": "exit"})
+            self._proc.wait(timeout=5)
+        except (WireError, OSError, subprocess.TimeoutExpired):
+            pass
+        self.kill()
+
+    def kill(self) -> None:
+        """Kill the worker's whole process group and collect it."""
+        if self._proc is None:
+            return
+        try:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._reap()
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _reap(self) -> str:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return "not running"
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # stragglers left in the group
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            code = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            code = None
+        for fd in (self._req_w, self._rep_r):
+            if fd >= 0:
+                os.close(fd)
+        self._req_w = self._rep_r = -1
+        if self._tap is not None:
+            self._tap.join(timeout=2)
+            self._outputs.append(self._tap.text())
+            self._tap = None
+        return _describe_exit(code)
+
+    def spawn(self) -> None:
+        """Start the worker now without waiting for it (its imports overlap the judge's work)."""
+        if self._proc is None:
+            self._spawn()
+
+    def _ensure_started(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            if not self._ready:
+                self._await_hello()
+            return
+        if self._proc is not None:
+            self._reap()
+        self._spawn()
+        self._await_hello()
+
+    def _spawn(self) -> None:
+        scratch = self.scratch or self.submission.parent
+        tmp = scratch / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        out_r, out_w = os.pipe()
+        cfg = {
+            "submission": str(self.submission),
+            "site_dirs": _site_dirs(),
+            "extra_dirs": [str(COURSEWARE_DIR)],
+            "probe_modules": self.probe_modules,
+            "request_fd": req_r,
+            "reply_fd": rep_w,
+            "threads": self.threads,
+            "rlimits": self.limits.rlimits(),
+        }
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(tmp),
+            "TMPDIR": str(tmp),
+            "MPLBACKEND": "Agg",
+            "MPLCONFIGDIR": str(tmp),
+            "OMP_NUM_THREADS": str(self.threads),
+            "LANG": "C.UTF-8",
+        }
+        for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine-specific BLAS safety settings
+            if key in os.environ:
+                env[key] = os.environ[key]
+        cmd = network_isolation() + [sys.executable, "-I", "-S", "-u", str(PROBES_DIR / "boot.py"), json.dumps(cfg)]
+        try:
+            self._proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=out_w,
+                pass_fds=(req_r, rep_w),
+                cwd=str(self.submission),
+                env=env,
+                start_new_session=True,
+            )
+        finally:
+            for fd in (req_r, rep_w, out_w):
+                os.close(fd)
+        self._req_w, self._rep_r = req_w, rep_r
+        self._tap = _OutputTap(out_r, self.limits.output_bytes)
+        self._tap.start()
+        self._ready = False
+        self.starts += 1
+
+    def _await_hello(self) -> None:
+        try:
+            hello = read_frame(self._rep_r, timeout=self.limits.startup_timeout, max_size=1 << 20)
+        except WireError as exc:
+            status = self._reap()
+            raise WorkerFailure("startup", f"the worker did not start ({exc}; {status})\n{self.output()[-2000:]}") from None
+        if isinstance(hello, dict) and isinstance(hello.get("result"), dict):
+            self.environment.update({k: v for k, v in hello["result"].items() if isinstance(v, (str, int))})
+        self.environment["network"] = (
+            "separate empty network namespace (" + " ".join(network_isolation()[:-1]) + ")"
+            if network_isolation()
+            else "not isolated: unshare is unavailable here"
+        )
+        self._ready = True
+
+
+def _site_dirs() -> list[str]:
+    paths = sysconfig.get_paths()
+    dirs = []
+    for key in ("purelib", "platlib"):
+        if paths.get(key) and paths[key] not in dirs:
+            dirs.append(paths[key])
+    return dirs
+
+
+def _plain(value: Any) -> Any:
+    """Judge-side values to wire values: torch tensors become numpy arrays."""
+    if hasattr(value, "detach") and hasattr(value, "numpy"):
+        return value.detach().cpu().numpy()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "did not exit"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hint = {"SIGXCPU": "CPU time limit exceeded", "SIGKILL": "killed", "SIGXFSZ": "file size limit exceeded"}
+        return f"killed by {name}" + (f": {hint[name]}" if name in hint else "")
+    return f"exit code {code}"
+

@@ -1,0 +1,82 @@
+"""From findings to points: the rubric decides what each component of a check is worth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .checks.base import Finding
+from .rubric import CheckSpec, Rubric
+
+
+@dataclass
+class CheckResult:
+    spec: CheckSpec
+    status: str  # "passed" | "partial" | "failed" | "error"
+    findings: list[Finding]
+    notes: list[str] = field(default_factory=list)
+    duration: float = 0.0
+    score: float = 0.0
+
+    @property
+    def max_score(self) -> float:
+        return self.spec.points
+
+    @property
+    def full_marks(self) -> bool:
+        return self.score >= self.spec.points - 1e-9
+
+    def feedback(self) -> str:
+        lines = []
+        for f in self.findings:
+            if f.passed:
+                continue
+            label = "" if f.component == "all" else f"[{f.component}] "
+            lines.append(label + (f.message or "failed"))
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def score(spec: CheckSpec, findings: list[Finding], aborted: str | None = None) -> tuple[float, str, list[Finding]]:
+    """Points earned, the status, and the findings completed with every component the rubric names."""
+    by_component = {f.component: f for f in findings}
+    complete = []
+    for component in spec.components:
+        f = by_component.get(component)
+        if f is None:
+            f = Finding(component, False, aborted or "not evaluated")
+        complete.append(f)
+    if spec.partial:
+        points = sum(spec.partial[f.component] for f in complete if f.passed)
+    else:
+        points = spec.points if complete and all(f.passed for f in complete) else 0.0
+    if aborted:
+        status = "error"
+    elif points >= spec.points - 1e-9:
+        status = "passed"
+    elif points > 0:
+        status = "partial"
+    else:
+        status = "failed"
+    return points, status, complete
+
+
+@dataclass
+class Summary:
+    rubric: Rubric
+    results: list[CheckResult]
+
+    def part_scores(self) -> dict[str, tuple[float, float]]:
+        out = {}
+        for part in self.rubric.parts:
+            rs = [r for r in self.results if r.spec.part == part]
+            if rs:
+                out[part] = (sum(r.score for r in rs), sum(r.max_score for r in rs))
+        return out
+
+    @property
+    def total(self) -> float:
+        return sum(r.score for r in self.results)
+
+    @property
+    def max_total(self) -> float:
+        return sum(r.max_score for r in self.results)
