@@ -20,8 +20,9 @@ def check(check_id: str) -> Callable[[CheckFunction], CheckFunction]:
     """Register ``fn`` as the implementation of rubric entry ``check_id``."""
 
     def register(fn: CheckFunction) -> CheckFunction:
-        if check_id in CHECKS and CHECKS[check_id] is not fn:
-            raise ValueError(f"two checks registered as {check_id!r}")
+        old = CHECKS.get(check_id)
+        if old is not None and (old.__module__, old.__qualname__) != (fn.__module__, fn.__qualname__):
+            raise ValueError(f"two checks registered as {check_id!r}: {old.__qualname__} and {fn.__qualname__}")
         CHECKS[check_id] = fn
         return fn
 

@@ -1,0 +1,51 @@
+"""Shared helpers of the grading tests: run a grading session, read its results.json."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SUBMISSIONS = REPO / "submissions"
+EXAMPLE = SUBMISSIONS / "example"
+
+
+@dataclass
+class Graded:
+    result: pytest.RunResult
+    report: dict
+    html: Path
+
+    @property
+    def score(self) -> float:
+        return self.report["score"]
+
+    def scores(self) -> dict[str, float]:
+        return {t["number"]: t["score"] for t in self.report["tests"]}
+
+    def failing(self) -> set[str]:
+        return {t["number"] for t in self.report["tests"] if t["score"] < t["max_score"]}
+
+    def output(self, check_id: str) -> str:
+        return next(t["output"] for t in self.report["tests"] if t["number"] == check_id)
+
+
+def grade(pytester: pytest.Pytester, submission: Path, *args: str) -> Graded:
+    html = pytester.path / "out" / "report.html"
+    result = pytester.runpytest(f"--submission={submission}", f"--report={html}", *args)
+    report = json.loads((html.parent / "results.json").read_text())
+    return Graded(result, report, html)
+
+
+def expectation(folder: Path) -> dict:
+    return tomllib.loads((folder / "expected.toml").read_text())
+
+
+def copy_example(dest: Path) -> Path:
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("__pycache__", "expected.toml"))
+    return dest

@@ -1,0 +1,50 @@
+"""Every submission under submissions/ gets exactly the score its expected.toml states."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import pytest
+
+import harness.checks.hw2  # noqa: F401  (imported before pytester snapshots sys.modules: loads once)
+import harness.session  # noqa: F401
+
+from .helpers import EXAMPLE, SUBMISSIONS, expectation, grade
+
+BROKEN = sorted(p.parent for p in (SUBMISSIONS / "broken").glob("*/expected.toml"))
+
+
+def test_example_gets_full_marks(pytester: pytest.Pytester) -> None:
+    graded = grade(pytester, EXAMPLE)
+    assert graded.failing() == set()
+    assert graded.score == sum(t["max_score"] for t in graded.report["tests"])
+    graded.result.assert_outcomes(passed=len(graded.report["tests"]))
+    graded.result.stdout.fnmatch_lines(["*hw2: 40.0/40.0*"])
+
+
+@pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
+def test_broken_submission_gets_its_expected_score(pytester: pytest.Pytester, folder: Path) -> None:
+    expected = expectation(folder)
+    graded = grade(pytester, folder)
+    assert graded.failing() == set(expected["failing"]), graded.report["tests"]
+    assert graded.score == pytest.approx(expected["score"])
+    for check_id in expected["failing"]:
+        assert graded.output(check_id).strip(), f"{check_id} lost points without saying why"
+
+
+@pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
+def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path) -> None:
+    """Keeps the broken copies in sync with the example: one file changed, nothing else."""
+    bug_file = expectation(folder)["bug_file"]
+    for path in EXAMPLE.rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            rel = path.relative_to(EXAMPLE)
+            twin = folder / rel
+            assert twin.is_file(), f"{rel} missing from {folder.name}"
+            same = filecmp.cmp(path, twin, shallow=False)
+            assert same != (str(rel) == bug_file), f"{rel}: {'unchanged' if same else 'changed'} in {folder.name}"
+
+
+def test_at_least_six_broken_submissions() -> None:
+    assert len(BROKEN) >= 6
