@@ -51,10 +51,16 @@ class GradingSession:
         self._worker: Worker | None = None
         self._reference: Any = None
         self._scratch: Path | None = None
-        self.check_functions = load_checks(rubric.checks_module)
-        missing = [c.id for c in rubric.checks if c.id not in self.check_functions]
-        if missing:
-            raise pytest.UsageError(f"{rubric.path}: no check function registered for {', '.join(missing)}")
+        # Start the worker first: its torch import then overlaps the judge's own (2 cores).
+        self.worker.spawn()
+        try:
+            self.check_functions = load_checks(rubric.checks_module)
+            missing = [c.id for c in rubric.checks if c.id not in self.check_functions]
+            if missing:
+                raise pytest.UsageError(f"{rubric.path}: no check function registered for {', '.join(missing)}")
+        except BaseException:
+            self.close()
+            raise
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> "GradingSession":
@@ -148,10 +154,6 @@ class GradingSession:
             f"{self.submission.root}, skeleton {self.submission.version})",
         ]
 
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        if session.items:
-            self.worker.spawn()
-
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
         if file_path.resolve() == self.rubric.path.resolve():
             return RubricFile.from_parent(parent, path=file_path, grading=self)
@@ -179,10 +181,14 @@ class GradingSession:
         try:
             self._written = write_reports(self, self.report_path)
         finally:
-            if self._worker is not None:
-                self._worker.close()
-            if self._scratch is not None:
-                shutil.rmtree(self._scratch, ignore_errors=True)
+            self.close()
+
+    def close(self) -> None:
+        """Stop the worker and remove the scratch copy of the submission."""
+        if self._worker is not None:
+            self._worker.close()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
 
 class RubricFile(pytest.File):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from ..sandbox import StudentError, Worker, WorkerFailure
+
+if TYPE_CHECKING:  # torch is imported lazily: the worker is started before the judge loads it
+    import torch
 
 
 @dataclass
@@ -42,7 +42,7 @@ def describe_student_error(info: dict, doing: str) -> str:
 @dataclass
 class CheckContext:
     worker: Worker
-    reference: ModuleType  # the reference package of the assignment (e.g. reference.hw2)
+    reference: Any  # the answer key of the assignment (harness.reference.ReferenceKey)
     seed: int
     check_id: str
     notes: list[str] = field(default_factory=list)
@@ -56,16 +56,22 @@ class CheckContext:
         except WorkerFailure as exc:
             raise CheckAbort(f"{doing}: {exc}", kind=exc.kind) from None
 
-    def generator(self, stream: int = 0) -> torch.Generator:
+    def generator(self, stream: int = 0) -> "torch.Generator":
         """A torch generator seeded from the grading seed, the check id and ``stream``."""
+        import torch
+
         g = torch.Generator()
         g.manual_seed(_stable_hash(f"{self.seed}:{self.check_id}:{stream}"))
         return g
 
-    def randn(self, *shape: int, stream: int = 0, scale: float = 1.0) -> torch.Tensor:
+    def randn(self, *shape: int, stream: int = 0, scale: float = 1.0) -> "torch.Tensor":
+        import torch
+
         return torch.randn(*shape, generator=self.generator(stream)) * scale
 
-    def randint(self, high: int, shape: tuple[int, ...], stream: int = 0) -> torch.Tensor:
+    def randint(self, high: int, shape: tuple[int, ...], stream: int = 0) -> "torch.Tensor":
+        import torch
+
         return torch.randint(0, high, shape, generator=self.generator(stream), dtype=torch.long)
 
 

@@ -17,7 +17,8 @@ import torch
 from ...compare import as_f64, fd_mismatch, mismatch
 from ..base import CheckAbort, CheckContext, Finding, describe_student_error
 
-FD_SAMPLES = 6
+FD_BUDGET = 24  # finite-difference coordinates per layer, spread over its input and parameters
+FD_MAX_PER_TENSOR = 6
 
 
 def fwd(x: torch.Tensor, y: torch.Tensor | None = None) -> dict:
@@ -135,11 +136,13 @@ def reference_pass(ref_layer: Any, leaves: list[torch.Tensor], x: torch.Tensor, 
 
 
 def fd_coords(ctx: CheckContext, shapes: dict[str, tuple[int, ...]], stream: int = 99) -> dict[str, list[list[int]]]:
+    """Seeded coordinates: every tensor gets at least one, FD_BUDGET in all (each FD costs two forwards)."""
     g = ctx.generator(stream)
+    per_tensor = max(1, min(FD_MAX_PER_TENSOR, FD_BUDGET // max(len(shapes), 1)))
     coords = {}
     for name, shape in shapes.items():
         n = int(np.prod(shape)) if shape else 1
-        flat = torch.randint(0, max(n, 1), (FD_SAMPLES,), generator=g).tolist()
+        flat = torch.randint(0, max(n, 1), (per_tensor,), generator=g).tolist()
         coords[name] = [list(np.unravel_index(i, shape)) if shape else [] for i in flat]
     return coords
 
