@@ -47,7 +47,7 @@ class Run:
 
 
 def run(ctx: CheckContext, spec: dict, calls: list[dict], label: str, record_dropout: bool = False) -> Run:
-    reply = ctx.call("hw2.layer", doing=f"building {label}", spec=spec, calls=calls, record_dropout=record_dropout)
+    reply = ctx.call("hw2.layer", doing=f"running {label}", spec=spec, calls=calls, record_dropout=record_dropout)
     if not isinstance(reply, dict) or not isinstance(reply.get("calls"), list):
         raise CheckAbort("the worker's reply was not a layer run")
     error = None
