@@ -307,7 +307,7 @@ def part4_optim_hp():
     #    Loss classes in torch.nn or one of the loss functions from torch.nn.functional.
     # ====== YOUR CODE: ======
     loss_fn = torch.nn.CrossEntropyLoss()
-    lr = 0.01
+    lr = 0.005
     weight_decay = 1e-4
     momentum = 0.9
     # ========================

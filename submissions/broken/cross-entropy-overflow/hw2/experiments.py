@@ -1,6 +1,7 @@
 import os
 import sys
 import json
+import inspect
 import torch
 import random
 import argparse
@@ -143,7 +144,15 @@ def cnn_experiment(
         conv_params=dict(kernel_size=3, stride=1, padding=1),
         pooling_params=dict(kernel_size=2),
     )
-    model_kwargs.update(kw)
+    # only pass on the options the model actually accepts, so runs of different
+    # model types can share the same command line options
+    model_args = set(inspect.signature(CNN.__init__).parameters)
+    model_args |= set(inspect.signature(model_cls.__init__).parameters)
+    for k, v in kw.items():
+        if k in model_args:
+            model_kwargs[k] = v
+        else:
+            print(f"*** Ignoring option {k}={v}, not used by {model_cls.__name__}")
 
     model = ArgMaxClassifier(
         model=model_cls(
