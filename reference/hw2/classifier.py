@@ -163,9 +163,9 @@ def plot_decision_boundary_2d(
     x1_grid, x2_grid = torch.meshgrid(x1_range, x2_range, indexing="xy")
     grid_points = torch.stack([x1_grid.reshape(-1), x2_grid.reshape(-1)], dim=1)
 
-    device = next(classifier.parameters(), torch.empty(0)).device
+    param = next(classifier.parameters(), torch.empty(0))
     with torch.no_grad():
-        y_hat = classifier.classify(grid_points.to(device=device, dtype=x.dtype))
+        y_hat = classifier.classify(grid_points.to(device=param.device, dtype=param.dtype))
     y_hat = y_hat.cpu().reshape(x1_grid.shape)
 
     # Plot the decision boundary as a filled contour
