@@ -29,6 +29,7 @@ from harness.checks import CHECKS, CheckAbort, CheckContext, load_checks  # noqa
 from harness.probes import server  # noqa: E402
 from harness.rubric import load, rubric_path  # noqa: E402
 from harness.sandbox import Limits, StudentError, Worker  # noqa: E402
+from harness.sandbox.worker import _plain  # noqa: E402  (the judge's own tensor->wire conversion)
 
 
 class InProcessWorker:
@@ -43,22 +44,10 @@ class InProcessWorker:
     def call(self, probe: str, *, seed: int = 0, timeout: float | None = None, **kwargs):
         server._STATE["seed"] = seed
         server._reset_global_state(seed)
-        plain = {k: (v.numpy() if isinstance(v, torch.Tensor) else v) for k, v in kwargs.items()}
-        plain = _numpy(plain)
         try:
-            return server.to_plain(server.PROBES[probe](**plain))
+            return server.to_plain(server.PROBES[probe](**_plain(kwargs)))
         except Exception as exc:  # noqa: BLE001
             raise StudentError(server.describe_exception(exc, server._STATE["submission"])) from None
-
-
-def _numpy(value):
-    if isinstance(value, torch.Tensor):
-        return value.numpy()
-    if isinstance(value, dict):
-        return {k: _numpy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_numpy(v) for v in value]
-    return value
 
 
 def run_checks(worker, key, rubric) -> tuple[float, float]:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from . import reference as reference_loader
-from .checks import CHECKS, CheckAbort, CheckContext, load_checks
+from .checks import CheckAbort, CheckContext, load_checks
 from .rubric import CheckSpec, Rubric, RubricError, load as load_rubric, rubric_path
 from .sandbox import Limits, Worker
 from .scoring import CheckResult, Summary, score
@@ -111,7 +111,7 @@ class GradingSession:
         aborted = None
         findings = []
         try:
-            findings = CHECKS[spec.id](ctx) or []
+            findings = self.check_functions[spec.id](ctx) or []
         except CheckAbort as exc:
             aborted = str(exc)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
