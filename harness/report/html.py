@@ -20,7 +20,7 @@ def render_html(grading: Any) -> str:
         summary=summary,
         parts=summary.part_scores(),
         environment=grading.environment(),
-        output=output[-20000:],
+        output=output,  # already bounded by the worker (head and tail of each worker start)
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
     )
 
