@@ -31,6 +31,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="seed of every check's inputs (default 0): the same seed gives the same grade")
     group.addoption("--worker-threads", metavar="N", type=int, default=1,
                     help="torch threads in the worker that runs student code (default 1)")
+    group.addoption("--data-dir", metavar="DIR", default=None,
+                    help="folder holding cifar-10-batches-py (default ~/.pytorch-datasets); without it a "
+                         "stand-in is used and checks of CIFAR-10 hyper-parameters are indicative only")
+    group.addoption("--manual-scores", metavar="TOML", default=None,
+                    help="scores a person gave to the rubric's manual entries (e.g. written answers), merged in")
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -20,6 +20,10 @@ A rubric is a TOML file (``rubrics/<assignment>.toml``)::
     partial = { forward = 2, backward = 2 }   # optional: points per component of the check
 
 Adding a check = one entry here + one function registered under the same id.
+
+A rubric may be split across files: ``include = ["hw2/part2.toml", ...]`` under [assignment]
+(paths relative to the including file) adds each file's ``[parts.*]`` and ``[[check]]`` tables,
+in order, after the including file's own.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class CheckSpec:
     visibility: str = "visible"
     partial: dict[str, float] = field(default_factory=dict)
     description: str = ""
+    manual: bool = False  # graded by a person: 0 automatic points, scores merged from --manual-scores
 
     @property
     def components(self) -> list[str]:
@@ -77,12 +82,31 @@ def rubric_path(assignment: str) -> Path:
     return RUBRICS_DIR / f"{assignment}.toml"
 
 
-def load(path: Path) -> Rubric:
-    raw_bytes = path.read_bytes()
+def _read_toml(path: Path) -> tuple[dict, bytes]:
     try:
-        raw = tomllib.loads(raw_bytes.decode("utf-8"))
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise RubricError(f"{path}: cannot read the rubric: {exc.strerror}") from None
+    try:
+        return tomllib.loads(raw_bytes.decode("utf-8")), raw_bytes
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RubricError(f"{path}: not valid TOML: {exc}") from None
+
+
+def load(path: Path) -> Rubric:
+    raw, raw_bytes = _read_toml(path)
+    digest = hashlib.sha256(raw_bytes)
+    raw.setdefault("parts", {})
+    raw.setdefault("check", [])
+    for rel in raw.get("assignment", {}).get("include", []):
+        part_file = path.parent / rel
+        extra, extra_bytes = _read_toml(part_file)
+        digest.update(extra_bytes)
+        for pid, table in extra.get("parts", {}).items():
+            if pid in raw["parts"]:
+                raise RubricError(f"{part_file}: part '{pid}' is already defined")
+            raw["parts"][pid] = table
+        raw["check"].extend(extra.get("check", []))
 
     def need(table: dict, key: str, where: str):
         if key not in table:
@@ -118,6 +142,7 @@ def load(path: Path) -> Rubric:
                 visibility=visibility,
                 partial=partial,
                 description=str(entry.get("description", "")),
+                manual=bool(entry.get("manual", False)),
             )
         )
     return Rubric(
@@ -128,5 +153,5 @@ def load(path: Path) -> Rubric:
         probe_modules=list(meta.get("probe_modules", [])),
         parts=parts,
         checks=checks,
-        digest=hashlib.sha256(raw_bytes).hexdigest(),
+        digest=digest.hexdigest(),
     )

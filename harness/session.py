@@ -19,7 +19,7 @@ from . import reference as reference_loader
 from .checks import CheckAbort, CheckContext, load_checks
 from .rubric import CheckSpec, Rubric, RubricError, load as load_rubric, rubric_path
 from .sandbox import Limits, Worker
-from .scoring import CheckResult, Summary, score
+from .scoring import CheckResult, Summary, indicative, score
 from .submission import Submission, SubmissionError, locate, stage
 
 ASSIGNMENTS = ("hw2",)  # assignments with a rubric and a reference; the first whose package is found wins
@@ -50,6 +50,7 @@ class GradingSession:
         self.started = time.time()
         self._worker: Worker | None = None
         self._reference: Any = None
+        self._images: Any = None
         self._scratch: Path | None = None
         # Start the worker first: its torch import then overlaps the judge's own (2 cores).
         self.worker.spawn()
@@ -97,6 +98,14 @@ class GradingSession:
             self._worker = Worker(staged, self.rubric.probe_modules, self.limits, self.threads, self._scratch)
         return self._worker
 
+    def _load_images(self) -> Any:
+        if self._images is None:
+            from .data import load_images
+
+            data_dir = self.config.getoption("data_dir")
+            self._images = load_images(Path(data_dir) if data_dir else None)
+        return self._images
+
     @property
     def reference(self) -> Any:
         if self._reference is None:
@@ -106,7 +115,7 @@ class GradingSession:
     # -- grading ------------------------------------------------------------------------------
 
     def run_check(self, spec: CheckSpec) -> CheckResult:
-        ctx = CheckContext(self.worker, self.reference, self.seed, spec.id)
+        ctx = CheckContext(self.worker, self.reference, self.seed, spec.id, images_loader=self._load_images)
         start = time.perf_counter()
         aborted = None
         findings = []
@@ -119,6 +128,8 @@ class GradingSession:
             aborted = f"the output of your code could not be judged ({type(exc).__name__}: {exc})"
         points, status, complete = score(spec, findings, aborted)
         result = CheckResult(spec, status, complete, ctx.notes, time.perf_counter() - start, points)
+        if ctx.indicative_reason and not aborted:
+            indicative(result, ctx.indicative_reason)
         self.results[spec.id] = result
         return result
 
@@ -139,6 +150,8 @@ class GradingSession:
             "call timeout": f"{self.limits.call_timeout:g} s",
             "memory limit": f"{self.limits.memory_bytes / 1024**3:g} GiB (RLIMIT_DATA)",
         }
+        if self._images is not None:
+            env["image data"] = self._images.source
         if self._worker is not None:
             w = self._worker.environment
             env["network"] = w.get("network", "")

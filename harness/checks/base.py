@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..sandbox import StudentError, Worker, WorkerFailure
 
@@ -46,6 +46,22 @@ class CheckContext:
     seed: int
     check_id: str
     notes: list[str] = field(default_factory=list)
+    images_loader: Callable[[], Any] | None = None  # the session's harness.data.ImageData, loaded on first use
+    indicative_reason: str | None = None
+
+    @property
+    def images(self) -> Any:
+        """CIFAR-10 or its stand-in (``harness.data.ImageData``); ``.real`` says which."""
+        if self.images_loader is None:
+            raise CheckAbort("this check needs image data, and the session has none")
+        return self.images_loader()
+
+    def indicative(self, reason: str) -> None:
+        """Mark this check's result as indicative only: reported, but worth no points either way.
+
+        Used when a check judges the student's own CIFAR-10 hyper-parameters on stand-in data.
+        """
+        self.indicative_reason = reason
 
     def call(self, probe: str, doing: str, seed: int | None = None, timeout: float | None = None, **kwargs: Any) -> Any:
         """Run a probe; a failure of the student's code becomes a ``CheckAbort`` naming ``doing``."""

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 # dtypes allowed to cross the boundary; anything else is refused by the reader.
-ALLOWED_DTYPES = frozenset({"bool", "int32", "int64", "float32", "float64"})
+ALLOWED_DTYPES = frozenset({"bool", "uint8", "int32", "int64", "float32", "float64"})
 # A reply larger than this is refused before it is read (it would only be an attack or a bug).
 DEFAULT_MAX_FRAME = 512 * 1024 * 1024
 

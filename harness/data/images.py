@@ -1,0 +1,102 @@
+"""CIFAR-10 from disk, or the embedded stand-in with the same shapes (N, 3, 32, 32), 10 classes."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+# Where the notebook downloads CIFAR-10 (``data_dir = os.path.expanduser('~/.pytorch-datasets')``).
+DEFAULT_DATA_DIR = Path(os.path.expanduser("~/.pytorch-datasets"))
+CIFAR_FOLDER = "cifar-10-batches-py"
+
+
+@dataclass(frozen=True)
+class ImageData:
+    """Train and test images as uint8 (N, 32, 32, 3), like ``torchvision.datasets.CIFAR10.data``."""
+
+    name: str
+    source: str  # one line for the report: where the images came from
+    real: bool  # True only for CIFAR-10 itself: the dataset students tuned their hyper-parameters on
+    train_images: np.ndarray
+    train_labels: np.ndarray  # int64 (N,)
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    classes: tuple[str, ...]
+
+    def tensors(self, split: str, n: int | None = None):
+        """The first ``n`` images of ``split`` as ``ToTensor()`` would give them: float32 (n, 3, 32, 32) in [0, 1]."""
+        import torch
+
+        images, labels = self.arrays(split, n)
+        x = torch.from_numpy(images).permute(0, 3, 1, 2).float().div_(255.0)
+        return x.contiguous(), torch.from_numpy(labels)
+
+    def arrays(self, split: str, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The first ``n`` uint8 HWC images of ``split`` and their labels (what the worker is sent)."""
+        images, labels = (self.train_images, self.train_labels) if split == "train" else (self.test_images, self.test_labels)
+        if n is not None:
+            images, labels = images[:n], labels[:n]
+        return np.ascontiguousarray(images), np.ascontiguousarray(labels)
+
+
+def load_images(data_dir: Path | None) -> ImageData:
+    """CIFAR-10 under ``data_dir`` when present (never downloaded), else the stand-in."""
+    folder = Path(data_dir or DEFAULT_DATA_DIR).expanduser()
+    if (folder / CIFAR_FOLDER).is_dir():
+        return _cifar10(folder)
+    return _digits_stand_in(folder)
+
+
+def _cifar10(folder: Path) -> ImageData:
+    from torchvision.datasets import CIFAR10
+
+    # Staff-supplied files in torchvision's own format, read by torchvision (which checks the md5s).
+    train = CIFAR10(root=str(folder), train=True, download=False)
+    test = CIFAR10(root=str(folder), train=False, download=False)
+    return ImageData(
+        name="CIFAR-10",
+        source=f"CIFAR-10 from {folder / CIFAR_FOLDER} ({len(train.data)} train / {len(test.data)} test images)",
+        real=True,
+        train_images=np.asarray(train.data, dtype=np.uint8),
+        train_labels=np.asarray(train.targets, dtype=np.int64),
+        test_images=np.asarray(test.data, dtype=np.uint8),
+        test_labels=np.asarray(test.targets, dtype=np.int64),
+        classes=tuple(train.classes),
+    )
+
+
+def _digits_stand_in(folder: Path) -> ImageData:
+    """scikit-learn's 1797 handwritten digits (8x8, 17 grey levels) as 32x32 RGB images.
+
+    Each digit is upscaled 4x (nearest), tinted with a per-image colour so that the three
+    channels differ, and shuffled once with a fixed seed; 1500 train / 297 test.
+    """
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    grey = (digits.images / 16.0).astype(np.float32)  # (1797, 8, 8) in [0, 1]
+    big = grey.repeat(4, axis=1).repeat(4, axis=2)  # (1797, 32, 32)
+    rng = np.random.default_rng(236781)
+    tint = rng.uniform(0.5, 1.0, size=(len(big), 1, 1, 3)).astype(np.float32)
+    background = rng.uniform(0.0, 0.2, size=(len(big), 1, 1, 3)).astype(np.float32)
+    rgb = background + (tint - background) * big[..., None]
+    images = np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
+    labels = digits.target.astype(np.int64)
+    order = rng.permutation(len(images))
+    images, labels = images[order], labels[order]
+    return ImageData(
+        name="digits stand-in",
+        source=(
+            f"stand-in: scikit-learn's digits as 32x32 RGB (1500 train / 297 test); CIFAR-10 not found under "
+            f"{folder / CIFAR_FOLDER} (grade with --data-dir=DIR holding cifar-10-batches-py)"
+        ),
+        real=False,
+        train_images=images[:1500],
+        train_labels=labels[:1500],
+        test_images=images[1500:],
+        test_labels=labels[1500:],
+        classes=tuple(str(d) for d in range(10)),
+    )

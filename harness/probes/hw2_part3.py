@@ -1,0 +1,3 @@
+"""Probes for CS236781 HW2 Part 3: run the student's code on inputs the judge sends."""
+
+from __future__ import annotations
