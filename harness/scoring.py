@@ -20,6 +20,7 @@ class CheckResult:
     # data) or a manual entry no grader has scored yet.
     counted: bool = True
     indicative_outcome: str = ""  # for an indicative check: what the status would have been
+    attachments: dict[str, str] = field(default_factory=dict)  # e.g. the student's written answer
 
     @property
     def max_score(self) -> float:

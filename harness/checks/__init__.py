@@ -7,6 +7,7 @@ chose, computes the expected values from the reference in this process, and retu
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 from typing import Callable
 
@@ -17,7 +18,11 @@ CHECKS: dict[str, CheckFunction] = {}
 
 
 def check(check_id: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Register ``fn`` as the implementation of rubric entry ``check_id``."""
+    """Register ``fn`` as the implementation of rubric entry ``check_id``.
+
+    ``check_id`` may be a glob (``"answers.*"``): one function then serves every matching entry
+    (it reads ``ctx.check_id``), so such entries are added by editing the rubric alone.
+    """
 
     def register(fn: CheckFunction) -> CheckFunction:
         old = CHECKS.get(check_id)
@@ -34,4 +39,14 @@ def load_checks(module: str) -> dict[str, CheckFunction]:
     return CHECKS
 
 
-__all__ = ["CHECKS", "CheckAbort", "CheckContext", "Finding", "check", "load_checks"]
+def find_check(functions: dict[str, CheckFunction], check_id: str) -> CheckFunction | None:
+    """The function registered for ``check_id``: an exact registration first, else a matching glob."""
+    if check_id in functions:
+        return functions[check_id]
+    for pattern, fn in functions.items():
+        if any(c in pattern for c in "*?[") and fnmatch.fnmatchcase(check_id, pattern):
+            return fn
+    return None
+
+
+__all__ = ["CHECKS", "CheckAbort", "CheckContext", "Finding", "check", "find_check", "load_checks"]

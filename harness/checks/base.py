@@ -48,6 +48,7 @@ class CheckContext:
     notes: list[str] = field(default_factory=list)
     images_loader: Callable[[], Any] | None = None  # the session's harness.data.ImageData, loaded on first use
     indicative_reason: str | None = None
+    attachments: dict[str, str] = field(default_factory=dict)  # long texts for the report (a written answer)
 
     @property
     def images(self) -> Any:

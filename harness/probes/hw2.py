@@ -226,3 +226,13 @@ def _finite_differences(spec, x, dout, coords, seed, y, train, dtype, eps) -> di
             fd[name].append(float(((z_plus - z_minus) * dout.double()).sum() / (2 * eps)))
             got[name].append(float(analytic[name][idx]))
     return {"dtype": str(dtype).replace("torch.", ""), "eps": eps, "fd": fd, "analytic": got}
+
+
+@probe("hw2.answer")
+def answer(name: str) -> dict:
+    """A written answer (``hw2.answers.<name>``) as text, or that the module does not define it."""
+    answers = import_student("hw2.answers")
+    if not hasattr(answers, name):
+        return {"present": False}
+    value = getattr(answers, name)
+    return {"present": True, "is_str": isinstance(value, str), "text": str(value)[:20000]}
