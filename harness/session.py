@@ -48,6 +48,11 @@ class GradingSession:
         if not self.report_path.is_absolute():
             self.report_path = base / self.report_path
         self.results: dict[str, CheckResult] = {}
+        data_dir = config.getoption("data_dir")
+        if data_dir and not (base / data_dir / "cifar-10-batches-py").is_dir():
+            raise pytest.UsageError(f"--data-dir={data_dir}: no cifar-10-batches-py folder there "
+                                    "(CIFAR-10 in torchvision's on-disk format)")
+        self.data_dir = base / data_dir if data_dir else None
         manual = config.getoption("manual_scores")
         try:
             self.manual_scores = load_manual_scores(base / manual, rubric) if manual else {}
@@ -108,8 +113,7 @@ class GradingSession:
         if self._images is None:
             from .data import load_images
 
-            data_dir = self.config.getoption("data_dir")
-            self._images = load_images(Path(data_dir) if data_dir else None)
+            self._images = load_images(self.data_dir)
         return self._images
 
     @property

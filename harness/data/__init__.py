@@ -6,6 +6,6 @@ its place (no network either way). Checks that judge a student's own CIFAR-10 hy
 must know which one they got: ``ImageData.real``.
 """
 
-from .images import DEFAULT_DATA_DIR, ImageData, load_images
+from .images import DEFAULT_DATA_DIR, DataError, ImageData, load_images
 
-__all__ = ["DEFAULT_DATA_DIR", "ImageData", "load_images"]
+__all__ = ["DEFAULT_DATA_DIR", "DataError", "ImageData", "load_images"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,10 @@ import numpy as np
 # Where the notebook downloads CIFAR-10 (``data_dir = os.path.expanduser('~/.pytorch-datasets')``).
 DEFAULT_DATA_DIR = Path(os.path.expanduser("~/.pytorch-datasets"))
 CIFAR_FOLDER = "cifar-10-batches-py"
+
+
+class DataError(Exception):
+    """--data-dir holds something that is not CIFAR-10 in torchvision's format."""
 
 
 @dataclass(frozen=True)
@@ -50,21 +55,63 @@ def load_images(data_dir: Path | None) -> ImageData:
     return _digits_stand_in(folder)
 
 
-def _cifar10(folder: Path) -> ImageData:
-    from torchvision.datasets import CIFAR10
+TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
+TEST_BATCH = "test_batch"
 
-    # Staff-supplied files in torchvision's own format, read by torchvision (which checks the md5s).
-    train = CIFAR10(root=str(folder), train=True, download=False)
-    test = CIFAR10(root=str(folder), train=False, download=False)
+
+class _ArraysOnlyUnpickler(pickle.Unpickler):
+    """CIFAR-10's batches are pickles of plain dicts and numpy arrays: allow exactly that."""
+
+    ALLOWED = {
+        ("numpy", "ndarray"), ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+        ("_codecs", "encode"),  # how protocol-2 pickles written by Python 3 carry bytes
+    }
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in self.ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a CIFAR-10 batch")
+
+
+def _read_batch(path: Path) -> dict:
+    with path.open("rb") as fh:
+        return _ArraysOnlyUnpickler(fh, encoding="latin1").load()
+
+
+def _images_and_labels(folder: Path, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = [], []
+    for name in names:
+        batch = _read_batch(folder / name)
+        data = np.asarray(batch["data"], dtype=np.uint8)
+        images.append(data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))  # as torchvision stores it: NHWC
+        labels.append(np.asarray(batch.get("labels", batch.get("fine_labels")), dtype=np.int64))
+    return np.ascontiguousarray(np.concatenate(images)), np.concatenate(labels)
+
+
+def _cifar10(folder: Path) -> ImageData:
+    """The batches of torchvision's on-disk format, read without torchvision's md5 check (so a
+    course's own copy, or a small file in the same format, works) and without arbitrary unpickling."""
+    root = folder / CIFAR_FOLDER
+    missing = [n for n in (*TRAIN_BATCHES, TEST_BATCH) if not (root / n).is_file()]
+    if missing:
+        raise DataError(f"{root}: incomplete CIFAR-10 (missing {', '.join(missing)})")
+    try:
+        train_images, train_labels = _images_and_labels(root, TRAIN_BATCHES)
+        test_images, test_labels = _images_and_labels(root, (TEST_BATCH,))
+        meta = _read_batch(root / "batches.meta") if (root / "batches.meta").is_file() else {}
+    except (OSError, pickle.UnpicklingError, KeyError, ValueError, EOFError) as exc:
+        raise DataError(f"{root}: not readable as CIFAR-10: {exc}") from None
+    classes = tuple(meta.get("label_names", [str(i) for i in range(10)]))
     return ImageData(
         name="CIFAR-10",
-        source=f"CIFAR-10 from {folder / CIFAR_FOLDER} ({len(train.data)} train / {len(test.data)} test images)",
+        source=f"CIFAR-10 from {root} ({len(train_images)} train / {len(test_images)} test images)",
         real=True,
-        train_images=np.asarray(train.data, dtype=np.uint8),
-        train_labels=np.asarray(train.targets, dtype=np.int64),
-        test_images=np.asarray(test.data, dtype=np.uint8),
-        test_labels=np.asarray(test.targets, dtype=np.int64),
-        classes=tuple(train.classes),
+        train_images=train_images,
+        train_labels=train_labels,
+        test_images=test_images,
+        test_labels=test_labels,
+        classes=classes,
     )
 
 
