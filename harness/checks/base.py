@@ -33,6 +33,9 @@ def describe_student_error(info: dict, doing: str) -> str:
     if info.get("probe_error"):
         return f"{doing}: {msg}"
     where = info.get("where")
+    if kind == "NotImplementedError" and not msg.strip():  # a TODO block of the skeleton left as it was
+        at = f" ({where.split(': ', 1)[0]})" if where else ""
+        return f"{doing}: not implemented yet: the skeleton's NotImplementedError is still raised{at}"
     text = f"{doing}: your code raised {kind}: {msg}"
     if where:
         text += f"\n  at {where}"
