@@ -18,6 +18,7 @@ A rubric is a TOML file (``rubrics/<assignment>.toml``)::
     points = 4
     visibility = "visible"            # Gradescope's values: visible, hidden, after_due_date, after_published
     partial = { forward = 2, backward = 2 }   # optional: points per component of the check
+    params = { case = "linear" }      # optional: settings the check function reads (ctx.spec_params)
 
 Adding a check = one entry here + one function registered under the same id.
 
@@ -51,6 +52,7 @@ class CheckSpec:
     partial: dict[str, float] = field(default_factory=dict)
     description: str = ""
     manual: bool = False  # graded by a person: 0 automatic points, scores merged from --manual-scores
+    params: dict = field(default_factory=dict, hash=False)  # settings the check function reads (`[check.params]`)
 
     @property
     def components(self) -> list[str]:
@@ -143,6 +145,7 @@ def load(path: Path) -> Rubric:
                 partial=partial,
                 description=str(entry.get("description", "")),
                 manual=bool(entry.get("manual", False)),
+                params=dict(entry.get("params", {})),
             )
         )
     return Rubric(

@@ -21,6 +21,7 @@ class CheckResult:
     counted: bool = True
     indicative_outcome: str = ""  # for an indicative check: what the status would have been
     attachments: dict[str, str] = field(default_factory=dict)  # e.g. the student's written answer
+    measurements: dict = field(default_factory=dict)  # e.g. benchmark statistics
 
     @property
     def max_score(self) -> float:
@@ -58,13 +59,18 @@ def score(spec: CheckSpec, findings: list[Finding], aborted: str | None = None) 
         if f is None:
             f = Finding(component, False, aborted or "not evaluated")
         complete.append(f)
+    def earned(f: Finding, worth: float) -> float:
+        if f.credit is not None:
+            return worth * min(max(f.credit, 0.0), 1.0)
+        return worth if f.passed else 0.0
+
     if spec.partial:
-        points = sum(spec.partial[f.component] for f in complete if f.passed)
+        points = sum(earned(f, spec.partial[f.component]) for f in complete)
     else:
-        points = spec.points if complete and all(f.passed for f in complete) else 0.0
+        points = min((earned(f, spec.points) for f in complete), default=0.0)
     if aborted:
         status = "error"
-    elif points >= spec.points - 1e-9:
+    elif points >= spec.points - 1e-9 and all(f.passed for f in complete):
         status = "passed"
     elif points > 0:
         status = "partial"

@@ -18,6 +18,7 @@ class Finding:
     component: str
     passed: bool
     message: str = ""
+    credit: float | None = None  # a fraction of the component's points (0..1) instead of all-or-nothing
 
 
 class CheckAbort(Exception):
@@ -52,6 +53,16 @@ class CheckContext:
     images_loader: Callable[[], Any] | None = None  # the session's harness.data.ImageData, loaded on first use
     indicative_reason: str | None = None
     attachments: dict[str, str] = field(default_factory=dict)  # long texts for the report (a written answer)
+    measurements: dict[str, Any] = field(default_factory=dict)  # numbers for the report (benchmark statistics)
+    params: dict[str, Any] = field(default_factory=dict)  # the rubric entry's [check.params]
+    reference_worker_loader: Callable[[], Worker] | None = None  # a worker running the reference's package
+
+    @property
+    def reference_worker(self) -> Worker:
+        """A second worker that runs the reference package the way the student's runs (benchmarks)."""
+        if self.reference_worker_loader is None:
+            raise CheckAbort("this check needs a reference worker, and the session has none")
+        return self.reference_worker_loader()
 
     @property
     def images(self) -> Any:

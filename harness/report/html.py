@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from .benchmarks import benchmark_results, ratio_chart_svg
 
 _ENV = Environment(loader=PackageLoader("harness.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
 
@@ -20,6 +23,8 @@ def render_html(grading: Any) -> str:
         summary=summary,
         parts=summary.part_scores(),
         environment=grading.environment(),
+        benchmarks=benchmark_results(summary),
+        ratio_chart=Markup(ratio_chart_svg(summary)),  # our own SVG (case names are rubric data, escaped by matplotlib)
         output=output,  # already bounded by the worker (head and tail of each worker start)
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
     )
