@@ -107,7 +107,8 @@ def cross_entropy_large_scores(ctx: CheckContext) -> list[Finding]:
     ok = v.forward.passed and v.backward.passed
     msg = "\n".join(m for m in (v.forward.message, v.backward.message) if m)
     if not ok:
-        msg = "with class scores of magnitude ~1000:\n" + msg
+        first, _, rest = msg.partition("\n")
+        msg = f"{first} (class scores of magnitude ~1000)" + (f"\n{rest}" if rest else "")
     return [Finding("all", ok, msg)]
 
 
