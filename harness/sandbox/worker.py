@@ -18,10 +18,12 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,6 +142,7 @@ class Worker:
     _tap: _OutputTap | None = None
     _outputs: list[str] = field(default_factory=list)
     _ready: bool = False
+    _own_scratch: Path | None = None
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -181,6 +184,16 @@ class Worker:
         return "\n".join(p for p in parts if p)
 
     def close(self) -> None:
+        if self._own_scratch is not None:  # removed after the worker is gone (it writes there)
+            scratch, self._own_scratch = self._own_scratch, None
+            try:
+                self._stop()
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+        else:
+            self._stop()
+
+    def _stop(self) -> None:
         if self._proc is None:
             return
         try:
@@ -240,7 +253,10 @@ class Worker:
         self._await_hello()
 
     def _spawn(self) -> None:
-        scratch = self.scratch or self.submission.parent
+        if self.scratch is None and self._own_scratch is None:
+            # never write beside the submission: a private folder, removed by close()
+            self._own_scratch = Path(tempfile.mkdtemp(prefix="dl-autograder-worker-"))
+        scratch = self.scratch or self._own_scratch
         tmp = scratch / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
         req_r, req_w = os.pipe()
