@@ -1,3 +1,515 @@
-"""Checks of CS236781 HW2 Parts 4 and 5: CNNs, ResNets and the experiment runner."""
+"""Checks of CS236781 HW2 Parts 4 and 5: CNNs, ResNets and the experiment runner.
+
+Networks are judged as the notebook judges them, with one change: the course's expected tensors
+no longer reproduce under the grader's torch (those built with dropout differ: its random stream
+changed), so the reference is built and run here under the same seed as the student's net (the
+grading seed, so that no stored tensor can be replayed). "architecture" compares the printed
+layers (type, arguments, parameter shapes) with the reference's, "output" the seeded outputs
+with the notebook's atol of 1e-3. When the outputs differ, the initial weights of each layer
+tell apart a different creation order (the seeded random stream parts ways at that layer) from a
+forward pass that computes something else.
+"""
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any
+
+import numpy as np
+import torch
+
+from ...compare import FLOOR, as_f64, mismatch
+from ...probes.hw2_part45 import layer_table
+from .. import check
+from ..base import CheckAbort, CheckContext, Finding, describe_student_error
+
+ATOL = 1e-3  # the notebook's torch.allclose(test_out, expected_out, atol=1e-3)
+TRAINING_TIMEOUT = 30.0  # seconds for one training run in the worker (Part 4's overfit: ~2-5 s)
+NET_TIMEOUT = 20.0  # seconds to build and run one network (the largest, a ResNet: < 1 s)
+
+# The notebook's test parameters (Part 4, cells In[3], In[7]-In[9]).
+CNN_TEST_PARAMS = [
+    dict(
+        in_size=(3, 100, 100), out_classes=10,
+        channels=[32] * 4, pool_every=2, hidden_dims=[100] * 2,
+        conv_params=dict(kernel_size=3, stride=1, padding=1),
+        activation_type="relu", activation_params=dict(),
+        pooling_type="max", pooling_params=dict(kernel_size=2),
+    ),
+    dict(
+        in_size=(3, 100, 100), out_classes=10,
+        channels=[32] * 4, pool_every=2, hidden_dims=[100] * 2,
+        conv_params=dict(kernel_size=5, stride=2, padding=3),
+        activation_type="lrelu", activation_params=dict(negative_slope=0.05),
+        pooling_type="avg", pooling_params=dict(kernel_size=3),
+    ),
+    dict(
+        in_size=(3, 100, 100), out_classes=3,
+        channels=[16] * 5, pool_every=3, hidden_dims=[100] * 1,
+        conv_params=dict(kernel_size=2, stride=2, padding=2),
+        activation_type="lrelu", activation_params=dict(negative_slope=0.1),
+        pooling_type="max", pooling_params=dict(kernel_size=2),
+    ),
+]
+RESIDUAL_BLOCK_PARAMS = dict(in_channels=3, channels=[6, 4] * 2, kernel_sizes=[3, 5] * 2, batchnorm=True, dropout=0.2)
+BOTTLENECK_PARAMS = dict(
+    in_out_channels=256, inner_channels=[64, 32, 64], inner_kernel_sizes=[3, 5, 3],
+    batchnorm=False, dropout=0.1, activation_type="lrelu",
+)
+RESNET_TEST_PARAMS = [
+    dict(
+        in_size=(3, 100, 100), out_classes=10, channels=[32, 64] * 3,
+        pool_every=4, hidden_dims=[100] * 2,
+        activation_type="lrelu", activation_params=dict(negative_slope=0.01),
+        pooling_type="avg", pooling_params=dict(kernel_size=2),
+        batchnorm=True, dropout=0.1,
+        bottleneck=False,
+    ),
+    dict(
+        in_size=(3, 100, 100), out_classes=5, channels=[64, 16, 64] * 4,
+        pool_every=3, hidden_dims=[64] * 1,
+        activation_type="tanh",
+        pooling_type="max", pooling_params=dict(kernel_size=2),
+        batchnorm=True, dropout=0.1,
+        bottleneck=True,
+    ),
+]
+IMAGE_SHAPE = (1, 3, 100, 100)
+
+
+# -- networks: the student's and the reference under the same seed ----------------------------
+
+@dataclass
+class NetVerdict:
+    architecture: str | None  # what differs from the reference's layers, None when nothing
+    output: str | None
+    output_shape: tuple[int, ...] | None = None
+
+
+def _counted(row: dict) -> bool:
+    """Layers that change nothing are left out: Identity, and Dropout with p=0."""
+    no_op_dropout = row["type"].startswith("Dropout") and row["args"].split(",")[0] in ("p=0", "p=0.0")
+    return row["type"] != "Identity" and not no_op_dropout
+
+
+def _signature(row: dict) -> tuple:
+    return row["type"], row["args"], tuple(tuple(s) for s in row["shapes"])
+
+
+def _shown(row: dict) -> str:
+    if row["args"] or not row["shapes"]:
+        return f"{row['type']}({row['args']})"
+    return f"{row['type']} with parameters of shapes {row['shapes']}"
+
+
+def _aligned(got: list[dict], want: list[dict]) -> list[tuple[dict | None, dict | None]]:
+    """(student layer, reference layer) pairs where they differ: (g, None) is one layer too many,
+    (None, w) a missing one. Within a changed stretch, layers of the same type are paired."""
+    pairs: list[tuple[dict | None, dict | None]] = []
+    by_signature = SequenceMatcher(None, [_signature(r) for r in got], [_signature(r) for r in want], autojunk=False)
+    for tag, i1, i2, j1, j2 in by_signature.get_opcodes():
+        if tag == "equal":
+            continue
+        g, w = got[i1:i2], want[j1:j2]
+        by_type = SequenceMatcher(None, [r["type"] for r in g], [r["type"] for r in w], autojunk=False)
+        for sub, a1, a2, b1, b2 in by_type.get_opcodes():
+            if sub == "equal":
+                pairs += list(zip(g[a1:a2], w[b1:b2]))
+            else:
+                pairs += [(r, None) for r in g[a1:a2]] + [(None, r) for r in w[b1:b2]]
+    return pairs
+
+
+def _difference_lines(pairs: list[tuple[dict | None, dict | None]], limit: int = 4) -> list[str]:
+    lines = []
+    for g, w in pairs:
+        if g and w:
+            lines.append(f"{g['name']}: {_shown(g)}, expected {_shown(w)}")
+        elif g:
+            lines.append(f"{g['name']}: {_shown(g)} is one layer too many")
+        else:
+            lines.append(f"missing {_shown(w)} (the reference's {w['name']})")
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"... and {len(lines) - limit} more differences"]
+    return lines
+
+
+def _layer_hint(pairs: list[tuple[dict | None, dict | None]]) -> str | None:
+    """A hint for the common mistakes, recognised by the kind of differences."""
+    unpaired = [r for g, w in pairs if not (g and w) for r in (g, w) if r]
+    changed = [(g, w) for g, w in pairs if g and w]
+    if any("Pool" in r["type"] for r in unpaired):
+        return ("a pooling layer follows every pool_every (P) convolutions; the last N mod P convolutions "
+                "have none after them")
+    if unpaired:
+        return None
+    if all(g["type"] == "Linear" and g["args"].split(",")[1:] == w["args"].split(",")[1:] for g, w in changed):
+        return ("compute the first Linear's in_features from in_size (e.g. run the feature extractor on a dummy "
+                "input of that size); do not hard-code it")
+    if all(g["type"] == "Conv2d" and g["args"].replace(", bias=False", "") == w["args"].replace(", bias=False", "")
+           for g, w in changed):
+        return "the convolutions of the main path have a bias; the 1x1 convolution of the shortcut has none"
+    return None
+
+
+def _architecture(label: str, got: list[dict], order: list[int] | None, want: list[dict]) -> tuple[str | None, list]:
+    """(what differs, the student's layers lined up with the reference's). The layers match when
+    the printed (registration) order or the order in which forward calls them equals the
+    reference's: either way the network is the same."""
+    printed = [r for r in got if _counted(r)]
+    called = [got[i] for i in order or [] if 0 <= i < len(got) and _counted(got[i])]
+    reference = [r for r in want if _counted(r)]
+    for candidate in (printed, called):
+        if [_signature(r) for r in candidate] == [_signature(r) for r in reference]:
+            return None, candidate
+    pairs = _aligned(printed, reference)
+    text = (f"{label}: the layers differ from the reference's ({len(printed)} layers, expected "
+            f"{len(reference)}):\n" + "\n".join(f"  - {line}" for line in _difference_lines(pairs)))
+    hint = _layer_hint(pairs)
+    return text + (f"\n  hint: {hint}" if hint else ""), []
+
+
+FORWARD_HINTS = {
+    "CNN": "features = feature_extractor(x), flattened per sample, then the MLP",
+    "ResNet": "features = feature_extractor(x), flattened per sample, then the MLP",
+    "ResidualBlock": "relu(main_path(x) + shortcut_path(x))",
+    "ResidualBottleneckBlock": "relu(main_path(x) + shortcut_path(x))",
+}
+
+
+def _why_outputs_differ(cls: str, lined_up: list[dict], reference: list[dict]) -> str:
+    if not lined_up:
+        return "the layers differ (see the architecture)"
+    for mine, theirs in zip(lined_up, [r for r in reference if _counted(r)]):
+        if not all(math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6) for a, b in zip(mine["sums"], theirs["sums"])):
+            return (f"the layers are the same, but the initial weights differ from {mine['name']} on: under "
+                    "torch.manual_seed they depend on the ORDER in which layers are created; create them in the "
+                    "order the notebook prints them (feature extractor before the MLP, a block's main path before "
+                    "its shortcut) and create no layer you do not use")
+    return ("the layers and their initial weights are the reference's, so the forward pass computes something "
+            f"else: {FORWARD_HINTS[cls]}, each layer used once, in order")
+
+
+def _reference_run(ctx: CheckContext, cls: str, kwargs: dict,
+                   input_shape: tuple[int, ...]) -> tuple[list, torch.Tensor]:
+    net_cls = getattr(ctx.reference.cnn, cls)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(ctx.seed)
+        net = net_cls(**kwargs)
+        layers = layer_table(net)
+        torch.manual_seed(ctx.seed)
+        out = net(torch.ones(*input_shape)).detach()
+    return layers, out
+
+
+def _output_problem(label: str, got: Any, want: torch.Tensor) -> str | None:
+    # mismatch() measures errors against the RMS of the expected tensor: this rtol makes its
+    # threshold the notebook's absolute 1e-3
+    scale = max(float(as_f64(want).pow(2).mean().sqrt()), FLOOR)
+    return mismatch(f"{label}: output", got, want, rtol=ATOL / scale)
+
+
+def _limit(ctx: CheckContext, seconds: float) -> float:
+    """``seconds``, or the session's shorter --check-timeout."""
+    return min(seconds, ctx.worker.limits.call_timeout)
+
+
+def judge_net(ctx: CheckContext, cls: str, kwargs: dict, label: str, input_shape: tuple[int, ...]) -> NetVerdict:
+    try:
+        r = ctx.call("hw2.part4.seeded_forward", doing=f"building and running {label}",
+                     timeout=_limit(ctx, NET_TIMEOUT), cls=cls, kwargs=kwargs, input_shape=list(input_shape))
+    except CheckAbort as exc:
+        return NetVerdict(str(exc), str(exc))
+    want_layers, want_out = _reference_run(ctx, cls, kwargs, input_shape)
+    architecture, lined_up = _architecture(label, r["layers"], r.get("order"), want_layers)
+    if r["error"]:
+        return NetVerdict(architecture, describe_student_error(r["error"], f"{label}: forward pass"))
+    output = _output_problem(label, r["output"], want_out)
+    if output:
+        output += f"\n  {_why_outputs_differ(cls, lined_up, want_layers)}"
+    return NetVerdict(architecture, output, tuple(np.shape(r["output"])))
+
+
+def _findings(verdicts: list[NetVerdict], fields: tuple[str, ...]) -> list[Finding]:
+    findings = []
+    for field in fields:
+        problems = [getattr(v, field) for v in verdicts if getattr(v, field)]
+        findings.append(Finding(field, not problems, "\n".join(problems)))
+    return findings
+
+
+@check("part4.cnn")
+def cnn(ctx: CheckContext) -> list[Finding]:
+    verdicts = [judge_net(ctx, "CNN", p, f"CNN(**test_params[{i}])", IMAGE_SHAPE)
+                for i, p in enumerate(CNN_TEST_PARAMS)]
+    return _findings(verdicts, ("architecture", "output"))
+
+
+@check("part4.residual_block")
+def residual_block(ctx: CheckContext) -> list[Finding]:
+    label = "ResidualBlock(in_channels=3, channels=[6, 4]*2, kernel_sizes=[3, 5]*2, batchnorm=True, dropout=0.2)"
+    v = judge_net(ctx, "ResidualBlock", RESIDUAL_BLOCK_PARAMS, label, (1, 3, 32, 32))
+    return _findings([v], ("architecture", "output"))
+
+
+@check("part4.bottleneck_block")
+def bottleneck_block(ctx: CheckContext) -> list[Finding]:
+    label = "ResidualBottleneckBlock(256, inner_channels=[64, 32, 64], inner_kernel_sizes=[3, 5, 3])"
+    shape = (1, 256, 32, 32)
+    v = judge_net(ctx, "ResidualBottleneckBlock", BOTTLENECK_PARAMS, label, shape)
+    if v.output_shape is None:
+        shape_problem = v.output
+    elif v.output_shape != shape:
+        shape_problem = (f"{label}: output shape {v.output_shape}, expected the input's {shape}\n"
+                         "  hint: 1x1 projection to inner_channels[0], the inner convs, 1x1 projection back to "
+                         "in_out_channels, all preserving the spatial size")
+    else:
+        shape_problem = None
+    return _findings([v], ("architecture", "output")) + [Finding("shape", not shape_problem, shape_problem or "")]
+
+
+@check("part4.resnet")
+def resnet(ctx: CheckContext) -> list[Finding]:
+    verdicts = [judge_net(ctx, "ResNet", p, f"ResNet(**test_params[{i}])", IMAGE_SHAPE)
+                for i, p in enumerate(RESNET_TEST_PARAMS)]
+    return _findings(verdicts, ("architecture", "output"))
+
+
+@check("part4.your_cnn")
+def your_cnn(ctx: CheckContext) -> list[Finding]:
+    kwargs = dict(in_size=(3, 100, 100), out_classes=10, channels=[32] * 4, pool_every=2, hidden_dims=[100] * 2)
+    r = ctx.call("hw2.part4.your_cnn", doing="building YourCNN((3,100,100), 10, channels=[32]*4, pool_every=2, "
+                 "hidden_dims=[100]*2) and running it on a (1, 3, 100, 100) image", kwargs=kwargs,
+                 input_shape=list(IMAGE_SHAPE))
+    if not r["present"]:
+        ctx.notes.append("hw2.cnn has no YourCNN: not part of this year's skeleton (v2023+), nothing to grade")
+        return [Finding("all", True)]
+    out = np.asarray(r["output"])
+    if out.shape != (1, 10):
+        return [Finding("all", False, f"YourCNN output has shape {out.shape}, expected (1, 10)")]
+    if not np.isfinite(out).all():
+        return [Finding("all", False, f"YourCNN output has non-finite values: {out.tolist()}")]
+    return [Finding("all", True)]
+
+
+# -- ArgMaxClassifier ---------------------------------------------------------------------------
+
+def _student_value(entry: dict, doing: str) -> tuple[Any, str | None]:
+    if entry["error"]:
+        return None, describe_student_error(entry["error"], doing)
+    return np.asarray(entry["value"]), None
+
+
+@check("part4.argmax_classifier")
+def argmax_classifier(ctx: CheckContext) -> list[Finding]:
+    n, classes = 8, 10
+    x = ctx.randn(n, 3, 10, 10, stream=1)
+    weight, bias = ctx.randn(classes, 300, stream=2, scale=0.1), ctx.randn(classes, stream=3, scale=0.1)
+    r = ctx.call("hw2.part4.argmax_classifier", doing="ArgMaxClassifier around a linear model", weight=weight,
+                 bias=bias, x=x)
+    scores = x.reshape(n, -1).double() @ weight.double().T + bias.double()
+    want_proba, want_classes = torch.softmax(scores, dim=1), scores.argmax(dim=1).numpy()
+    label = f"ArgMaxClassifier on {n} samples of {classes} classes"
+
+    proba, problem = _student_value(r["proba"], f"{label}: predict_proba")
+    if not problem and proba.shape == (n, classes) and not np.allclose(proba.sum(axis=1), 1.0, atol=1e-3):
+        problem = f"{label}: predict_proba rows sum to {proba.sum(axis=1).round(4).tolist()}, not 1"
+    problem = problem or mismatch(f"{label}: predict_proba (softmax of the class scores)", proba, want_proba)
+    findings = [Finding("predict_proba", not problem, problem or "")]
+
+    got, problem = _student_value(r["classes"], f"{label}: classify")
+    if not problem and got.shape != (n,):
+        problem = (f"{label}: classify returned shape {got.shape}, expected ({n},): one label per sample "
+                   "(argmax over dim 1)")
+    elif not problem and not np.array_equal(got.astype(np.int64), want_classes):
+        i = int(np.flatnonzero(got.astype(np.int64) != want_classes)[0])
+        problem = (f"{label}: classify gave class {got[i]} for sample {i}, the most probable class is "
+                   f"{want_classes[i]} ({int((got != want_classes).sum())} of {n} samples wrong)")
+    if not problem and got.dtype.kind not in "iu":
+        ctx.notes.append(f"classify returned dtype {got.dtype}; the skeleton asks for torch.int labels")
+    findings.append(Finding("classify", not problem, problem or ""))
+    return findings
+
+
+# -- overfitting 50 images ----------------------------------------------------------------------
+
+OVERFIT_IMAGES, OVERFIT_EPOCHS, OVERFIT_BATCH, OVERFIT_BATCHES, OVERFIT_TARGET = 50, 25, 2, 25, 90.0
+
+
+def _overfit(ctx: CheckContext, hp: dict | None, doing: str) -> tuple[dict, np.ndarray]:
+    images, labels = ctx.images.arrays("train", OVERFIT_IMAGES)
+    run = ctx.call("hw2.part4.overfit", doing=doing, timeout=_limit(ctx, TRAINING_TIMEOUT),
+                   images=images, labels=labels, hp=hp, epochs=OVERFIT_EPOCHS, batch_size=OVERFIT_BATCH,
+                   max_batches=OVERFIT_BATCHES, stop_at=OVERFIT_TARGET)
+    return run, labels
+
+
+def _loss_trend(losses: list[float]) -> str | None:
+    bad = [i for i, v in enumerate(losses) if not math.isfinite(v)]
+    if bad:
+        return (f"the mean training loss is {losses[bad[0]]} in epoch {bad[0] + 1}: the model or the loss "
+                "produces NaN/inf (division by zero, log of 0, exploding updates?)")
+    if len(losses) > 1 and losses[-1] > 0.9 * losses[0]:
+        return (f"the training loss hardly went down ({losses[0]:.3g} in epoch 1, {losses[-1]:.3g} in epoch "
+                f"{len(losses)}): are the gradients zeroed, backpropagated and applied (optimizer.step()) every batch?")
+    return None
+
+
+def _overfit_problem(run: dict, labels: np.ndarray, what: str) -> str | None:
+    predictions = np.asarray(run["predictions"])
+    if predictions.ndim != 2 or predictions.shape[1] != len(labels):
+        raise ValueError(f"predictions of shape {predictions.shape}")
+    accuracy = (predictions == labels).mean(axis=1) * 100
+    if accuracy.max() >= OVERFIT_TARGET:
+        return None
+    lines = [f"{what}: after {len(accuracy)} epochs of {OVERFIT_BATCHES} batches of {OVERFIT_BATCH} images the "
+             f"model classifies at best {accuracy.max():.0f}% of the {len(labels)} training images right (the "
+             f"notebook asks for >= {OVERFIT_TARGET:.0f}%)"]
+    trend = _loss_trend([float(v) for v in run["losses"]])
+    if trend:
+        lines.append(f"  {trend}")
+    reported = max(run["reported"], default=0.0)
+    if reported >= OVERFIT_TARGET:
+        lines.append(f"  your trainer reported {reported:.0f}% accuracy: check how num_correct is counted")
+    return "\n".join(lines)
+
+
+@check("part4.overfit")
+def overfit(ctx: CheckContext) -> list[Finding]:
+    """Does the student's CODE learn? Known-good hyper-parameters: the reference's."""
+    hp = ctx.reference.answers.part4_optim_hp()
+    loss_fn = hp.pop("loss_fn")
+    assert isinstance(loss_fn, torch.nn.CrossEntropyLoss)  # what the probe uses in its place
+    run, labels = _overfit(ctx, hp, "training your CNN with your ClassifierTrainer on 50 images")
+    what = (f"your CNN, ArgMaxClassifier and ClassifierTrainer with known-good SGD settings "
+            f"(lr={hp['lr']}, momentum={hp['momentum']}, weight_decay={hp['weight_decay']})")
+    problem = _overfit_problem(run, labels, what)
+    return [Finding("all", not problem, problem or "")]
+
+
+@check("part4.overfit_hp")
+def overfit_hp(ctx: CheckContext) -> list[Finding]:
+    """Do the student's own part4_optim_hp() reach the notebook's threshold (on CIFAR-10)?"""
+    images = ctx.images
+    if not images.real:
+        ctx.indicative(f"part4_optim_hp() is tuned on CIFAR-10, and this run has {images.source}")
+    run, labels = _overfit(ctx, None, "training your CNN with your part4_optim_hp() on 50 images")
+    problem = _overfit_problem(run, labels, f"with your part4_optim_hp() {run['hp']}")
+    return [Finding("all", not problem, problem or "")]
+
+
+# -- Part 5: the experiment runner ----------------------------------------------------------
+
+# The notebook's test run (Part 5, In[5]), scaled down: 2 epochs of 2 batches.
+EXPERIMENT_RUN = dict(seed=42, bs_train=10, batches=2, epochs=2, early_stopping=5, filters_per_layer=[32, 64],
+                      layers_per_block=1, pool_every=1, hidden_dims=[100], model_type="resnet")
+EXPERIMENT_FILE = "results/test_run_L1_K32-64.json"
+EXPERIMENT_IMAGES = {"train": 30, "test": 8}  # more than batches * batch size: max_batches must bite
+FIT_FIELDS = ("num_epochs", "train_loss", "train_acc", "test_loss", "test_acc")
+
+
+def _config_problems(cfg: Any) -> list[str]:
+    if not isinstance(cfg, dict):
+        return [f"'config' is a {type(cfg).__name__}, expected the dict of the run's arguments"]
+    problems = []
+    for key, want in [("run_name", "test_run"), *EXPERIMENT_RUN.items()]:
+        if key not in cfg:
+            problems.append(f"the config has no '{key}'")
+        elif cfg[key] != want:
+            problems.append(f"config['{key}'] is {cfg[key]!r}, the run was called with {want!r}")
+    return problems
+
+
+def _batches_per_epoch(split: str, batch_size: int) -> int:
+    return min(EXPERIMENT_RUN["batches"], -(-EXPERIMENT_IMAGES[split] // batch_size))
+
+
+def _numbers(values: Any) -> bool:
+    return isinstance(values, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def _results_problems(res: Any, cfg: dict) -> list[str]:
+    if not isinstance(res, dict):
+        return [f"'results' is a {type(res).__name__}, expected the FitResult's fields"]
+    missing = [f for f in FIT_FIELDS if f not in res]
+    if missing:
+        return [f"the results have no {', '.join(missing)}"]
+    n = res["num_epochs"]
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= EXPERIMENT_RUN["epochs"]:
+        return [f"num_epochs is {n!r}, expected 1 to {EXPERIMENT_RUN['epochs']} (epochs={EXPERIMENT_RUN['epochs']})"]
+    problems = []
+    for field in ("train_acc", "test_acc"):
+        values = res[field]
+        if not _numbers(values) or len(values) != n or not all(0 <= v <= 100 for v in values):
+            problems.append(f"{field} should hold one accuracy (0-100) per epoch ({n}), got {values!r}"[:300])
+    bs_test = cfg.get("bs_test")
+    if not (isinstance(bs_test, int) and bs_test > 0):
+        bs_test = max(EXPERIMENT_RUN["bs_train"] // 4, 1)  # the skeleton's default
+    loaders = (("train_loss", "train", EXPERIMENT_RUN["bs_train"]), ("test_loss", "test", bs_test))
+    for field, split, batch_size in loaders:
+        values, per_batch = res[field], n * _batches_per_epoch(split, batch_size)
+        if not _numbers(values) or len(values) not in (n, per_batch):
+            problems.append(f"{field} should hold one loss per batch ({per_batch}) or per epoch ({n}), "
+                            f"got {values!r}"[:300])
+        elif not all(math.isfinite(v) for v in values):
+            problems.append(f"{field} has non-finite losses: {values}")
+    return problems
+
+
+@check("part5.cnn_experiment")
+def cnn_experiment(ctx: CheckContext) -> list[Finding]:
+    train = ctx.images.arrays("train", EXPERIMENT_IMAGES["train"])
+    test = ctx.images.arrays("test", EXPERIMENT_IMAGES["test"])
+    call = "cnn_experiment('test_run', " + ", ".join(f"{k}={v!r}" for k, v in EXPERIMENT_RUN.items()) + ")"
+    r = ctx.call("hw2.part5.cnn_experiment", doing=f"running {call}", timeout=_limit(ctx, TRAINING_TIMEOUT),
+                 train=list(train), test=list(test), run_name="test_run", kwargs=EXPERIMENT_RUN,
+                 expected_file=EXPERIMENT_FILE)
+    written = ", ".join(r["written"]) or "nothing under results/"
+    if r["used"] == EXPERIMENT_FILE:
+        file_problem = None
+    else:
+        file_problem = (f"{call} should write {EXPERIMENT_FILE} (out_dir/run_name_L<L>_K<K1-K2-...>.json); it "
+                        f"wrote {written}")
+    if r["used"] is None:
+        contents = "no result file to read" if not r["written"] else f"cannot tell which file is the run's: {written}"
+    elif r["read_error"]:
+        contents = f"{r['used']}: {r['read_error']}"
+    elif not isinstance(r["data"], dict) or not {"config", "results"} <= set(r["data"]):
+        contents = f"{r['used']} should hold {{'config': ..., 'results': ...}} as save_experiment writes it"
+    else:
+        problems = _config_problems(r["data"]["config"])
+        problems += _results_problems(r["data"]["results"], r["data"]["config"] if not problems else {})
+        contents = f"{r['used']}:\n" + "\n".join(f"  - {p}" for p in problems) if problems else None
+    if contents and r["used"] not in (None, EXPERIMENT_FILE):
+        ctx.notes.append(f"the contents were read from {r['used']}, the one file the run wrote")
+    return [Finding("file", not file_problem, file_problem or ""), Finding("contents", not contents, contents or "")]
+
+
+def _roundtrip_document(ctx: CheckContext) -> dict:
+    losses = ctx.randn(2, 6, stream=1).abs() + 0.5
+    config = {"run_name": "roundtrip", "out_dir": "./results", "seed": 7, "device": None, "bs_train": 50,
+              "bs_test": 12, "batches": 3, "epochs": 3, "early_stopping": 5, "checkpoints": None, "lr": 0.001,
+              "reg": 0.001, "filters_per_layer": [32, 64], "layers_per_block": 1, "pool_every": 1,
+              "hidden_dims": [100], "model_type": "resnet", "kw": {}}
+    results = {"num_epochs": 2, "train_loss": losses[0].tolist(), "train_acc": [31.5, 47.25],
+               "test_loss": losses[1].tolist(), "test_acc": [29.0, 41.75]}
+    return {"config": config, "results": results}
+
+
+@check("part5.load_experiment")
+def load_experiment(ctx: CheckContext) -> list[Finding]:
+    document = _roundtrip_document(ctx)
+    r = ctx.call("hw2.part5.load_experiment", doing="loading a result file with load_experiment", document=document,
+                 file_name="roundtrip_L1_K32-64.json")
+    problems = []
+    if r["cfg"] != document["config"]:
+        problems.append(f"the config returned is {r['cfg']!r}"[:300] + ", expected the file's 'config' as written")
+    if r["fit_type"] != "FitResult":
+        problems.append(f"the second value is a {r['fit_type']}, expected cs236781.train_results.FitResult")
+    for field, want in document["results"].items():
+        if r["fit"].get(field) != want:
+            problems.append(f"FitResult.{field} is {r['fit'].get(field)!r}, the file holds {want!r}"[:300])
+    return [Finding("all", not problems, "load_experiment(path) -> (config, FitResult) does not round-trip:\n"
+                    + "\n".join(f"  - {p}" for p in problems) if problems else "")]
