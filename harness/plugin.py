@@ -1,8 +1,11 @@
 """pytest entry point of the autograder (registered as ``pytest11``: ``dl_autograder``).
 
-Thin on purpose: it declares the options and, only when ``--submission`` is given, loads the
-grading machinery (torch and all) and registers a ``GradingSession``. Without ``--submission``
-pytest runs as usual, so the project's own tests are untouched.
+Thin on purpose: it declares the options and, only when ``--submission`` (one submission) or
+``--submissions`` (a class, batch mode) is given, loads the grading machinery (torch and all) and
+registers a ``GradingSession`` or a ``BatchSession``. Without them pytest runs as usual, so the
+project's own tests are untouched. Under xdist, ``pytest_configure`` runs in the controller and in
+every worker, so each process registers its own session object (``config.workerinput`` tells a
+worker apart).
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import pytest
 GRADING_KEY = pytest.StashKey["Any"]()
 
 HELP_SUBMISSION = "grade the submission in PATH (a folder holding the assignment's package, e.g. hw2/)"
+HELP_SUBMISSIONS = ("grade a whole class: every sub-folder or .zip in DIR (or Gradescope's export with "
+                    "submission_metadata.yml), one pytest item per submission; use -n auto to run in parallel "
+                    "and -k to pick checks")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,22 +42,40 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "stand-in is used and checks of CIFAR-10 hyper-parameters are indicative only")
     group.addoption("--manual-scores", metavar="TOML", default=None,
                     help="scores a person gave to the rubric's manual entries (e.g. written answers), merged in")
+    group.addoption("--submissions", metavar="DIR", default=None, help=HELP_SUBMISSIONS)
+    group.addoption("--out", metavar="DIR", default="grades",
+                    help="batch mode: where the results store, class report, gradebook and each student's "
+                         "report go (default: grades/)")
+    group.addoption("--regrade", action="store_true", default=False,
+                    help="batch mode: grade every submission again, even those with a valid stored result")
+    group.addoption("--shard", metavar="K/N", default=None,
+                    help="batch mode: grade only the K-th of N deterministic parts of the class (cluster arrays)")
+    group.addoption("--max-file-mb", metavar="MB", type=float, default=100.0,
+                    help="batch mode: a zip, or a file in a submission, larger than this is not read (default 100)")
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
     # A grading run never loads conftest.py files: not the submission's, not the current folder's.
-    if getattr(early_config.known_args_namespace, "submission", None):
+    known = early_config.known_args_namespace
+    if getattr(known, "submission", None) or getattr(known, "submissions", None):
         early_config.known_args_namespace.noconftest = True
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not config.getoption("submission"):
-        return
-    from .session import GradingSession
+    if config.getoption("submission") and config.getoption("submissions"):
+        raise pytest.UsageError("--submission grades one submission, --submissions a class: give one of them")
+    if config.getoption("submission"):
+        from .session import GradingSession
 
-    grading = GradingSession.from_config(config)
+        grading: Any = GradingSession.from_config(config)
+    elif config.getoption("submissions"):
+        from .batch.session import BatchSession
+
+        grading = BatchSession(config)
+    else:
+        return
     config.stash[GRADING_KEY] = grading
     config.pluginmanager.register(grading, "dl-autograder-grading")
-    # collect the grading checks only, whatever paths or testpaths were given
+    # collect the grading items only (the rubric file stands for them), whatever paths were given
     config.args[:] = [str(grading.rubric.path)]

@@ -7,6 +7,7 @@ here (for detection); it never imports or executes them.
 
 from __future__ import annotations
 
+import functools
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,19 +80,25 @@ def detect_version(package_dir: Path) -> str:
     return "v2022S" if "class YourCNN" in text else "v2023+"
 
 
-def stage(sub: Submission, scratch: Path) -> Path:
-    """Copy the package alone into ``scratch/submission`` (the worker's working directory)."""
+def stage(sub: Submission, scratch: Path, max_file_bytes: int | None = None) -> Path:
+    """Copy the package alone into ``scratch/submission`` (the worker's working directory).
+
+    Files larger than ``max_file_bytes`` (when given) are left behind without being read.
+    """
     dest = scratch / "submission"
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copytree(
         sub.root / sub.package,
         dest / sub.package,
-        ignore=_ignore,
+        ignore=functools.partial(_ignore, max_file_bytes=max_file_bytes),
     )
     return dest
 
 
-def _ignore(folder: str, names: list[str]) -> set[str]:
-    """Skip caches, checkpoints and every symbolic link (a link could point anywhere)."""
+def _ignore(folder: str, names: list[str], max_file_bytes: int | None = None) -> set[str]:
+    """Skip caches, checkpoints, every symbolic link (a link could point anywhere), oversized files."""
     base = Path(folder)
-    return {n for n in names if n in SKIP_DIRS or n.endswith(".pyc") or (base / n).is_symlink()}
+    skipped = {n for n in names if n in SKIP_DIRS or n.endswith(".pyc") or (base / n).is_symlink()}
+    if max_file_bytes is not None:
+        skipped |= {n for n in names if (base / n).is_file() and (base / n).stat().st_size > max_file_bytes}
+    return skipped

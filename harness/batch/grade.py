@@ -1,0 +1,96 @@
+"""Grade one class entry from start to stored result: the body of one batch item.
+
+Whatever happens to the entry (a bad zip, no package, a crash of the harness itself), the
+outcome is a ``GradeRecord`` saved to the store; only a result that is still valid (same content,
+same grading digest, its report still on disk) is reused instead of grading again.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..grading import GradingOptions, ImageCache, SubmissionGrader, locate_submission
+from ..rubric import CheckSpec, Rubric
+from ..submission import SubmissionError
+from .discover import Entry
+from .intake import IntakeLimits, Rejected, content_hash, materialize
+from .store import GradeRecord, ResultStore
+
+PROBLEM_KINDS = ("timeout", "crashed", "rejected", "startup")  # a check that could not run, worth listing
+
+
+@dataclass
+class EntryGrader:
+    """Everything one process needs to grade entries of a batch (one per xdist worker)."""
+
+    rubric: Rubric
+    checks: list[CheckSpec]
+    options: GradingOptions
+    digest: str
+    store: ResultStore
+    out: Path
+    intake: IntakeLimits
+    regrade: bool = False
+
+    def __post_init__(self) -> None:
+        self.images = ImageCache(self.options.data_dir)  # shared by every submission this process grades
+
+    def grade(self, entry: Entry) -> tuple[GradeRecord, bool]:
+        """The entry's stored result and whether it was reused (cached) rather than graded now."""
+        start = time.perf_counter()
+        record = GradeRecord(entry.key, self.digest, "", entry.student_id, entry.student_name, entry.email, "rejected")
+        try:
+            if entry.problem:
+                raise Rejected(entry.problem)
+            record.content_hash = content_hash(entry, self.intake)
+            cached = None if self.regrade else self.store.lookup(entry.key, self.digest)
+            if cached is not None and self._still_valid(cached, record.content_hash):
+                return cached, True
+            self._grade_into(entry, record)
+        except Rejected as exc:
+            record.status, record.reason = "rejected", str(exc)
+        except OSError as exc:
+            record.status, record.reason = "rejected", f"cannot be read: {exc}"
+        except Exception as exc:  # a fault of the harness: keep going with the next student
+            record.status = "error"
+            record.reason = f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exc(limit=-4))
+        record.runtime = time.perf_counter() - start
+        record.graded_at = time.time()
+        self.store.save(record)
+        return record, False
+
+    def _still_valid(self, cached: GradeRecord, content: str) -> bool:
+        return (cached.status == "graded" and cached.content_hash == content
+                and (self.out / cached.report).is_file())
+
+    def _grade_into(self, entry: Entry, record: GradeRecord) -> None:
+        scratch = Path(tempfile.mkdtemp(prefix="dl-batch-"))
+        try:
+            folder = materialize(entry, scratch, self.intake)
+            try:
+                submission = locate_submission(folder, self.rubric.name)
+            except SubmissionError as exc:
+                raise Rejected(str(exc).replace(f"--submission={folder}: ", "")) from None
+            grader = SubmissionGrader(submission, self.rubric, self.options, images=self.images)
+            try:
+                summary = grader.run_checks(self.checks)
+                report = self.out / entry.slug / "report.html"
+                grader.write_reports(report)
+            finally:
+                grader.close(graceful=False)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        record.status = "graded"
+        record.total, record.max_total = summary.total, summary.max_total
+        record.parts = {p: [got, best] for p, (got, best) in summary.part_scores().items()}
+        record.checks = {r.spec.id: [r.score, r.max_score, r.status] for r in summary.results}
+        record.problems = [
+            [check_id, kind, (grader.results[check_id].feedback().splitlines() or [""])[0][:300]]
+            for check_id, kind in grader.aborts.items() if kind in PROBLEM_KINDS
+        ]
+        record.report = report.relative_to(self.out).as_posix()

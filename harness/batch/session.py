@@ -1,0 +1,228 @@
+"""Batch grading of a class (``--submissions=DIR``), as a pytest plugin object.
+
+One pytest item per submission, so all checks of a submission run in one process and pay its
+start-up once, and xdist's scheduler hands out whole submissions (work stealing, so one slow
+submission does not hold back those queued behind it). The plugin is registered in the
+controller and in every xdist worker: workers grade and write each result to the store as it
+finishes; the controller shows progress and, at the end, builds the class report and the
+gradebook from the store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..grading import ASSIGNMENTS, GradingOptions, check_functions
+from ..session import load_session_rubric
+from .discover import ClassFolder, DiscoveryError, Entry, discover, parse_shard, shard
+from .grade import EntryGrader
+from .intake import IntakeLimits
+from .progress import Progress
+from .selection import grading_digest, grading_info, select_checks
+from .store import STORE_NAME, GradeRecord, ResultStore
+
+REPORT_KEY = "dl_batch"  # the user_properties entry that carries an item's outcome to the controller
+DIGEST_KEY = "dl_batch_digest"  # the workerinput entry that carries the controller's grading digest
+
+
+class NotGraded(Exception):
+    """The item's submission was rejected or could not be graded (shown without a traceback)."""
+
+    def __init__(self, record: GradeRecord):
+        super().__init__(record.key)
+        self.record = record
+
+
+class BatchSession:
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.is_worker = hasattr(config, "workerinput")
+        base = Path(config.invocation_params.dir)
+        self.root = _absolute(base, config.getoption("submissions"))
+        self.out = _absolute(base, config.getoption("out"))
+        assignment = config.getoption("assignment")
+        if assignment != "auto" and assignment not in ASSIGNMENTS:
+            raise pytest.UsageError(f"--assignment={assignment}: unknown; known: {', '.join(ASSIGNMENTS)}")
+        # one rubric for the whole class: its report compares everyone on the same checks
+        self.rubric = load_session_rubric(config, ASSIGNMENTS[0] if assignment == "auto" else assignment)
+        max_bytes = int(float(config.getoption("max_file_mb")) * 1024**2)
+        self.intake = IntakeLimits(max_file_bytes=max_bytes)
+        options = dataclasses.replace(GradingOptions.from_config(config), max_file_bytes=max_bytes)
+        # -k picks checks here (the items are submissions); pytest must not deselect submissions with it
+        self.expression = (config.option.keyword or "").strip()
+        config.option.keyword = ""
+        try:
+            self.shard = parse_shard(config.getoption("shard")) if config.getoption("shard") else (1, 1)
+            self.folder: ClassFolder = discover(self.root, self.rubric.name, max_bytes, exclude=self.out)
+        except (ValueError, DiscoveryError) as exc:
+            raise pytest.UsageError(str(exc)) from None
+        self.entries: list[Entry] = shard(self.folder.entries, *self.shard)
+        self.checks = select_checks(self.rubric, self.expression)
+        if not self.checks:
+            raise pytest.UsageError(f"-k {self.expression}: selects none of the rubric's checks ({self.rubric.path})")
+        check_functions(self.rubric)  # a rubric entry without a check is a usage error now, not N errors later
+        # Workers take the controller's digest: an edit of the rubric or a check during the run must
+        # not split one run's results across two digests.
+        worker_input = getattr(config, "workerinput", {})
+        self.digest = worker_input.get(DIGEST_KEY) or grading_digest(self.rubric, self.checks, options)
+        self.store = ResultStore(self.out / STORE_NAME)
+        if not self.is_worker:
+            self.store.register_grading(self.digest, grading_info(self.rubric, self.checks, options, self.expression))
+        self.grader = EntryGrader(self.rubric, self.checks, options, self.digest, self.store, self.out, self.intake,
+                                  regrade=bool(config.getoption("regrade")))
+        if self.is_worker:
+            _share_cores(int(config.workerinput.get("workercount", 1)))
+        self.progress = Progress(len(self.entries))
+        self.crashed: dict[str, str] = {}  # key -> why its grading process died (controller only)
+        self.written: dict[str, Path] = {}
+
+    # -- collection: the rubric file stands for the class, one item per entry ----------------
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        shard = f", shard {self.shard[0]}/{self.shard[1]}" if self.shard[1] > 1 else ""
+        picked = f" ({len(self.checks)} of {len(self.rubric.checks)} checks: -k {self.expression})" if self.expression else ""
+        return [f"batch: {len(self.entries)} submissions in {self.root}{shard} ({self.folder.layout} layout), "
+                f"{self.rubric.title}{picked}; results in {self.out}"]
+
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+        if file_path.resolve() == self.rubric.path.resolve():
+            return ClassFile.from_parent(parent, path=file_path, batch=self)
+        return None
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput[DIGEST_KEY] = self.digest
+
+    @pytest.hookimpl(optionalhook=True, tryfirst=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        if config.getvalue("dist") != "load":
+            return None
+        from xdist.scheduler import WorkStealingScheduling
+
+        return WorkStealingScheduling(config, log)
+
+    # -- progress (controller) ---------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> Any:
+        outcome = _outcome(report)
+        if outcome is None or report.when != "call":
+            return None
+        if outcome["cached"]:
+            return "cached", "", ("CACHED", {"cyan": True})
+        word = f"{outcome['total']:g}/{outcome['max_total']:g}" if outcome["status"] == "graded" else outcome["status"].upper()
+        return report.outcome, "", (word, {"green": report.passed, "red": report.failed})
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.is_worker:
+            return
+        outcome = _outcome(report)
+        if report.when == "call" or (report.failed and outcome is None and report.when != "teardown"):
+            if outcome is None:  # the grading process died with this item, or setup failed
+                self.crashed[report.nodeid.rsplit("::", 1)[-1]] = _first_lines(report.longreprtext)
+            ok = outcome is not None and outcome["status"] == "graded"
+            line = self.progress.finished(ok=ok, cached=bool(outcome and outcome["cached"]))
+            tr = self.config.pluginmanager.get_plugin("terminalreporter")
+            if tr is not None:
+                # write, not write_line: that would make pytest print the file location again
+                if tr.isatty:
+                    tr.rewrite(line, erase=True)
+                else:
+                    tr.write(line + "\n")
+
+    # -- the class outputs (controller) ------------------------------------------------------
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        try:
+            if not self.is_worker:
+                from .outputs import write_class_outputs
+
+                records = {r.key: r for r in self.store.records(self.digest)}
+                self.written = write_class_outputs(
+                    self.out, self.store.grading_info(self.digest), self.entries, records, self.crashed,
+                    notes=self.folder.notes, shard=self.shard,
+                )
+        finally:
+            self.store.close()
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.is_worker:
+            return
+        tr = terminalreporter
+        if tr.isatty:
+            tr.write_line("")
+        tr.section(f"batch: {self.rubric.name} ({self.root.name})")
+        tr.write_line(self.progress.summary())
+        for note in self.folder.notes:
+            tr.write_line(f"note: {note}")
+        for label, path in self.written.items():
+            tr.write_line(f"{label}: {path}")
+
+
+class ClassFile(pytest.File):
+    """The rubric file, collected as the container of one item per submission."""
+
+    def __init__(self, *, batch: BatchSession, **kw: Any):
+        super().__init__(**kw)
+        self.batch = batch
+
+    def collect(self):
+        for entry in self.batch.entries:
+            yield SubmissionItem.from_parent(self, name=entry.key.replace("::", "_"), entry=entry)
+
+
+class SubmissionItem(pytest.Item):
+    def __init__(self, *, entry: Entry, **kw: Any):
+        super().__init__(**kw)
+        self.entry = entry
+
+    def runtest(self) -> None:
+        record, cached = self.parent.batch.grader.grade(self.entry)
+        self.user_properties.append((REPORT_KEY, {
+            "key": record.key, "status": record.status, "cached": cached,
+            "total": record.total, "max_total": record.max_total,
+        }))
+        if record.status != "graded":
+            raise NotGraded(record)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, NotGraded):
+            r = excinfo.value.record
+            return f"{r.key} ({r.student_id}): {r.status}: {r.reason}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.entry.path, None, f"{self.entry.key} ({self.entry.student_id})"
+
+
+def _share_cores(workers: int) -> None:
+    """Give each xdist worker's judge its share of the cores for torch's thread pool: N judges each
+    running as many threads as there are cores only slow each other down (the student's worker is
+    limited by --worker-threads already). Thread count changes no verdict: float64, relative tolerances."""
+    if workers > 1:
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
+
+
+def _outcome(report: pytest.TestReport) -> dict[str, Any] | None:
+    for name, value in getattr(report, "user_properties", ()):
+        if name == REPORT_KEY:
+            return value
+    return None
+
+
+def _first_lines(text: str, n: int = 3) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return "\n".join(lines[-n:])
+
+
+def _absolute(base: Path, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path

@@ -1,0 +1,225 @@
+"""Grading one submission: its staged copy, its worker, the checks run against it, its reports.
+
+``SubmissionGrader`` is the core that both front ends drive: the single-submission pytest plugin
+(``harness/session.py``, ``--submission``) runs one check per pytest item, and batch mode
+(``harness/batch/``, ``--submissions``) runs all checks of a submission in one item. Neither
+front end holds grading state of its own.
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import pytest
+
+from . import reference as reference_loader
+from .checks import CheckAbort, CheckContext, CheckFunction, find_check, load_checks
+from .manual import ManualScore, apply_manual
+from .rubric import CheckSpec, Rubric
+from .sandbox import Limits, Worker
+from .scoring import CheckResult, Summary, indicative, score
+from .submission import Submission, SubmissionError, locate, stage
+
+ASSIGNMENTS = ("hw2",)  # assignments with a rubric and a reference; the first whose package is found wins
+
+
+@dataclass(frozen=True)
+class GradingOptions:
+    """What decides a grade besides the submission and the rubric (the same options, the same grade)."""
+
+    seed: int = 0
+    call_timeout: float = 60.0
+    threads: int = 1
+    data_dir: Path | None = None  # holds cifar-10-batches-py; None: the stand-in data
+    max_file_bytes: int | None = None  # larger files of the package are not staged (batch mode sets it)
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> "GradingOptions":
+        base = Path(config.invocation_params.dir)
+        data_dir = config.getoption("data_dir")
+        if data_dir and not (base / data_dir / "cifar-10-batches-py").is_dir():
+            raise pytest.UsageError(f"--data-dir={data_dir}: no cifar-10-batches-py folder there "
+                                    "(CIFAR-10 in torchvision's on-disk format)")
+        return cls(
+            seed=int(config.getoption("grading_seed")),
+            call_timeout=float(config.getoption("check_timeout")),
+            threads=int(config.getoption("worker_threads")),
+            data_dir=base / data_dir if data_dir else None,
+        )
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(call_timeout=self.call_timeout)
+
+
+class ImageCache:
+    """The image data, loaded on first use and kept: batch mode shares one across submissions."""
+
+    def __init__(self, data_dir: Path | None):
+        self.data_dir = data_dir
+        self.images: Any = None
+
+    def __call__(self) -> Any:
+        if self.images is None:
+            from .data import load_images
+
+            self.images = load_images(self.data_dir)
+        return self.images
+
+
+def locate_submission(path: Path, assignment: str) -> Submission:
+    """The submission at ``path`` for ``assignment`` ("auto": the first known one whose package is there)."""
+    if assignment != "auto" and assignment not in ASSIGNMENTS:
+        raise pytest.UsageError(f"--assignment={assignment}: unknown; known: {', '.join(ASSIGNMENTS)}")
+    names = ASSIGNMENTS if assignment == "auto" else (assignment,)
+    error: SubmissionError | None = None
+    for name in names:
+        try:
+            return locate(path, name)
+        except SubmissionError as exc:
+            error = error or exc
+    assert error is not None
+    raise error
+
+
+def check_functions(rubric: Rubric) -> dict[str, CheckFunction]:
+    """The registered check functions; a rubric entry without one is a usage error."""
+    functions = load_checks(rubric.checks_module)
+    missing = [c.id for c in rubric.checks if find_check(functions, c.id) is None]
+    if missing:
+        raise pytest.UsageError(f"{rubric.path}: no check function registered for {', '.join(missing)}")
+    return functions
+
+
+class SubmissionGrader:
+    """One submission's grading: start its worker, run checks, summarise, report, clean up."""
+
+    def __init__(
+        self,
+        submission: Submission,
+        rubric: Rubric,
+        options: GradingOptions,
+        *,
+        images: ImageCache | None = None,
+        manual_scores: dict[str, ManualScore] | None = None,
+    ):
+        self.submission = submission
+        self.rubric = rubric
+        self.options = options
+        self.seed = options.seed
+        self.limits = options.limits
+        self.threads = options.threads
+        self.manual_scores = manual_scores or {}
+        self.results: dict[str, CheckResult] = {}
+        self.aborts: dict[str, str] = {}  # check id -> why it could not run ("timeout", "crashed", ...)
+        self.started = time.time()
+        self._images = images or ImageCache(options.data_dir)
+        self._worker: Worker | None = None
+        self._reference: Any = None
+        self._scratch: Path | None = None
+        # Start the worker first: its torch import then overlaps the judge's own (2 cores).
+        self.worker.spawn()
+        try:
+            self.check_functions = check_functions(rubric)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- resources, made on first use ---------------------------------------------------------
+
+    @property
+    def worker(self) -> Worker:
+        if self._worker is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="dl-autograder-"))
+            staged = stage(self.submission, self._scratch, self.options.max_file_bytes)
+            self._worker = Worker(staged, self.rubric.probe_modules, self.limits, self.threads, self._scratch)
+        return self._worker
+
+    @property
+    def reference(self) -> Any:
+        if self._reference is None:
+            self._reference = reference_loader.load(self.rubric.name)
+        return self._reference
+
+    # -- grading ------------------------------------------------------------------------------
+
+    def run_check(self, spec: CheckSpec) -> CheckResult:
+        ctx = CheckContext(self.worker, self.reference, self.seed, spec.id, images_loader=self._images)
+        start = time.perf_counter()
+        aborted = None
+        findings = []
+        try:
+            findings = find_check(self.check_functions, spec.id)(ctx) or []
+        except CheckAbort as exc:
+            aborted = str(exc)
+            self.aborts[spec.id] = exc.kind
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            # the reply of the student's code had an unexpected form
+            aborted = f"the output of your code could not be judged ({type(exc).__name__}: {exc})"
+            self.aborts[spec.id] = "error"
+        points, status, complete = score(spec, findings, aborted)
+        result = CheckResult(spec, status, complete, ctx.notes, time.perf_counter() - start, points)
+        result.attachments = dict(ctx.attachments)
+        if spec.manual:
+            apply_manual(result, self.manual_scores.get(spec.id))
+        elif ctx.indicative_reason and not aborted:
+            indicative(result, ctx.indicative_reason)
+        self.results[spec.id] = result
+        return result
+
+    def run_checks(self, specs: Iterable[CheckSpec]) -> Summary:
+        for spec in specs:
+            self.run_check(spec)
+        return self.summary()
+
+    def summary(self) -> Summary:
+        return Summary(self.rubric, [self.results[c.id] for c in self.rubric.checks if c.id in self.results])
+
+    def environment(self) -> dict[str, Any]:
+        import torch
+
+        env: dict[str, Any] = {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "platform": platform.platform(),
+            "seed": self.seed,
+            "device": "cpu",
+            "worker threads": self.threads,
+            "skeleton version": self.submission.version,
+            "call timeout": f"{self.limits.call_timeout:g} s",
+            "memory limit": f"{self.limits.memory_bytes / 1024**3:g} GiB (RLIMIT_DATA)",
+        }
+        if self._images.images is not None:
+            env["image data"] = self._images.images.source
+        if self._worker is not None:
+            w = self._worker.environment
+            env["network"] = w.get("network", "")
+            env["worker starts"] = self._worker.starts
+            env["compatibility measures"] = w.get("compat") or ["none needed"]
+        return env
+
+    def write_reports(self, html_path: Path) -> dict[str, Path]:
+        """The HTML report at ``html_path`` and Gradescope's results.json beside it."""
+        from .report import write_reports
+
+        return write_reports(self, html_path)
+
+    def close(self, graceful: bool = True) -> None:
+        """Stop the worker and remove the scratch copy of the submission.
+
+        ``graceful=False`` kills the worker instead of asking it to exit: once the reports are
+        written nothing more is needed from it, and its interpreter's teardown takes most of a second.
+        """
+        if self._worker is not None:
+            if graceful:
+                self._worker.close()
+            else:
+                self._worker.kill()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
