@@ -38,6 +38,7 @@ class GradingOptions:
     threads: int = 1
     data_dir: Path | None = None  # holds cifar-10-batches-py; None: the stand-in data
     max_file_bytes: int | None = None  # larger files of the package are not staged (batch mode sets it)
+    benchmarks: bool = False  # run the rubric's opt-in parts (throughput benchmarks) too
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> "GradingOptions":
@@ -51,7 +52,12 @@ class GradingOptions:
             call_timeout=float(config.getoption("check_timeout")),
             threads=int(config.getoption("worker_threads")),
             data_dir=base / data_dir if data_dir else None,
+            benchmarks=bool(config.getoption("benchmarks")),
         )
+
+    def runs(self, rubric: Rubric, spec: CheckSpec) -> bool:
+        """Whether ``spec`` is graded in this run: opt-in parts only with --benchmarks."""
+        return self.benchmarks or spec.part not in rubric.opt_in_parts
 
     @property
     def limits(self) -> Limits:
@@ -121,6 +127,7 @@ class SubmissionGrader:
         self.started = time.time()
         self._images = images or ImageCache(options.data_dir)
         self._worker: Worker | None = None
+        self._reference_worker: Worker | None = None
         self._reference: Any = None
         self._scratch: Path | None = None
         # Start the worker first: its torch import then overlaps the judge's own (2 cores).
@@ -141,6 +148,13 @@ class SubmissionGrader:
             self._worker = Worker(staged, self.rubric.probe_modules, self.limits, self.threads, self._scratch)
         return self._worker
 
+    def _get_reference_worker(self) -> Worker:
+        """The reference package in a worker of its own, started like the student's (benchmarks)."""
+        if self._reference_worker is None:
+            root = reference_loader.REPO_ROOT / "reference"
+            self._reference_worker = Worker(root, self.rubric.probe_modules, self.limits, self.threads)
+        return self._reference_worker
+
     @property
     def reference(self) -> Any:
         if self._reference is None:
@@ -150,7 +164,8 @@ class SubmissionGrader:
     # -- grading ------------------------------------------------------------------------------
 
     def run_check(self, spec: CheckSpec) -> CheckResult:
-        ctx = CheckContext(self.worker, self.reference, self.seed, spec.id, images_loader=self._images)
+        ctx = CheckContext(self.worker, self.reference, self.seed, spec.id, images_loader=self._images,
+                           params=dict(spec.params), reference_worker_loader=self._get_reference_worker)
         start = time.perf_counter()
         aborted = None
         findings = []
@@ -166,6 +181,7 @@ class SubmissionGrader:
         points, status, complete = score(spec, findings, aborted)
         result = CheckResult(spec, status, complete, ctx.notes, time.perf_counter() - start, points)
         result.attachments = dict(ctx.attachments)
+        result.measurements = dict(ctx.measurements)
         if spec.manual:
             apply_manual(result, self.manual_scores.get(spec.id))
         elif ctx.indicative_reason and not aborted:
@@ -221,5 +237,7 @@ class SubmissionGrader:
                 self._worker.close()
             else:
                 self._worker.kill()
+        if self._reference_worker is not None:
+            self._reference_worker.close()  # also removes the folder it made for itself
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)

@@ -40,6 +40,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--data-dir", metavar="DIR", default=None,
                     help="folder holding cifar-10-batches-py (default ~/.pytorch-datasets); without it a "
                          "stand-in is used and checks of CIFAR-10 hyper-parameters are indicative only")
+    group.addoption("--benchmarks", action="store_true", default=False,
+                    help="also run the rubric's opt-in throughput benchmarks (student code timed against the reference)")
     group.addoption("--manual-scores", metavar="TOML", default=None,
                     help="scores a person gave to the rubric's manual entries (e.g. written answers), merged in")
     group.addoption("--submissions", metavar="DIR", default=None, help=HELP_SUBMISSIONS)

@@ -69,6 +69,7 @@ class Rubric:
     parts: dict[str, str]  # part id -> title, in file order
     checks: list[CheckSpec]
     digest: str
+    opt_in_parts: frozenset[str] = frozenset()  # parts run only when asked (`opt_in = true`: benchmarks)
 
     def check(self, check_id: str) -> CheckSpec:
         for spec in self.checks:
@@ -157,4 +158,5 @@ def load(path: Path) -> Rubric:
         parts=parts,
         checks=checks,
         digest=digest.hexdigest(),
+        opt_in_parts=frozenset(pid for pid, p in raw.get("parts", {}).items() if p.get("opt_in", False)),
     )

@@ -94,6 +94,11 @@ class GradingSession:
         if waiting:
             tr.write_line(f"awaiting a grader: {len(waiting)} written answers ({sum(r.spec.points for r in waiting):g} "
                           f"points, not in the total; merge scores with --manual-scores)")
+        for r in summary.results:
+            if "ratio" in r.measurements:
+                lo, hi = r.measurements["ratio_range"]
+                tr.write_line(f"  {r.spec.id}: {r.measurements['ratio']:.2f}x the reference's time "
+                              f"(rounds {lo:.2f}x-{hi:.2f}x)")
         shown = [r.spec.id for r in summary.results if r.status == "indicative"]
         if shown:
             tr.write_line(f"indicative only (stand-in data, no points either way): {', '.join(shown)}; "
@@ -125,8 +130,12 @@ class RubricFile(pytest.File):
         self.grading = grading
 
     def collect(self):
-        for spec in self.grading.rubric.checks:
-            yield CheckItem.from_parent(self, name=spec.id, spec=spec)
+        grader = self.grading.grader
+        for spec in grader.rubric.checks:
+            item = CheckItem.from_parent(self, name=spec.id, spec=spec)
+            if not grader.options.runs(grader.rubric, spec):
+                item.add_marker(pytest.mark.skip(reason="throughput benchmark: run with --benchmarks"))
+            yield item
 
 
 class CheckItem(pytest.Item):
@@ -146,4 +155,4 @@ class CheckItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"{self.spec.id}: {self.spec.title} ({self.spec.points:g} pts)"
+        return self.path, 0, f"{self.spec.id}: {self.spec.title} ({self.spec.points:g} pts)"

@@ -62,7 +62,7 @@ class BatchSession:
         except (ValueError, DiscoveryError) as exc:
             raise pytest.UsageError(str(exc)) from None
         self.entries: list[Entry] = shard(self.folder.entries, *self.shard)
-        self.checks = select_checks(self.rubric, self.expression)
+        self.checks = [c for c in select_checks(self.rubric, self.expression) if options.runs(self.rubric, c)]
         if not self.checks:
             raise pytest.UsageError(f"-k {self.expression}: selects none of the rubric's checks ({self.rubric.path})")
         check_functions(self.rubric)  # a rubric entry without a check is a usage error now, not N errors later
