@@ -62,6 +62,17 @@ def expectation(folder: Path) -> dict:
     return tomllib.loads((folder / "expected.toml").read_text())
 
 
+def drop_your_cnn(sub: Path) -> Path:
+    """Make a copy look like the v2023+ skeleton: no YourCNN in cnn.py, no 'ycn' in experiments.py."""
+    cnn = sub / "hw2" / "cnn.py"
+    text = cnn.read_text()
+    cnn.write_text(text[: text.index("class YourCNN")])
+    experiments = sub / "hw2" / "experiments.py"
+    text = experiments.read_text().replace("from .cnn import CNN, ResNet, YourCNN", "from .cnn import CNN, ResNet")
+    experiments.write_text(text.replace('    "ycn": YourCNN,\n', ""))
+    return sub
+
+
 def copy_example(dest: Path) -> Path:
     shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("__pycache__", "expected.toml"))
     return dest

@@ -10,7 +10,7 @@ import pytest
 import harness.checks.hw2  # noqa: F401  (imported before pytester snapshots sys.modules: loads once)
 import harness.session  # noqa: F401
 
-from .helpers import EXAMPLE, copy_example, grade
+from .helpers import EXAMPLE, copy_example, drop_your_cnn, grade
 
 PART1 = ("-k", "part1")  # where the point is the message, not the whole rubric: Part 1 only (fast)
 
@@ -76,13 +76,8 @@ def _course_layout(root: Path, year: str) -> Path:
     ckpt = root / "hw2" / ".ipynb_checkpoints"
     ckpt.mkdir()
     (ckpt / "layers-checkpoint.py").write_text("this is not python\n")
-    if year == "v2023+":  # that skeleton has no YourCNN, and no 'ycn' model type in experiments.py
-        cnn = root / "hw2" / "cnn.py"
-        text = cnn.read_text()
-        cnn.write_text(text[: text.index("class YourCNN")])
-        experiments = root / "hw2" / "experiments.py"
-        text = experiments.read_text().replace("from .cnn import CNN, ResNet, YourCNN", "from .cnn import CNN, ResNet")
-        experiments.write_text(text.replace('    "ycn": YourCNN,\n', ""))
+    if year == "v2023+":
+        drop_your_cnn(root)
     return root
 
 

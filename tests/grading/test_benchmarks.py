@@ -29,11 +29,13 @@ def test_benchmarks_run_only_when_asked(pytester: pytest.Pytester) -> None:
 def test_slow_but_correct_code_is_flagged_and_loses_nothing(pytester: pytest.Pytester) -> None:
     slow = grade(pytester, SUBMISSIONS / "slow", *LINEAR)
     assert slow.score == 0 and slow.failing() == set()  # informational: worth 0 points, never a deduction
-    assert _from_report(slow, "bench.linear") > 4.0  # measured 11.6x on a quiet 2-core machine
     slow.result.stdout.fnmatch_lines(["*bench.linear: *x the reference's time*"])
     assert "Throughput vs the reference" in slow.html.read_text()
+    slow_ratio = _from_report(slow, "bench.linear")  # read now: the next run writes to the same folder
     example = grade(pytester, EXAMPLE, *LINEAR)
-    assert _from_report(example, "bench.linear") < 2.5  # the same code as the reference's, within noise
+    # quiet 2-core machine: slow 11.6x, example 0.9x; under a loaded CI both move, their gap stays
+    example_ratio = _from_report(example, "bench.linear")
+    assert slow_ratio > 3.0 and slow_ratio > 2.5 * example_ratio, (slow_ratio, example_ratio)
 
 
 def test_benchmarks_json_is_pytest_benchmark_format(pytester: pytest.Pytester) -> None:

@@ -16,7 +16,7 @@ from harness.reference import load as load_reference
 load_images(None)
 load_reference("hw2").cnn  # noqa: B018
 
-from .helpers import EXAMPLE, copy_example, grade
+from .helpers import EXAMPLE, copy_example, drop_your_cnn, grade
 
 PARTS_4_5 = "part4 or part5"
 
@@ -32,14 +32,7 @@ def _mutated(root: Path, file: str, old: str, new: str) -> Path:
 
 def _without_your_cnn(root: Path) -> Path:
     """The v2023+ skeleton: no YourCNN in cnn.py, no 'ycn' model type in experiments.py."""
-    sub = copy_example(root)
-    cnn = sub / "hw2" / "cnn.py"
-    text = cnn.read_text()
-    cnn.write_text(text[: text.index("class YourCNN")])
-    experiments = sub / "hw2" / "experiments.py"
-    text = experiments.read_text().replace("from .cnn import CNN, ResNet, YourCNN", "from .cnn import CNN, ResNet")
-    experiments.write_text(text.replace('    "ycn": YourCNN,\n', ""))
-    return sub
+    return drop_your_cnn(copy_example(root))
 
 
 def test_example_gets_full_marks_and_own_hp_are_indicative_on_stand_in(pytester: pytest.Pytester) -> None:
