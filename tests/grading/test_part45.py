@@ -8,14 +8,8 @@ import pytest
 
 import harness.checks.hw2  # noqa: F401  (imported before pytester snapshots sys.modules: loads once)
 import harness.session  # noqa: F401
-from harness.data.images import load_images
-from harness.reference import load as load_reference
 
-# Also before the snapshots: what Parts 4-5 load in the judge on first use (the image data, via
-# scikit-learn, and the answer key's modules); their C extensions cannot be loaded twice.
-load_images(None)
-load_reference("hw2").cnn  # noqa: B018
-
+# helpers.py loads the image data and the answer key before pytester snapshots sys.modules
 from .helpers import EXAMPLE, copy_example, drop_your_cnn, grade
 
 PARTS_4_5 = "part4 or part5"

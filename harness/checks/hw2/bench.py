@@ -29,7 +29,7 @@ def credit_for(ratio: float, full_within: float, none_beyond: float) -> float:
     return 1.0 - math.log(ratio / full_within) / math.log(none_beyond / full_within)
 
 
-def _call(ctx: CheckContext, worker: Any, who: str, case: str, **kw: Any) -> dict:
+def _call(ctx: CheckContext, worker: Any, case: str, **kw: Any) -> dict:
     if worker is ctx.worker:
         return ctx.call("hw2.bench", f"timing {case} on your code", timeout=60, case=case, **kw)
     try:
@@ -41,14 +41,14 @@ def _call(ctx: CheckContext, worker: Any, who: str, case: str, **kw: Any) -> dic
 def measure_pair(ctx: CheckContext, case: str, rounds: int, warmup: int, min_round_time: float) -> dict[str, Any]:
     """Alternating rounds of the student's and the reference's code; per-iteration seconds of each."""
     workers = {"student": ctx.worker, "reference": ctx.reference_worker}
-    first = {who: _call(ctx, w, who, case, rounds=1, warmup=warmup, min_round_time=min_round_time)
+    first = {who: _call(ctx, w, case, rounds=1, warmup=warmup, min_round_time=min_round_time)
              for who, w in workers.items()}
     times = {who: list(r["times"]) for who, r in first.items()}
     for _ in range(rounds - 1):
         if times["student"][-1] * first["student"]["iterations"] > SLOW_ROUND:
             break  # slow code: a few rounds tell as much, and the budget matters more
         for who, w in workers.items():
-            reply = _call(ctx, w, who, case, rounds=1, iterations=first[who]["iterations"])
+            reply = _call(ctx, w, case, rounds=1, iterations=first[who]["iterations"])
             times[who] += list(reply["times"])
     return {"times": times, "info": first}
 
