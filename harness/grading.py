@@ -22,7 +22,7 @@ from . import reference as reference_loader
 from .checks import CheckAbort, CheckContext, CheckFunction, find_check, load_checks
 from .manual import ManualScore, apply_manual
 from .rubric import CheckSpec, Rubric
-from .sandbox import Limits, Worker
+from .sandbox import Limits, Worker, confine
 from .scoring import CheckResult, Summary, indicative, score
 from .submission import Submission, SubmissionError, locate, stage
 
@@ -39,6 +39,7 @@ class GradingOptions:
     data_dir: Path | None = None  # holds cifar-10-batches-py; None: the stand-in data
     max_file_bytes: int | None = None  # larger files of the package are not staged (batch mode sets it)
     benchmarks: bool = False  # run the rubric's opt-in parts (throughput benchmarks) too
+    sandbox: str = "auto"  # confinement mode of the worker (harness/sandbox/confine.py)
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> "GradingOptions":
@@ -53,6 +54,7 @@ class GradingOptions:
             threads=int(config.getoption("worker_threads")),
             data_dir=base / data_dir if data_dir else None,
             benchmarks=bool(config.getoption("benchmarks")),
+            sandbox=_sandbox_mode(config.getoption("sandbox")),
         )
 
     def runs(self, rubric: Rubric, spec: CheckSpec) -> bool:
@@ -61,7 +63,15 @@ class GradingOptions:
 
     @property
     def limits(self) -> Limits:
-        return Limits(call_timeout=self.call_timeout)
+        return Limits(call_timeout=self.call_timeout, sandbox=self.sandbox)
+
+
+def _sandbox_mode(wanted: str) -> str:
+    mode = confine.detect(wanted)
+    if wanted != "auto" and mode.name != wanted:
+        raise pytest.UsageError(f"--sandbox={wanted}: does not work on this machine (the strongest that does: "
+                                f"{confine.detect().name})")
+    return wanted
 
 
 class ImageCache:
@@ -152,7 +162,7 @@ class SubmissionGrader:
         """The reference package in a worker of its own, started like the student's (benchmarks)."""
         if self._reference_worker is None:
             root = reference_loader.REPO_ROOT / "reference"
-            self._reference_worker = Worker(root, self.rubric.probe_modules, self.limits, self.threads)
+            self._reference_worker = Worker(root, self.rubric.probe_modules, self.limits, self.threads, writable=False)
         return self._reference_worker
 
     @property
@@ -209,13 +219,13 @@ class SubmissionGrader:
             "worker threads": self.threads,
             "skeleton version": self.submission.version,
             "call timeout": f"{self.limits.call_timeout:g} s",
-            "memory limit": f"{self.limits.memory_bytes / 1024**3:g} GiB (RLIMIT_DATA)",
+            "memory limit": f"{self.limits.memory_bytes / 1024**3:g} GiB",
+            "sandbox": confine.detect(self.options.sandbox).describe(),
         }
         if self._images.images is not None:
             env["image data"] = self._images.images.source
         if self._worker is not None:
             w = self._worker.environment
-            env["network"] = w.get("network", "")
             env["worker starts"] = self._worker.starts
             env["compatibility measures"] = w.get("compat") or ["none needed"]
         return env

@@ -42,6 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "stand-in is used and checks of CIFAR-10 hyper-parameters are indicative only")
     group.addoption("--benchmarks", action="store_true", default=False,
                     help="also run the rubric's opt-in throughput benchmarks (student code timed against the reference)")
+    group.addoption("--sandbox", choices=("auto", "bubblewrap", "unshare", "none"), default="auto",
+                    help="confinement of student code: the strongest that works here (auto, default), or a "
+                         "weaker one to compare (see SECURITY.md); a mode that does not work here is a usage error")
     group.addoption("--manual-scores", metavar="TOML", default=None,
                     help="scores a person gave to the rubric's manual entries (e.g. written answers), merged in")
     group.addoption("--submissions", metavar="DIR", default=None, help=HELP_SUBMISSIONS)

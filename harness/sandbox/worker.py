@@ -5,17 +5,15 @@ on a deadline, a crash or a malformed reply kills the worker's whole process gro
 call starts a fresh worker, so one bad check costs that check only.
 
 Limits applied to the worker (see ``Limits``): wall time per call (enforced here, from outside),
-CPU time, data-segment size (memory), file size, open files and process count (rlimits set by
-the worker's boot script before student code is imported), output kept (head and tail only),
-reply size, and no network (a separate network namespace via ``unshare --net`` where the
-platform allows it; the mode that ran is reported). Caveat: a process that escapes the process
-group (``setsid`` after a double fork) is not killed by the group kill; a full sandbox
-(namespaces, cgroups) is the job of a later layer.
+output kept (head and tail only) and reply size (here); CPU time, data-segment size, file size,
+open files (rlimits set by the worker's boot script before student code is imported); memory and
+process count (a cgroup per worker start); the file system, network, uid and PID namespace
+(``confine.py``, which names the mode that ran). Killing the worker kills its PID namespace, so a
+``setsid`` daemon it left behind dies with it.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
@@ -29,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import confine
 from ..probes.wire import DEFAULT_MAX_FRAME, PeerClosed, ReadTimeout, WireError, read_frame, write_frame
 
 PROBES_DIR = Path(__file__).resolve().parent.parent / "probes"
@@ -44,19 +43,23 @@ class Limits:
     cpu_seconds: int = 1800
     file_bytes: int = 256 * 1024**2
     open_files: int = 256
-    processes: int = 512
+    processes: int = 256  # processes and threads together
+    tmp_bytes: int = 256 * 1024**2  # the private /tmp
     output_bytes: int = 64 * 1024
     reply_bytes: int = DEFAULT_MAX_FRAME
+    sandbox: str = "auto"  # the confinement mode asked for (confine.detect)
 
-    def rlimits(self) -> dict[str, int]:
-        return {
-            "RLIMIT_DATA": self.memory_bytes,
+    def rlimits(self, own_uid: bool) -> dict[str, int]:
+        limits = {
+            "RLIMIT_DATA": self.memory_bytes,  # not RLIMIT_AS: torch reserves far more address space than it uses
             "RLIMIT_CPU": self.cpu_seconds,
             "RLIMIT_FSIZE": self.file_bytes,
             "RLIMIT_NOFILE": self.open_files,
-            "RLIMIT_NPROC": self.processes,
             "RLIMIT_CORE": 0,
         }
+        if own_uid:  # RLIMIT_NPROC counts every process of the uid: only meaningful for a uid of its own
+            limits["RLIMIT_NPROC"] = self.processes
+        return limits
 
 
 class WorkerFailure(Exception):
@@ -73,18 +76,6 @@ class StudentError(Exception):
     def __init__(self, info: dict):
         super().__init__(info.get("message", ""))
         self.info = info
-
-
-@functools.lru_cache(maxsize=1)
-def network_isolation() -> list[str]:
-    """The command prefix that gives the worker an empty network namespace, if one works here."""
-    for prefix in (["unshare", "--net", "--"], ["unshare", "--user", "--map-root-user", "--net", "--"]):
-        try:
-            if subprocess.run(prefix + ["true"], capture_output=True, timeout=10).returncode == 0:
-                return prefix
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-    return []
 
 
 class _OutputTap(threading.Thread):
@@ -134,6 +125,7 @@ class Worker:
     limits: Limits = field(default_factory=Limits)
     threads: int = 1
     scratch: Path | None = None
+    writable: bool = True  # False: the submission folder is bound read-only (the reference's own)
     starts: int = 0
     environment: dict[str, Any] = field(default_factory=dict)
     _proc: subprocess.Popen | None = None
@@ -143,6 +135,7 @@ class Worker:
     _outputs: list[str] = field(default_factory=list)
     _ready: bool = False
     _own_scratch: Path | None = None
+    _cgroup: confine.Cgroup | None = None
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -211,6 +204,8 @@ class Worker:
             os.killpg(self._proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        if self._cgroup is not None:
+            self._cgroup.kill_all()
         self._reap()
 
     # -- internals ----------------------------------------------------------------------------
@@ -231,11 +226,17 @@ class Worker:
             if fd >= 0:
                 os.close(fd)
         self._req_w = self._rep_r = -1
+        status = _describe_exit(code)
+        if self._cgroup is not None:
+            if self._cgroup.oom_killed():
+                status = f"memory limit {self.limits.memory_bytes / GiB:g} GiB exceeded; {status}"
+            self._cgroup.remove()  # kills whatever is left in it first
+            self._cgroup = None
         if self._tap is not None:
             self._tap.join(timeout=2)
             self._outputs.append(self._tap.text())
             self._tap = None
-        return _describe_exit(code)
+        return status
 
     def spawn(self) -> None:
         """Start the worker now without waiting for it (its imports overlap the judge's work)."""
@@ -257,8 +258,19 @@ class Worker:
             # never write beside the submission: a private folder, removed by close()
             self._own_scratch = Path(tempfile.mkdtemp(prefix="dl-autograder-worker-"))
         scratch = self.scratch or self._own_scratch
-        tmp = scratch / "tmp"
+        mode = confine.detect(self.limits.sandbox)
+        uid = confine.next_uid() if mode.as_root else None
+        tmp = scratch / "tmp"  # the worker's /tmp where bwrap gives it no private one
         tmp.mkdir(parents=True, exist_ok=True)
+        if uid is not None:
+            os.chmod(scratch, 0o711)  # the worker's uid may pass through, not list
+            confine.chown_tree(tmp, uid)
+            if self.writable:
+                confine.chown_tree(self.submission, uid)
+        if mode.cgroups is not None:
+            self._cgroup = confine.Cgroup.create(
+                mode.cgroups, f"dl-autograder-{os.getpid()}-{uid or self.starts}-{self.starts}",
+                self.limits.memory_bytes, self.limits.processes)
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
@@ -270,21 +282,23 @@ class Worker:
             "request_fd": req_r,
             "reply_fd": rep_w,
             "threads": self.threads,
-            "rlimits": self.limits.rlimits(),
+            "rlimits": self.limits.rlimits(own_uid=uid is not None),
         }
+        home = "/tmp" if mode.hides_files else str(tmp)
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": str(tmp),
-            "TMPDIR": str(tmp),
+            "HOME": home,
+            "TMPDIR": home,
             "MPLBACKEND": "Agg",
-            "MPLCONFIGDIR": str(tmp),
+            "MPLCONFIGDIR": home,
             "OMP_NUM_THREADS": str(self.threads),
             "LANG": "C.UTF-8",
         }
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine-specific BLAS safety settings
             if key in os.environ:
                 env[key] = os.environ[key]
-        cmd = network_isolation() + [sys.executable, "-I", "-S", "-u", str(PROBES_DIR / "boot.py"), json.dumps(cfg)]
+        cmd = self._confinement(mode, uid) + [sys.executable, "-I", "-S", "-u", str(PROBES_DIR / "boot.py"),
+                                              json.dumps(cfg)]
         try:
             self._proc = subprocess.Popen(
                 cmd,
@@ -296,6 +310,13 @@ class Worker:
                 env=env,
                 start_new_session=True,
             )
+        except BaseException:
+            for fd in (req_w, rep_r, out_r):
+                os.close(fd)
+            if self._cgroup is not None:
+                self._cgroup.remove()
+                self._cgroup = None
+            raise
         finally:
             for fd in (req_r, rep_w, out_w):
                 os.close(fd)
@@ -304,6 +325,18 @@ class Worker:
         self._tap.start()
         self._ready = False
         self.starts += 1
+        self.environment["sandbox"] = mode.describe()
+
+    def _confinement(self, mode: confine.Mode, uid: int | None) -> list[str]:
+        """The command prefix that confines the worker in ``mode`` (see confine.py)."""
+        prefix = self._cgroup.join_prefix() if self._cgroup is not None else []
+        if mode.name == "bubblewrap":
+            writable = self.submission if self.writable else None
+            return prefix + confine.bwrap_prefix(self.submission, [PROBES_DIR, COURSEWARE_DIR], writable,
+                                                 self.limits.tmp_bytes, uid)
+        if mode.name == "unshare":
+            return prefix + confine.unshare_prefix(uid)
+        return prefix + (confine.drop_privileges(uid) if uid is not None else [])
 
     def _await_hello(self) -> None:
         try:
@@ -313,11 +346,6 @@ class Worker:
             raise WorkerFailure("startup", f"the worker did not start ({exc}; {status})\n{self.output()[-2000:]}") from None
         if isinstance(hello, dict) and isinstance(hello.get("result"), dict):
             self.environment.update({k: v for k, v in hello["result"].items() if isinstance(v, (str, int))})
-        self.environment["network"] = (
-            "separate empty network namespace (" + " ".join(network_isolation()[:-1]) + ")"
-            if network_isolation()
-            else "not isolated: unshare is unavailable here"
-        )
         self._ready = True
 
 
