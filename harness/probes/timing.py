@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+_clock = time.perf_counter  # bound before any student code is imported: patching time.perf_counter later does not reach it
+
 import torch
 
 
@@ -22,11 +24,11 @@ def _sync(device: str) -> None:
 
 def _timed(fn: Callable[[], object], iterations: int, device: str) -> float:
     _sync(device)
-    start = time.perf_counter()
+    start = _clock()
     for _ in range(iterations):
         fn()
     _sync(device)
-    return time.perf_counter() - start
+    return _clock() - start
 
 
 def calibrate(fn: Callable[[], object], device: str, min_round_time: float, max_iterations: int = 10_000) -> int:

@@ -331,9 +331,9 @@ class Worker:
         """The command prefix that confines the worker in ``mode`` (see confine.py)."""
         prefix = self._cgroup.join_prefix() if self._cgroup is not None else []
         if mode.name == "bubblewrap":
+            code = [PROBES_DIR, COURSEWARE_DIR] + ([] if self.writable else [self.submission])
             writable = self.submission if self.writable else None
-            return prefix + confine.bwrap_prefix(self.submission, [PROBES_DIR, COURSEWARE_DIR], writable,
-                                                 self.limits.tmp_bytes, uid)
+            return prefix + confine.bwrap_prefix(self.submission, code, writable, self.limits.tmp_bytes, uid)
         if mode.name == "unshare":
             return prefix + confine.unshare_prefix(uid)
         return prefix + (confine.drop_privileges(uid) if uid is not None else [])

@@ -3,6 +3,9 @@
 The student's worker and a second worker running the reference package time the same case
 (``probes.hw2_bench``) in alternating rounds, so drift of the machine hits both alike. The
 ratio is median(student) / median(reference); its spread is the range of the per-round ratios.
+Every timed round is one call whose wall time the judge measures with its own clock (student code
+can patch the worker's clock, never the judge's); the first call only builds, calibrates and
+warms up, and the worker's own figures are kept for comparison only.
 Points (if the rubric gives any) are full within ``full_within`` x and none beyond
 ``none_beyond`` x, log-linear in between; by default an entry is worth 0: informational.
 """
@@ -10,6 +13,7 @@ Points (if the rubric gives any) are full within ``full_within`` x and none beyo
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 from pytest_benchmark.stats import Stats
@@ -19,6 +23,7 @@ from ..base import CheckAbort, CheckContext, Finding
 
 DEFAULTS = {"rounds": 7, "warmup": 1, "min_round_time": 0.05, "full_within": 2.0, "none_beyond": 10.0}
 SLOW_ROUND = 2.0  # seconds: a student round slower than this ends the measurement early
+CLOCK_SKEW = 0.5  # the worker reporting less than this share of the judge's wall time: its clock was tampered with
 
 
 def credit_for(ratio: float, full_within: float, none_beyond: float) -> float:
@@ -39,17 +44,27 @@ def _call(ctx: CheckContext, worker: Any, case: str, **kw: Any) -> dict:
 
 
 def measure_pair(ctx: CheckContext, case: str, rounds: int, warmup: int, min_round_time: float) -> dict[str, Any]:
-    """Alternating rounds of the student's and the reference's code; per-iteration seconds of each."""
+    """Alternating rounds of the student's and the reference's code; per-iteration seconds of each,
+    timed by the judge (one call per round; a round lasts >= min_round_time, so the call's own
+    overhead, well under a millisecond and alike on both sides, stays in the noise)."""
     workers = {"student": ctx.worker, "reference": ctx.reference_worker}
     first = {who: _call(ctx, w, case, rounds=1, warmup=warmup, min_round_time=min_round_time)
              for who, w in workers.items()}
-    times = {who: list(r["times"]) for who, r in first.items()}
-    for _ in range(rounds - 1):
+    times: dict[str, list[float]] = {who: [] for who in workers}
+    reported: dict[str, list[float]] = {who: [] for who in workers}
+    for _ in range(max(1, rounds - 1)):
+        for who, w in workers.items():
+            iterations = first[who]["iterations"]
+            start = time.perf_counter()
+            reply = _call(ctx, w, case, rounds=1, iterations=iterations)
+            times[who].append((time.perf_counter() - start) / iterations)
+            reported[who] += list(reply["times"])
         if times["student"][-1] * first["student"]["iterations"] > SLOW_ROUND:
             break  # slow code: a few rounds tell as much, and the budget matters more
-        for who, w in workers.items():
-            reply = _call(ctx, w, case, rounds=1, iterations=first[who]["iterations"])
-            times[who] += list(reply["times"])
+    own, theirs = sum(times["student"]), sum(reported["student"])
+    if theirs < CLOCK_SKEW * own:
+        ctx.notes.append(f"the worker's clock said {theirs * 1e3:.3g} ms where the grader's measured "
+                         f"{own * 1e3:.3g} ms: a patched timer does not change the grader's timing")
     return {"times": times, "info": first}
 
 
