@@ -1,0 +1,65 @@
+"""The worker sandbox: what each mode confines, that it says so, and that it leaves nothing behind."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from harness.sandbox import Limits, Worker, confine
+from harness.sandbox.selftest import probe_worker, verdicts
+
+STRONGEST = confine.detect()
+
+
+@pytest.mark.skipif(STRONGEST.name != "bubblewrap", reason="bubblewrap is not installed (scripts/install-sandbox.sh)")
+def test_bubblewrap_confines_everything_it_promises() -> None:
+    facts = probe_worker("bubblewrap")
+    failed = [what for what, ok in verdicts(facts) if not ok and (what != "unprivileged uid" or STRONGEST.as_root)]
+    assert failed == []
+    assert facts["tmp"] == "/tmp" and facts["tmp_bytes"] <= Limits().tmp_bytes
+    assert "only the submission copy" in facts["description"]
+
+
+@pytest.mark.skipif(STRONGEST.name == "none", reason="unshare does not work here")
+def test_the_weak_unshare_mode_isolates_the_network_and_says_files_are_not_hidden() -> None:
+    facts = probe_worker("unshare")
+    ok = dict(verdicts(facts))
+    assert ok["host network unreachable"] and ok["the submission copy writable"]
+    assert not ok["answer key and rubric hidden"]
+    assert "WEAK" in facts["description"] and "NOT hidden" in facts["description"]
+
+
+def test_no_sandbox_mode_still_runs_and_says_it_is_weak() -> None:
+    facts = probe_worker("none")
+    assert dict(verdicts(facts))["the submission copy writable"]
+    assert "WEAK" in facts["description"] and "NOT isolated" in facts["description"]
+
+
+@pytest.mark.skipif(STRONGEST.cgroups is None, reason="no cgroup this process may create children in")
+def test_a_killed_worker_leaves_no_process_and_no_cgroup(tmp_path: Path) -> None:
+    (tmp_path / "submission").mkdir()
+    worker = Worker(tmp_path / "submission", ["probes.selftest"], Limits(call_timeout=20), 1, tmp_path)
+    worker.call("sandbox.selftest", read=[], write=[], processes=3)
+    group = worker._cgroup
+    assert group is not None
+    pids = [int(p) for d in group.dirs for p in (d / "cgroup.procs").read_text().split()]
+    assert pids  # the worker itself
+    worker.kill()
+    assert all(not d.exists() for d in group.dirs)
+    assert not [p for p in pids if Path(f"/proc/{p}").exists() and _state(p) != "Z"]
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def test_the_uid_of_each_worker_start_is_its_own() -> None:
+    uids = {confine.next_uid() for _ in range(50)}
+    assert len(uids) == 50
+    assert all(confine.SANDBOX_UID_BASE <= u < confine.SANDBOX_UID_BASE + confine.SANDBOX_UID_SPAN for u in uids)
+    assert os.getuid() not in uids
