@@ -9,8 +9,6 @@ front end holds grading state of its own.
 from __future__ import annotations
 
 import platform
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,7 +151,7 @@ class SubmissionGrader:
     @property
     def worker(self) -> Worker:
         if self._worker is None:
-            self._scratch = Path(tempfile.mkdtemp(prefix="dl-autograder-"))
+            self._scratch = confine.make_scratch(self.limits.scratch_bytes)
             staged = stage(self.submission, self._scratch, self.options.max_file_bytes)
             self._worker = Worker(staged, self.rubric.probe_modules, self.limits, self.threads, self._scratch)
         return self._worker
@@ -250,4 +248,4 @@ class SubmissionGrader:
         if self._reference_worker is not None:
             self._reference_worker.close()  # also removes the folder it made for itself
         if self._scratch is not None:
-            shutil.rmtree(self._scratch, ignore_errors=True)
+            confine.remove_scratch(self._scratch)

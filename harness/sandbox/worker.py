@@ -45,6 +45,7 @@ class Limits:
     open_files: int = 256
     processes: int = 256  # processes and threads together
     tmp_bytes: int = 256 * 1024**2  # the private /tmp
+    scratch_bytes: int = 1024**3  # the submission's copy, its only writable place on disk (a tmpfs, as root)
     output_bytes: int = 64 * 1024
     reply_bytes: int = DEFAULT_MAX_FRAME
     sandbox: str = "auto"  # the confinement mode asked for (confine.detect)
