@@ -18,6 +18,8 @@ import pytest
 
 from . import reference as reference_loader
 from .checks import CheckAbort, CheckContext, CheckFunction, find_check, load_checks
+from .checks.base import LazyAnswerKey
+from .expected import ExpectedValues
 from .manual import ManualScore, apply_manual
 from .rubric import CheckSpec, Rubric
 from .sandbox import Limits, Worker, confine
@@ -102,6 +104,13 @@ def locate_submission(path: Path, assignment: str) -> Submission:
     raise error
 
 
+def default_expected(assignment: str) -> ExpectedValues:
+    """In a student kit, the stored expected values; on the staff's machine, the answer key."""
+    from .kit import expected_store_path, in_kit
+
+    return ExpectedValues.load(expected_store_path(assignment)) if in_kit() else ExpectedValues()
+
+
 def check_functions(rubric: Rubric) -> dict[str, CheckFunction]:
     """The registered check functions; a rubric entry without one is a usage error."""
     functions = load_checks(rubric.checks_module)
@@ -122,6 +131,7 @@ class SubmissionGrader:
         *,
         images: ImageCache | None = None,
         manual_scores: dict[str, ManualScore] | None = None,
+        expected: ExpectedValues | None = None,
     ):
         self.submission = submission
         self.rubric = rubric
@@ -137,6 +147,9 @@ class SubmissionGrader:
         self._worker: Worker | None = None
         self._reference_worker: Worker | None = None
         self._reference: Any = None
+        self._answer_key = LazyAnswerKey(lambda: self.reference)
+        self.expected = expected or default_expected(rubric.name)
+        self.reference_touched: set[str] = set()  # checks that used the answer key outside expect()
         self._scratch: Path | None = None
         # Start the worker first: its torch import then overlaps the judge's own (2 cores).
         self.worker.spawn()
@@ -172,8 +185,9 @@ class SubmissionGrader:
     # -- grading ------------------------------------------------------------------------------
 
     def run_check(self, spec: CheckSpec) -> CheckResult:
-        ctx = CheckContext(self.worker, self.reference, self.seed, spec.id, images_loader=self._images,
-                           params=dict(spec.params), reference_worker_loader=self._get_reference_worker)
+        ctx = CheckContext(self.worker, self._answer_key, self.seed, spec.id, images_loader=self._images,
+                           params=dict(spec.params), reference_worker_loader=self._get_reference_worker,
+                           expected=self.expected)
         start = time.perf_counter()
         aborted = None
         findings = []
@@ -186,6 +200,8 @@ class SubmissionGrader:
             # the reply of the student's code had an unexpected form
             aborted = f"the output of your code could not be judged ({type(exc).__name__}: {exc})"
             self.aborts[spec.id] = "error"
+        if ctx.reference_touched:
+            self.reference_touched.add(spec.id)
         points, status, complete = score(spec, findings, aborted)
         result = CheckResult(spec, status, complete, ctx.notes, time.perf_counter() - start, points)
         result.attachments = dict(ctx.attachments)

@@ -2,7 +2,7 @@
 
 The file is TOML, one table per entry id::
 
-    [scores."answers.part2_q1"]
+    [scores."<check id>"]
     score = 2.5
     comment = "Right idea; the example is missing."
 

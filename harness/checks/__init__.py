@@ -20,7 +20,7 @@ CHECKS: dict[str, CheckFunction] = {}
 def check(check_id: str) -> Callable[[CheckFunction], CheckFunction]:
     """Register ``fn`` as the implementation of rubric entry ``check_id``.
 
-    ``check_id`` may be a glob (``"answers.*"``): one function then serves every matching entry
+    ``check_id`` may be a glob (``"written.*"``): one function then serves every matching entry
     (it reads ``ctx.check_id``), so such entries are added by editing the rubric alone.
     """
 

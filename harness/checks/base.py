@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..expected import ExpectedValues, MissingExpected
 from ..sandbox import StudentError, Worker, WorkerFailure
 
 if TYPE_CHECKING:  # torch is imported lazily: the worker is started before the judge loads it
@@ -43,10 +44,23 @@ def describe_student_error(info: dict, doing: str) -> str:
     return text
 
 
+class LazyAnswerKey:
+    """The answer key, loaded on first use (a check that never needs it never loads it)."""
+
+    def __init__(self, load: Callable[[], Any]):
+        self._load = load
+        self._key: Any = None
+
+    def get(self) -> Any:
+        if self._key is None:
+            self._key = self._load()
+        return self._key
+
+
 @dataclass
 class CheckContext:
     worker: Worker
-    reference: Any  # the answer key of the assignment (harness.reference.ReferenceKey)
+    answer_key: Any  # the assignment's answer key (harness.reference.ReferenceKey) or a LazyAnswerKey
     seed: int
     check_id: str
     notes: list[str] = field(default_factory=list)
@@ -56,6 +70,33 @@ class CheckContext:
     measurements: dict[str, Any] = field(default_factory=dict)  # numbers for the report (benchmark statistics)
     params: dict[str, Any] = field(default_factory=dict)  # the rubric entry's [check.params]
     reference_worker_loader: Callable[[], Worker] | None = None  # a worker running the reference's package
+    expected: ExpectedValues = field(default_factory=ExpectedValues)  # where expected values come from
+    reference_touched: bool = False  # the answer key was used outside expect(): this check cannot go in a kit
+    _computing: int = 0
+
+    @property
+    def reference(self) -> Any:
+        """The answer key itself. Checks use it inside ``expect()`` only, so that a student kit can
+        replace it by stored values; direct use marks the check as needing the key."""
+        if self.expected.mode == "replay":
+            raise CheckAbort("this check needs the answer key, which the student kit does not hold")
+        if not self._computing:
+            self.reference_touched = True
+        if isinstance(self.answer_key, LazyAnswerKey):
+            return self.answer_key.get()
+        return self.answer_key
+
+    def expect(self, name: str, compute: Callable[[], Any], inputs: Any) -> Any:
+        """An expected value: ``compute()`` from the answer key, or the kit's stored value for ``inputs``
+        (everything the value depends on). Arrays come back as float64 (or integer) torch tensors."""
+        self._computing += 1
+        try:
+            return self.expected.get(self.check_id, name, inputs, compute)
+        except MissingExpected:
+            raise CheckAbort(f"{name}: the student kit holds no expected value for what your code sent "
+                             "(the full grader judges it)") from None
+        finally:
+            self._computing -= 1
 
     @property
     def reference_worker(self) -> Worker:

@@ -30,6 +30,25 @@ def build(layers: Any, spec: dict) -> Any:
     return cls(*spec.get("args", []), **spec.get("kwargs", {}))
 
 
+def build_init(layers: Any, spec: dict) -> Any:
+    """``build``, then the judge's parameter values (``spec["init"]``, in params() order) copied in
+    place: what the layer computes is then judged on known parameters, whatever its initialisation."""
+    layer = build(layers, spec)
+    init = spec.get("init")
+    if init is None:
+        return layer
+    params = _params(layer)
+    if len(params) != len(init):
+        raise ProbeError(f"params() has {len(params)} entries, expected {len(init)}")
+    with torch.no_grad():
+        for i, ((p, _), value) in enumerate(zip(params, init)):
+            value = torch.from_numpy(np.asarray(value))
+            if p.numel() != value.numel():
+                raise ProbeError(f"param#{i + 1:02d} has shape {tuple(p.shape)}, expected {tuple(value.shape)}")
+            p.copy_(value.reshape(p.shape).to(p.dtype))
+    return layer
+
+
 def _tensor(value: Any) -> torch.Tensor | None:
     if value is None:
         return None
@@ -108,7 +127,7 @@ def run_layer(spec: dict, calls: list, train: bool | None = None, record_dropout
     masks in the reference. A failure in call i is returned with the results of calls before i,
     so the judge can still score what worked (a forward that works, a backward that raises).
     """
-    layer = build(_layers_module(), spec)
+    layer = build_init(_layers_module(), spec)
     if train is not None:
         layer.train(train)
     taps = []
@@ -182,7 +201,7 @@ def finite_differences(spec: dict, x: Any, dout: Any, coords: dict, y: Any = Non
 
 def _finite_differences(spec, x, dout, coords, seed, y, train, dtype, eps) -> dict:
     _reseed(seed)
-    layer = build(_layers_module(), spec)
+    layer = build_init(_layers_module(), spec)
     if train is not None:
         layer.train(train)
     params = _params(layer)

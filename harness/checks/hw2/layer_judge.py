@@ -1,9 +1,11 @@
 """Judge a hw2 ``Layer``: run it in the worker, replay it in the reference, compare.
 
-The reference is built from the same ``spec``, loaded with the STUDENT's parameter values (so
-random initialisation never matters), and differentiated with torch autograd in float64. The
-student's backward is compared with that, and with central finite differences of the student's
-own forward (float64) on sampled coordinates.
+The judge chooses the parameter values (``with_init``: copied into the student's layer in place,
+so random initialisation never matters); the reference is built from the same ``spec``, loaded
+with the parameter values the student's layer reports, and differentiated with torch autograd in
+float64 (``ctx.expect``: a student kit has these values stored). The student's backward is
+compared with that, and with central finite differences of the student's own forward (float64)
+on sampled coordinates.
 """
 
 from __future__ import annotations
@@ -68,6 +70,33 @@ def build_reference(ctx: CheckContext, spec: dict) -> Any:
     if spec["cls"] == "Sequential":
         return layers.Sequential(*[build_reference(ctx, s) for s in spec["layers"]])
     return getattr(layers, spec["cls"])(*spec.get("args", []), **spec.get("kwargs", {}))
+
+
+def param_shapes(ctx: CheckContext, spec: dict) -> list[tuple[int, ...]]:
+    shapes = ctx.expect("param_shapes", lambda: [list(p.shape) for p, _ in build_reference(ctx, spec).params()],
+                        {"spec": spec})
+    return [tuple(int(n) for n in shape) for shape in shapes]
+
+
+def with_init(ctx: CheckContext, spec: dict, stream: int = 77) -> dict:
+    """``spec`` plus seeded parameter values for the student's layer (``init``, in params() order)."""
+    shapes = param_shapes(ctx, spec)
+    if not shapes:
+        return spec
+    return {**spec, "init": [ctx.randn(*shape, stream=stream + i, scale=0.1) for i, shape in enumerate(shapes)]}
+
+
+def check_param_shapes(ctx: CheckContext, spec: dict, student: list[tuple[np.ndarray, np.ndarray]],
+                       label: str) -> list[np.ndarray]:
+    """The student's parameter values in the reference's shapes, after checking that params() matches
+    the reference's in number and size (else a named CheckAbort)."""
+    shapes = param_shapes(ctx, {k: v for k, v in spec.items() if k != "init"})
+    if len(student) != len(shapes):
+        raise CheckAbort(f"{label}.params() has {len(student)} entries, expected {len(shapes)}")
+    for i, ((value, _), shape) in enumerate(zip(student, shapes)):
+        if value.size != int(np.prod(shape)):
+            raise CheckAbort(f"{label}: param#{i + 1:02d} has shape {tuple(value.shape)}, expected {shape}")
+    return [value.reshape(shape) for (value, _), shape in zip(student, shapes)]
 
 
 def load_student_params(ref_layer: Any, student: list[tuple[np.ndarray, np.ndarray]], label: str) -> list[torch.Tensor]:
@@ -171,6 +200,7 @@ def judge_layer(
     ``dropout_check(taps) -> str | None`` validates the student's recorded dropout
     multipliers before they are replayed in the reference (None: no dropout in the model).
     """
+    spec = with_init(ctx, spec)
     calls = ([mode(train)] if train is not None else []) + [fwd(x, y), bwd(dout)]
     first = 1 if train is not None else 0
     r = run(ctx, spec, calls, label, record_dropout=dropout_check is not None)
@@ -183,11 +213,9 @@ def judge_layer(
         # params() itself failed: the reference cannot be loaded with the student's values
         msg = r.error or f"{label}.params() failed"
         return LayerVerdict(Finding("forward", False, msg), Finding("backward", False, msg))
+    values = check_param_shapes(ctx, spec, r.params, label)
 
-    ref_layer = build_reference(ctx, spec)
-    if train is not None:
-        ref_layer.train(train)
-    leaves = load_student_params(ref_layer, r.params, label)
+    mults: list[np.ndarray] | None = None
     if dropout_check is not None:
         taps = fwd_out.get("dropout", [])
         if not all(isinstance(t, dict) and isinstance(t.get("multiplier"), np.ndarray)
@@ -198,8 +226,21 @@ def judge_layer(
         if problem:
             fail = Finding("forward", False, problem)
             return LayerVerdict(fail, Finding("backward", False, problem))
-        replay_dropout(ref_layer, mults)
-    expected = reference_pass(ref_layer, leaves, x, y, dout)
+
+    def compute() -> dict:
+        ref_layer = build_reference(ctx, spec)
+        if train is not None:
+            ref_layer.train(train)
+        leaves = load_student_params(ref_layer, r.params, label)
+        if mults is not None:
+            replay_dropout(ref_layer, mults)
+        e = reference_pass(ref_layer, leaves, x, y, dout)
+        return {"z": e.z, "dx": e.dx, "grads": e.grads}
+
+    inputs = {"spec": spec, "x": x, "y": y, "dout": dout, "train": train, "dropout": mults,
+              "params": values}
+    found = ctx.expect("layer", compute, inputs)
+    expected = Expected(found["z"], found["dx"], found["grads"])
 
     fwd_problem = mismatch(f"{label} output", fwd_out["z"], expected.z)
     forward = Finding("forward", fwd_problem is None, _with_hint(fwd_problem, hint_forward))

@@ -8,7 +8,8 @@ import torch
 from ...compare import as_f64, mismatch
 from .. import check
 from ..base import CheckAbort, CheckContext, Finding
-from .layer_judge import bwd, fwd, judge_layer, load_student_params, mode, reference_pass, run, build_reference
+from .layer_judge import (bwd, build_reference, check_param_shapes, fwd, judge_layer, load_student_params, mode,
+                          reference_pass, run, with_init)
 
 N, IN_FEATURES, NUM_CLASSES = 100, 200, 10
 DROPOUT_P = 0.6
@@ -67,16 +68,23 @@ def linear_second_backward(ctx: CheckContext) -> list[Finding]:
     label = f"Linear({IN_FEATURES}, {out_features})"
     x1, x2 = ctx.randn(N, IN_FEATURES, stream=1), ctx.randn(N, IN_FEATURES, stream=3)
     d1, d2 = ctx.randn(N, out_features, stream=2), ctx.randn(N, out_features, stream=4)
-    spec = {"cls": "Linear", "args": [IN_FEATURES, out_features]}
+    spec = with_init(ctx, {"cls": "Linear", "args": [IN_FEATURES, out_features]})
     r = run(ctx, spec, [fwd(x1), bwd(d1), fwd(x2), fwd(x2), bwd(d2)], label)
     if r.error or r.params is None:
         return [Finding("all", False, r.error or f"{label} failed")]
-    ref = build_reference(ctx, spec)
-    leaves = load_student_params(ref, r.params, label)
-    reference_pass(ref, leaves, x1, None, d1)
-    second = reference_pass(ref, leaves, x2, None, d2)  # autograd accumulates into .grad, as the notebook's check does
-    problems = [mismatch("second dx", r.calls[4]["dx"], second.dx)]
-    for i, ((value, grad), want) in enumerate(zip(r.params, [p.grad for p in leaves])):
+    values = check_param_shapes(ctx, spec, r.params, label)
+
+    def compute() -> dict:
+        ref = build_reference(ctx, spec)
+        leaves = load_student_params(ref, r.params, label)
+        reference_pass(ref, leaves, x1, None, d1)
+        second = reference_pass(ref, leaves, x2, None, d2)  # autograd accumulates into .grad, as the notebook's check does
+        return {"dx": second.dx, "grads": [p.grad for p in leaves]}
+
+    want_all = ctx.expect("two_backward", compute, {"spec": spec, "x": [x1, x2], "dout": [d1, d2],
+                                                    "params": values})
+    problems = [mismatch("second dx", r.calls[4]["dx"], want_all["dx"])]
+    for i, ((value, grad), want) in enumerate(zip(r.params, want_all["grads"])):
         got = grad.reshape(tuple(want.shape)) if grad.size == want.numel() else grad
         problems.append(mismatch(f"param#{i + 1:02d} gradient after two backward calls", got, want))
     problems = [p for p in problems if p]

@@ -124,8 +124,16 @@ def _judge_optimizer(ctx: CheckContext, case: OptimizerCase, hint: str,
     got = reply["steps"]
     if len(got) != case.steps or any(len(s) != len(params) for s in got):
         return f"{case.label}: the probe got {len(got)} steps back, expected {case.steps}", reply
-    reference_cls = getattr(ctx.reference.optimizers, case.cls)
-    want = _reference_steps(reference_cls, case.kwargs, params, grads)
+
+    def reference_steps(kwargs: dict) -> list:
+        return ctx.expect("steps", lambda: _reference_steps(getattr(ctx.reference.optimizers, case.cls), kwargs,
+                                                            params, grads),
+                          {"cls": case.cls, "kwargs": kwargs, "params": params, "grads": grads})
+
+    want = reference_steps(case.kwargs)
+    # the named mistakes' runs too, pass or fail: a student kit then holds every value this check uses
+    mistakes = {mistake: reference_steps({**case.kwargs, **override})
+                for mistake, override in (diagnoses or {}).items()}
     problem = _first_step_problem(case, got, want)
     for reading in readings or []:
         if problem and not _first_step_problem(case, got, reading(case.kwargs, params, grads)):
@@ -135,8 +143,7 @@ def _judge_optimizer(ctx: CheckContext, case: OptimizerCase, hint: str,
     if _unchanged(got, params):
         return (f"{case.label}: step() left the parameters unchanged\n  hint: update the parameter tensors IN "
                 "PLACE (p -= ..., not p = p - ...): the optimizer holds the model's own tensors"), reply
-    for mistake, override in (diagnoses or {}).items():
-        other = _reference_steps(reference_cls, {**case.kwargs, **override}, params, grads)
+    for mistake, other in mistakes.items():
         if not _first_step_problem(case, got, other):
             return f"{problem}\n  your steps match the reference's {mistake}", reply
     return f"{problem}\n  hint: {hint}", reply
@@ -164,7 +171,8 @@ def _notebook_vsgd(ctx: CheckContext) -> Finding:
                          kwargs=NOTEBOOK_KWARGS, params=[p], grads=[[dp]])
     except CheckAbort as exc:
         return _aborted("notebook", exc)
-    want = _reference_steps(ctx.reference.optimizers.VanillaSGD, NOTEBOOK_KWARGS, [p], [[dp]])[0][0]
+    want = ctx.expect("steps", lambda: _reference_steps(ctx.reference.optimizers.VanillaSGD, NOTEBOOK_KWARGS, [p], [[dp]]),
+                      {"cls": "VanillaSGD", "kwargs": NOTEBOOK_KWARGS, "params": [p], "grads": [[dp]]})[0][0]
     got = torch.from_numpy(np.asarray(reply["steps"][0][0])).double()
     problem = mismatch(f"{label}: p after one step", got, want)
     if not problem and float(torch.norm(got - want)) >= NOTEBOOK_NORM_LIMIT:
@@ -704,7 +712,8 @@ def _overfit_problems(ctx: CheckContext, hp: dict, seed: int, who: str) -> list[
 def overfit(ctx: CheckContext) -> list[Finding]:
     """Does the student's MLP + CrossEntropyLoss + VanillaSGD + LayerTrainer learn? Known-good
     hyper-parameters, scored on any data."""
-    hp = ctx.reference.answers.part2_overfit_hp() if ctx.images.real else dict(STAND_IN_OVERFIT_HP)
+    known = ctx.expect("known_good_hp", lambda: dict(ctx.reference.answers.part2_overfit_hp()), {})
+    hp = dict(known) if ctx.images.real else dict(STAND_IN_OVERFIT_HP)
     ctx.notes.append(f"data: {ctx.images.name}; hyper-parameters known to overfit it: {hp}")
     problems = _overfit_problems(ctx, hp, ctx.seed, "known-good")
     hint = ("with hyper-parameters that work, 20 images should be memorized: check the MLP, the loss, "

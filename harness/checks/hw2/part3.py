@@ -177,11 +177,14 @@ def _load_student_params(case: MlpCase, params: list[np.ndarray]) -> tuple[list[
 
 
 def _reference_output(ctx: CheckContext, case: MlpCase, params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    ref = ctx.reference.mlp.MLP(case.in_dim, list(case.dims), [_torch_nonlin(n) for n in case.nonlins]).double()
-    with torch.no_grad():
-        for p, value in zip(ref.parameters(), params):
-            p.copy_(value)
-        return ref(x.double())
+    def compute() -> torch.Tensor:
+        ref = ctx.reference.mlp.MLP(case.in_dim, list(case.dims), [_torch_nonlin(n) for n in case.nonlins]).double()
+        with torch.no_grad():
+            for p, value in zip(ref.parameters(), params):
+                p.copy_(value)
+            return ref(x.double())
+
+    return ctx.expect("mlp_output", compute, {"case": case.label, "params": params, "x": x})
 
 
 def _forward_problem(ctx: CheckContext, case: MlpCase, reply: dict, x: torch.Tensor) -> str | None:
@@ -684,10 +687,14 @@ def _accuracy_problems(train_acc: list[float], valid_acc: list[float], epochs: i
 
 
 def _reference_hp(ctx: CheckContext) -> tuple[dict, dict, str]:
-    answers = ctx.reference.answers
-    hp_optim = dict(answers.part3_optim_hp())
-    loss = type(hp_optim.pop("loss_fn")).__name__
-    return dict(answers.part3_arch_hp()), hp_optim, loss
+    def compute() -> dict:
+        answers = ctx.reference.answers
+        hp_optim = dict(answers.part3_optim_hp())
+        loss = type(hp_optim.pop("loss_fn")).__name__
+        return {"arch": dict(answers.part3_arch_hp()), "optim": hp_optim, "loss": loss}
+
+    hp = ctx.expect("known_good_hp", compute, {})
+    return dict(hp["arch"]), dict(hp["optim"]), hp["loss"]
 
 
 @check("part3.training_learns")

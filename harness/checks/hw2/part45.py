@@ -194,14 +194,18 @@ def _why_outputs_differ(cls: str, lined_up: list[dict], reference: list[dict]) -
 
 def _reference_run(ctx: CheckContext, cls: str, kwargs: dict,
                    input_shape: tuple[int, ...]) -> tuple[list, torch.Tensor]:
-    net_cls = getattr(ctx.reference.cnn, cls)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(ctx.seed)
-        net = net_cls(**kwargs)
-        layers = layer_table(net)
-        torch.manual_seed(ctx.seed)
-        out = net(torch.ones(*input_shape)).detach()
-    return layers, out
+    def compute() -> dict:
+        net_cls = getattr(ctx.reference.cnn, cls)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(ctx.seed)
+            net = net_cls(**kwargs)
+            layers = layer_table(net)
+            torch.manual_seed(ctx.seed)
+            out = net(torch.ones(*input_shape)).detach()
+        return {"layers": layers, "out": out}
+
+    found = ctx.expect("network", compute, {"cls": cls, "kwargs": kwargs, "seed": ctx.seed, "shape": input_shape})
+    return found["layers"], found["out"]
 
 
 def _output_problem(label: str, got: Any, want: torch.Tensor) -> str | None:
@@ -379,9 +383,13 @@ def _overfit_problem(run: dict, labels: np.ndarray, what: str) -> str | None:
 @check("part4.overfit")
 def overfit(ctx: CheckContext) -> list[Finding]:
     """Does the student's CODE learn? Known-good hyper-parameters: the reference's."""
-    hp = ctx.reference.answers.part4_optim_hp()
-    loss_fn = hp.pop("loss_fn")
-    assert isinstance(loss_fn, torch.nn.CrossEntropyLoss)  # what the probe uses in its place
+    def compute() -> dict:
+        known = dict(ctx.reference.answers.part4_optim_hp())
+        loss_fn = known.pop("loss_fn")
+        assert isinstance(loss_fn, torch.nn.CrossEntropyLoss)  # what the probe uses in its place
+        return known
+
+    hp = dict(ctx.expect("known_good_hp", compute, {}))
     run, labels = _overfit(ctx, hp, "training your CNN with your ClassifierTrainer on 50 images")
     what = (f"your CNN, ArgMaxClassifier and ClassifierTrainer with known-good SGD settings "
             f"(lr={hp['lr']}, momentum={hp['momentum']}, weight_decay={hp['weight_decay']})")
