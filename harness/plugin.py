@@ -47,6 +47,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "weaker one to compare (see SECURITY.md); a mode that does not work here is a usage error")
     group.addoption("--manual-scores", metavar="TOML", default=None,
                     help="scores a person gave to the rubric's manual entries (e.g. written answers), merged in")
+    group.addoption("--fail-under", metavar="SCORE", default=None,
+                    help="CI: exit 0 when the score is at least SCORE (points, or a percentage such as 60%%), "
+                         "1 below it, whatever the individual checks did")
     group.addoption("--submissions", metavar="DIR", default=None, help=HELP_SUBMISSIONS)
     group.addoption("--out", metavar="DIR", default="grades",
                     help="batch mode: where the results store, class report, gradebook and each student's "

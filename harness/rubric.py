@@ -53,6 +53,7 @@ class CheckSpec:
     description: str = ""
     manual: bool = False  # graded by a person: 0 automatic points, scores merged from --manual-scores
     params: dict = field(default_factory=dict, hash=False)  # settings the check function reads (`[check.params]`)
+    locate: str = ""  # where the graded code lives in a submission, "hw2/layers.py:TanH" (CI annotations)
 
     @property
     def components(self) -> list[str]:
@@ -82,7 +83,9 @@ class Rubric:
 
 
 def rubric_path(assignment: str) -> Path:
-    return RUBRICS_DIR / f"{assignment}.toml"
+    from .kit import KIT_RUBRICS, in_kit
+
+    return (KIT_RUBRICS if in_kit() else RUBRICS_DIR) / f"{assignment}.toml"
 
 
 def _read_toml(path: Path) -> tuple[dict, bytes]:
@@ -96,7 +99,8 @@ def _read_toml(path: Path) -> tuple[dict, bytes]:
         raise RubricError(f"{path}: not valid TOML: {exc}") from None
 
 
-def load(path: Path) -> Rubric:
+def read_merged(path: Path) -> tuple[dict, "hashlib._Hash"]:
+    """The rubric's TOML with its included files merged in, and the hash of every file read."""
     raw, raw_bytes = _read_toml(path)
     digest = hashlib.sha256(raw_bytes)
     raw.setdefault("parts", {})
@@ -110,6 +114,12 @@ def load(path: Path) -> Rubric:
                 raise RubricError(f"{part_file}: part '{pid}' is already defined")
             raw["parts"][pid] = table
         raw["check"].extend(extra.get("check", []))
+    raw.get("assignment", {}).pop("include", None)
+    return raw, digest
+
+
+def load(path: Path) -> Rubric:
+    raw, digest = read_merged(path)
 
     def need(table: dict, key: str, where: str):
         if key not in table:
@@ -147,6 +157,7 @@ def load(path: Path) -> Rubric:
                 description=str(entry.get("description", "")),
                 manual=bool(entry.get("manual", False)),
                 params=dict(entry.get("params", {})),
+                locate=str(entry.get("locate", "")),
             )
         )
     return Rubric(

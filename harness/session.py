@@ -7,6 +7,7 @@ prints the summary and writes the reports when the session ends.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,22 @@ def load_session_rubric(config: pytest.Config, assignment: str) -> Rubric:
         raise pytest.UsageError(str(exc)) from None
 
 
+def parse_fail_under(value: str | None) -> tuple[float, bool] | None:
+    """``--fail-under``: (number, is a percentage); "30" is 30 points, "60%" is 60% of the run's total."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        return (float(text[:-1]), True) if text.endswith("%") else (float(text), False)
+    except ValueError:
+        raise pytest.UsageError(f"--fail-under={value}: expected points (30) or a percentage (60%)") from None
+
+
+def fail_under_points(spec: tuple[float, bool], max_total: float) -> float:
+    number, percent = spec
+    return number / 100 * max_total if percent else number
+
+
 class GradingSession:
     def __init__(self, config: pytest.Config, grader: SubmissionGrader, report_path: Path):
         self.config = config
@@ -46,6 +63,8 @@ class GradingSession:
         self.rubric = grader.rubric
         self.report_path = report_path
         self._written: dict[str, Path] = {}
+        self.fail_under = parse_fail_under(config.getoption("fail_under"))
+        self.base = Path(config.invocation_params.dir)
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> "GradingSession":
@@ -110,6 +129,24 @@ class GradingSession:
         tr.write_line(f"{self.rubric.name}: {summary.total:.1f}/{summary.max_total:.1f}", bold=True)
         for label, path in self._written.items():
             tr.write_line(f"{label}: {path}")
+        if self.fail_under is not None:
+            threshold = fail_under_points(self.fail_under, summary.max_total)
+            verdict = "passes" if summary.total >= threshold - 1e-9 else "FAILS"
+            tr.write_line(f"--fail-under={threshold:g}: the score {verdict}")
+        self._github(summary, tr)
+
+    def _github(self, summary: Any, tr: Any) -> None:
+        """In GitHub Actions: annotations on the student's code, and the step summary."""
+        if os.environ.get("GITHUB_ACTIONS") != "true":
+            return
+        from .report.github import annotations, step_summary
+
+        for line in annotations(summary, self.submission, self.base):
+            tr.write_line(line)
+        target = os.environ.get("GITHUB_STEP_SUMMARY")
+        if target:
+            with open(target, "a", encoding="utf-8") as f:
+                f.write(step_summary(summary, self.rubric.title, self.submission))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -117,6 +154,10 @@ class GradingSession:
             self._written = self.grader.write_reports(self.report_path)
         finally:
             self.close()
+        if self.fail_under is not None and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            summary = self.grader.summary()
+            passed = summary.total >= fail_under_points(self.fail_under, summary.max_total) - 1e-9
+            session.exitstatus = pytest.ExitCode.OK if passed else pytest.ExitCode.TESTS_FAILED
 
     def close(self) -> None:
         self.grader.close()

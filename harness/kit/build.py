@@ -1,0 +1,174 @@
+"""Build a student kit: ``python -m harness.kit build --assignment hw2 --out dist/hw2-kit``.
+
+The kit is an installable folder (``pip install DIR``) holding:
+- the harness, with the assignment's check modules stripped of every check the kit does not
+  hold (hidden, manual and opt-in ones: not even their ids remain);
+- a one-file rubric with the kit's checks only (``harness/kit/rubrics/<assignment>.toml``);
+- the expected values those checks need (``harness/kit/expected-<assignment>.bin``), recorded
+  from the answer key and verified against a second correct submission (``record.py``);
+- the GitHub Actions workflow for the student repository (``workflow/grade.yml``).
+It never holds the answer key: not its modules, not its source, not its answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import fnmatch
+import shutil
+import sys
+from pathlib import Path
+
+import tomli_w
+
+from ..rubric import Rubric, load, read_merged, rubric_path
+from . import KIT_DIR
+from .record import KitError, kit_checks, verified_store
+
+HARNESS = KIT_DIR.parent
+REPO = HARNESS.parent
+TEMPLATES = KIT_DIR / "templates"
+# Parts of the harness a kit has no use for: batch grading, and the kit builder itself.
+LEFT_OUT = {"batch", "__pycache__"}
+LEFT_OUT_FILES = {"kit/build.py", "kit/record.py", "kit/__main__.py"}
+
+
+def build(assignment: str, out: Path, second: Path | None = None) -> Path:
+    """Make the kit for ``assignment`` in ``out`` (replaced if it exists) and return ``out``."""
+    rubric = load(rubric_path(assignment))
+    checks = kit_checks(rubric)
+    store = verified_store(rubric, REPO / "reference", second or REPO / "submissions" / "example")
+    if out.exists():
+        shutil.rmtree(out)
+    package = out / "harness"
+    _copy_harness(package)
+    _strip_checks(package / Path(*rubric.checks_module.split(".")[1:]), {c.id for c in checks})
+    (package / "kit" / "rubrics").mkdir(parents=True, exist_ok=True)
+    (package / "kit" / "rubrics" / f"{assignment}.toml").write_text(_kit_rubric(rubric, {c.id for c in checks}))
+    store.save(package / "kit" / f"expected-{assignment}.bin")
+    (package / "kit" / "KIT.toml").write_text(tomli_w.dumps({
+        "assignment": assignment,
+        "checks": [c.id for c in checks],
+        "points": sum(c.points for c in checks),
+    }))
+    (out / "pyproject.toml").write_text(_pyproject(assignment))
+    (out / "workflow").mkdir()
+    shutil.copy(TEMPLATES / "grade.yml", out / "workflow" / "grade.yml")
+    (out / "README.md").write_text(_readme(assignment, len(checks)))
+    return out
+
+
+def _copy_harness(dest: Path) -> None:
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        rel = Path(folder).relative_to(HARNESS)
+        return {n for n in names
+                if n in LEFT_OUT or n.endswith(".pyc") or (rel / n).as_posix() in LEFT_OUT_FILES
+                or (rel.as_posix() == "kit" and n in {"rubrics", "KIT.toml"})}
+
+    shutil.copytree(HARNESS, dest, ignore=ignore)
+
+
+def _strip_checks(folder: Path, keep: set[str]) -> None:
+    """Drop every ``@check(...)`` function whose id (or pattern) the kit does not hold, and the
+    comments and docstrings with it (``ast.unparse``); a module left with no check is removed."""
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        body, had, kept = [], False, False
+        for node in tree.body:
+            ids = _check_ids(node)
+            if ids:
+                had = True
+                if not any(fnmatch.fnmatchcase(k, pattern) for pattern in ids for k in keep):
+                    continue
+                kept = True
+            body.append(node)
+        if had and not kept:
+            path.unlink()
+            continue
+        tree.body = body
+        path.write_text(ast.unparse(tree) + "\n")
+    init = folder / "__init__.py"
+    if init.exists():  # the package imports its modules: only those left
+        left = {p.stem for p in folder.glob("*.py")}
+        tree = ast.parse(init.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module is None:
+                node.names = [a for a in node.names if a.name in left]
+        tree.body = [n for n in tree.body if not (isinstance(n, ast.ImportFrom) and n.level == 1 and not n.names)]
+        init.write_text(ast.unparse(tree) + "\n")
+
+
+def _check_ids(node: ast.AST) -> list[str]:
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    ids = []
+    for dec in node.decorator_list:
+        if (isinstance(dec, ast.Call) and getattr(dec.func, "id", getattr(dec.func, "attr", None)) == "check"
+                and dec.args and isinstance(dec.args[0], ast.Constant)):
+            ids.append(str(dec.args[0].value))
+    return ids
+
+
+def _kit_rubric(rubric: Rubric, keep: set[str]) -> str:
+    raw, _ = read_merged(rubric.path)
+    raw["check"] = [c for c in raw["check"] if c.get("id") in keep]
+    parts = {c["part"] for c in raw["check"]}
+    raw["parts"] = {pid: table for pid, table in raw["parts"].items() if pid in parts}
+    header = ("# The student kit's rubric: the visible checks of the course's rubric, whose expected\n"
+              "# values were recorded from the answer key (harness/kit/expected-*.bin).\n")
+    return header + tomli_w.dumps(raw)
+
+
+def _pyproject(assignment: str) -> str:
+    source = (REPO / "pyproject.toml").read_text()
+    import tomllib
+
+    project = tomllib.loads(source)["project"]
+    return tomli_w.dumps({
+        "build-system": {"requires": ["setuptools>=68"], "build-backend": "setuptools.build_meta"},
+        "project": {
+            "name": f"dl-autograder-kit-{assignment}",
+            "version": project.get("version", "0.1.0"),
+            "description": f"Self-check for {assignment}: the course grader's visible checks, without the answer key",
+            "requires-python": project.get("requires-python", ">=3.11"),
+            "dependencies": project["dependencies"],
+            "entry-points": {"pytest11": {"dl_autograder": "harness.plugin"}},
+        },
+        "tool": {"setuptools": {
+            "packages": {"find": {"include": ["harness*"]}},
+            "package-data": {"harness": ["report/templates/*.j2", "courseware/cs236781/*.py", "kit/*.toml",
+                                         "kit/*.bin", "kit/rubrics/*.toml", "kit/templates/*"]},
+        }},
+    })
+
+
+def _readme(assignment: str, count: int) -> str:
+    return (f"# Self-check kit for {assignment}\n\n"
+            f"The course grader's {count} visible checks, with expected values recorded from the answer key\n"
+            "(the answer key itself is not here). In your repository:\n\n"
+            "```bash\npip install <this folder or its wheel>\npytest --submission=. --fail-under=0\n```\n\n"
+            "`workflow/grade.yml` runs the same on every push (copy it to `.github/workflows/`).\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness.kit", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build a student kit")
+    b.add_argument("--assignment", default="hw2")
+    b.add_argument("--out", type=Path, default=None, help="folder to write (default: dist/<assignment>-kit)")
+    args = parser.parse_args(argv)
+    import_checks(args.assignment)
+    out = args.out or REPO / "dist" / f"{args.assignment}-kit"
+    try:
+        build(args.assignment, out.resolve())
+    except KitError as exc:
+        print(f"kit not built: {exc}", file=sys.stderr)
+        return 1
+    print(f"kit for {args.assignment}: {out}")
+    return 0
+
+
+def import_checks(assignment: str) -> None:
+    from ..checks import load_checks
+
+    load_checks(load(rubric_path(assignment)).checks_module)

@@ -1,0 +1,41 @@
+"""The kit's visible score equals the visible part of the full grader's, submission by submission.
+
+A check computes the same way in both: only where expected values come from differs. So the kit
+gives the same numbers exactly when every expected value a grading asks for is in the kit and
+equal to what the answer key computes: ``verify`` mode checks that, for every submission under
+submissions/ (the adversarial ones are graded by the red team instead), on every kit check whose
+expected values depend on anything at all (the others ask for none, or for constants).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.expected import ExpectedValues
+from harness.grading import GradingOptions, SubmissionGrader, locate_submission
+from harness.kit.record import kit_checks
+from harness.rubric import load, rubric_path
+
+SUBMISSIONS = Path(__file__).resolve().parents[2] / "submissions"
+CASES = ["example", "skeleton", "slow"] + [f"broken/{p.name}" for p in sorted((SUBMISSIONS / "broken").iterdir())]
+CONSTANT = ("known_good_hp:",)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_kit_judges_like_the_full_grader(kit: Path, name: str) -> None:
+    rubric = load(rubric_path("hw2"))
+    stored = ExpectedValues.load(kit / "harness" / "kit" / "expected-hw2.bin").store
+    keyed = [c for c in kit_checks(rubric)
+             if any(not key.startswith(CONSTANT) for key in stored.get(c.id, {}))]
+    assert len(keyed) >= 15
+    verify = ExpectedValues("verify", stored)
+    grader = SubmissionGrader(locate_submission(SUBMISSIONS / name, "hw2"), rubric, GradingOptions(),
+                              expected=verify)
+    try:
+        for spec in keyed:
+            grader.run_check(spec)
+    finally:
+        grader.close()
+    assert verify.problems == []
