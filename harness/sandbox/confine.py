@@ -313,11 +313,39 @@ def make_scratch(size_bytes: int) -> Path:
     """A private folder for one submission's copy; as root, a tmpfs of ``size_bytes`` mounted on it,
     so a worker writing into its copy (its only writable place on disk) cannot fill the disk.
     What it writes there is charged to its memory cgroup as well."""
-    path = Path(tempfile.mkdtemp(prefix="dl-autograder-"))
+    sweep_stale()
+    path = Path(tempfile.mkdtemp(prefix=f"dl-autograder-{os.getpid()}-"))
     if os.geteuid() == 0 and shutil.which("mount"):
         subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_bytes},mode=0700", "dl-autograder", str(path)],
                        capture_output=True, timeout=30)
     return path
+
+
+@functools.lru_cache(maxsize=1)
+def sweep_stale() -> None:
+    """Remove what a judge killed with SIGKILL left behind: its scratch tmpfs and empty cgroups.
+
+    Their names carry the judge's pid; only those of a pid that no longer runs are touched (its
+    workers died with it: they are in its PID namespaces, killed with their parent)."""
+    for path in Path(tempfile.gettempdir()).glob("dl-autograder-*-*"):
+        if _dead_owner(path.name):
+            remove_scratch(path)
+    mode_roots = CgroupRoots.find() if os.geteuid() == 0 else None
+    if mode_roots is not None:
+        for root in {mode_roots.memory, mode_roots.pids}:
+            for group in root.glob("dl-autograder-*"):
+                if _dead_owner(group.name):
+                    try:
+                        group.rmdir()
+                    except OSError:
+                        pass
+
+
+def _dead_owner(name: str) -> bool:
+    parts = name.split("-")
+    if len(parts) < 4 or not parts[2].isdigit():
+        return False
+    return not Path(f"/proc/{parts[2]}").exists()
 
 
 def remove_scratch(path: Path) -> None:

@@ -257,7 +257,7 @@ class Worker:
     def _spawn(self) -> None:
         if self.scratch is None and self._own_scratch is None:
             # never write beside the submission: a private folder, removed by close()
-            self._own_scratch = Path(tempfile.mkdtemp(prefix="dl-autograder-worker-"))
+            self._own_scratch = Path(tempfile.mkdtemp(prefix=f"dl-autograder-{os.getpid()}-worker-"))
         scratch = self.scratch or self._own_scratch
         mode = confine.detect(self.limits.sandbox)
         uid = confine.next_uid() if mode.as_root else None

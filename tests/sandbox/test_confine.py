@@ -63,3 +63,22 @@ def test_the_uid_of_each_worker_start_is_its_own() -> None:
     assert len(uids) == 50
     assert all(confine.SANDBOX_UID_BASE <= u < confine.SANDBOX_UID_BASE + confine.SANDBOX_UID_SPAN for u in uids)
     assert os.getuid() not in uids
+
+
+def test_what_a_killed_judge_left_behind_is_swept(tmp_path: Path) -> None:
+    import tempfile
+
+    dead = 4_000_000  # above pid_max: no process has it
+    stale = Path(tempfile.gettempdir()) / f"dl-autograder-{dead}-abc"
+    (stale / "submission").mkdir(parents=True)
+    live = Path(tempfile.mkdtemp(prefix=f"dl-autograder-{os.getpid()}-"))
+    groups = []
+    if STRONGEST.cgroups is not None:
+        groups = confine.Cgroup.create(STRONGEST.cgroups, f"dl-autograder-{dead}-1-0", 1 << 30, 16).dirs
+    try:
+        confine.sweep_stale.__wrapped__()
+        assert not stale.exists() and live.exists()
+        assert not any(d.exists() for d in groups)
+    finally:
+        confine.remove_scratch(live)
+        confine.remove_scratch(stale)
