@@ -68,6 +68,25 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
     known = early_config.known_args_namespace
     if getattr(known, "submission", None) or getattr(known, "submissions", None):
         early_config.known_args_namespace.noconftest = True
+        _refuse_submission_config(early_config, getattr(known, "submission", None) or known.submissions)
+
+
+def _refuse_submission_config(config: pytest.Config, target: str) -> None:
+    """A configuration file read from inside the graded folder would let the submission set the
+    grader's own options (its addopts: another rubric, manual scores): refuse to grade so."""
+    from pathlib import Path
+
+    ini = config.inipath
+    if ini is None:
+        return
+    folder = (Path(config.invocation_params.dir) / Path(target).expanduser()).resolve()
+    if folder == ini.parent.resolve() or folder in ini.resolve().parents:
+        from .kit import in_kit
+
+        if in_kit():  # a student's own repository: its configuration is the student's to keep
+            return
+        raise pytest.UsageError(f"{ini} is inside the folder being graded: run the grader from outside it "
+                                "(a submission's own pytest configuration must not configure its grading)")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -75,7 +75,9 @@ def serve(cfg: dict) -> None:
             return
         if request.get("op") == "exit":
             return
-        write_frame(rep_fd, _handle(request, submission))
+        reply = _handle(request, submission)
+        reply["id"] = request.get("id")  # the judge pairs each reply with its request
+        write_frame(rep_fd, reply)
 
 
 def _handle(request: dict, submission: str) -> dict:

@@ -117,9 +117,10 @@ def _array_from_spec(spec: Any, data: memoryview) -> np.ndarray:
     return np.frombuffer(data[offset : offset + nbytes], dtype=dt).reshape(shape).copy()
 
 
-def write_frame(fd: int, value: Any) -> None:
+def write_frame(fd: int, value: Any, timeout: float | None = None) -> None:
+    """Write one frame; with ``timeout`` (``fd`` non-blocking) a peer that stops reading raises ReadTimeout."""
     payload = encode(value)
-    _write_all(fd, _LEN.pack(len(payload)) + payload)
+    _write_all(fd, _LEN.pack(len(payload)) + payload, None if timeout is None else time.monotonic() + timeout)
 
 
 def read_frame(fd: int, timeout: float | None = None, max_size: int = DEFAULT_MAX_FRAME) -> Any:
@@ -131,11 +132,17 @@ def read_frame(fd: int, timeout: float | None = None, max_size: int = DEFAULT_MA
     return decode(_read_exact(fd, size, deadline))
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes, deadline: float | None = None) -> None:
     view = memoryview(data)
     while view:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
+                raise ReadTimeout("the peer stopped reading")
         try:
             n = os.write(fd, view)
+        except BlockingIOError:
+            continue
         except BrokenPipeError:
             raise PeerClosed("peer closed the pipe") from None
         view = view[n:]

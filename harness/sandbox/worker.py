@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -23,6 +24,7 @@ import sys
 import sysconfig
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,6 +139,7 @@ class Worker:
     _ready: bool = False
     _own_scratch: Path | None = None
     _cgroup: confine.Cgroup | None = None
+    _requests: int = 0
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -144,15 +147,18 @@ class Worker:
         """Run ``probe`` in the worker and return its plain-data result."""
         self._ensure_started()
         timeout = self.limits.call_timeout if timeout is None else timeout
-        request = {"op": "call", "probe": probe, "seed": seed, "kwargs": _plain(kwargs)}
+        self._requests += 1
+        request = {"op": "call", "id": self._requests, "probe": probe, "seed": seed, "kwargs": _plain(kwargs)}
+        deadline = time.monotonic() + timeout
         try:
-            write_frame(self._req_w, request)
-            reply = read_frame(self._rep_r, timeout=timeout, max_size=self.limits.reply_bytes)
+            write_frame(self._req_w, request, timeout=timeout)
+            reply = read_frame(self._rep_r, timeout=max(0.0, deadline - time.monotonic()),
+                               max_size=self.limits.reply_bytes)
         except ReadTimeout:
             self.kill()
             raise WorkerFailure("timeout", f"no answer within {timeout:.0f} s wall time; the worker was killed") from None
         except PeerClosed:
-            status = self._reap()
+            status = self._reap(grace=1.0)
             raise WorkerFailure("crashed", f"the worker process died during the call ({status})") from None
         except WireError as exc:
             self.kill()
@@ -160,6 +166,11 @@ class Worker:
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
             self.kill()
             raise WorkerFailure("rejected", "reply rejected: not a reply object")
+        if reply.get("id") != self._requests or self._more_to_read():
+            # a frame the worker's server did not send for this request (student code wrote to the pipe)
+            self.kill()
+            raise WorkerFailure("rejected", "reply rejected: it does not answer this request (something else "
+                                            "wrote to the reply pipe); the worker was killed")
         for note in reply.get("compat") or []:
             if isinstance(note, str):
                 self.environment.setdefault("compat", [])
@@ -169,6 +180,15 @@ class Worker:
             info = reply.get("error")
             raise StudentError(info if isinstance(info, dict) else {"type": "Error", "message": str(info)})
         return reply.get("result")
+
+    def _more_to_read(self) -> bool:
+        """Bytes already waiting after a reply: only a forged frame puts them there."""
+        if not select.select([self._rep_r], [], [], 0)[0]:
+            return False
+        try:
+            return bool(os.read(self._rep_r, 1))  # b"": the worker exited after replying
+        except BlockingIOError:
+            return False
 
     def output(self) -> str:
         """Everything the student code printed (bounded), across worker restarts."""
@@ -191,7 +211,7 @@ class Worker:
         if self._proc is None:
             return
         try:
-            write_frame(self._req_w, {"op": "exit"})
+            write_frame(self._req_w, {"op": "exit"}, timeout=5)
             self._proc.wait(timeout=5)
         except (WireError, OSError, subprocess.TimeoutExpired):
             pass
@@ -211,18 +231,27 @@ class Worker:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _reap(self) -> str:
+    def _reap(self, grace: float = 0.0) -> str:
+        """Collect the worker (after ``grace`` seconds for it to exit by itself, so its own exit
+        status is reported), killing whatever is left of its process group."""
         proc, self._proc = self._proc, None
         if proc is None:
             return "not running"
+        code = None
+        if grace:
+            try:
+                code = proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                pass
         try:
             os.killpg(proc.pid, signal.SIGKILL)  # stragglers left in the group
         except (ProcessLookupError, PermissionError):
             pass
-        try:
-            code = proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            code = None
+        if code is None:
+            try:
+                code = proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                code = None
         for fd in (self._req_w, self._rep_r):
             if fd >= 0:
                 os.close(fd)
@@ -321,6 +350,7 @@ class Worker:
         finally:
             for fd in (req_r, rep_w, out_w):
                 os.close(fd)
+        os.set_blocking(req_w, False)  # writes wait with a deadline (wire.write_frame)
         self._req_w, self._rep_r = req_w, rep_r
         self._tap = _OutputTap(out_r, self.limits.output_bytes)
         self._tap.start()
@@ -373,6 +403,8 @@ def _plain(value: Any) -> Any:
 def _describe_exit(code: int | None) -> str:
     if code is None:
         return "did not exit"
+    if code > 128 and code - 128 in signal.valid_signals():
+        code = 128 - code  # bwrap and sh report a child killed by signal N as exit status 128 + N
     if code < 0:
         try:
             name = signal.Signals(-code).name

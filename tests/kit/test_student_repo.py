@@ -30,8 +30,8 @@ def _grade_command(repo: Path, fail_under: str) -> list[str]:
     workflow = yaml.safe_load((repo / ".github" / "workflows" / "grade.yml").read_text())
     step = next(s for s in workflow["jobs"]["grade"]["steps"] if s.get("name") == "Grade")
     line = step["run"].replace('"$FAIL_UNDER"', fail_under).split()
-    assert line[:3] == ["python", "-m", "pytest"]
-    return [sys.executable, *line[1:]]
+    assert line[0] == "pytest"  # the console script: `python -m` would put the repository first on sys.path
+    return [sys.executable, "-m", "pytest", *line[1:]]  # this interpreter's pytest (the repository holds no pytest.py)
 
 
 def _run(repo: Path, kit: Path, command: list[str], summary: Path) -> subprocess.CompletedProcess:
