@@ -330,7 +330,7 @@ def sweep_stale() -> None:
     for path in Path(tempfile.gettempdir()).glob("dl-autograder-*-*"):
         if _dead_owner(path.name):
             remove_scratch(path)
-    mode_roots = CgroupRoots.find() if os.geteuid() == 0 else None
+    mode_roots = detect().cgroups  # found once per process (detect is cached)
     if mode_roots is not None:
         for root in {mode_roots.memory, mode_roots.pids}:
             for group in root.glob("dl-autograder-*"):

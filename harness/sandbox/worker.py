@@ -218,15 +218,7 @@ class Worker:
         self.kill()
 
     def kill(self) -> None:
-        """Kill the worker's whole process group and collect it."""
-        if self._proc is None:
-            return
-        try:
-            os.killpg(self._proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        if self._cgroup is not None:
-            self._cgroup.kill_all()
+        """Kill the worker's whole process group and its cgroup, and collect it (``_reap`` does all three)."""
         self._reap()
 
     # -- internals ----------------------------------------------------------------------------
