@@ -19,14 +19,14 @@ import pytest
 from . import reference as reference_loader
 from .checks import CheckAbort, CheckContext, CheckFunction, find_check, load_checks
 from .checks.base import LazyAnswerKey
+from .data import has_known_dataset
 from .expected import ExpectedValues
 from .manual import ManualScore, apply_manual
-from .rubric import CheckSpec, Rubric
+from .rubric import CheckSpec, Rubric, RubricError, available, load as load_rubric, rubric_path
 from .sandbox import Limits, Worker, confine
 from .scoring import CheckResult, Summary, indicative, score
-from .submission import Submission, SubmissionError, locate, stage
+from .submission import Contract, Submission, SubmissionError, locate, stage
 
-ASSIGNMENTS = ("hw2",)  # assignments with a rubric and a reference; the first whose package is found wins
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class GradingOptions:
     seed: int = 0
     call_timeout: float = 60.0
     threads: int = 1
-    data_dir: Path | None = None  # holds cifar-10-batches-py; None: the stand-in data
+    data_dir: Path | None = None  # holds cifar-10-batches-py / MNIST; None: the stand-in data
     max_file_bytes: int | None = None  # larger files of the package are not staged (batch mode sets it)
     benchmarks: bool = False  # run the rubric's opt-in parts (throughput benchmarks) too
     sandbox: str = "auto"  # confinement mode of the worker (harness/sandbox/confine.py)
@@ -45,9 +45,10 @@ class GradingOptions:
     def from_config(cls, config: pytest.Config) -> "GradingOptions":
         base = Path(config.invocation_params.dir)
         data_dir = config.getoption("data_dir")
-        if data_dir and not (base / data_dir / "cifar-10-batches-py").is_dir():
-            raise pytest.UsageError(f"--data-dir={data_dir}: no cifar-10-batches-py folder there "
-                                    "(CIFAR-10 in torchvision's on-disk format)")
+        if data_dir and not has_known_dataset(base / data_dir):
+            raise pytest.UsageError(f"--data-dir={data_dir}: no dataset there (expected cifar-10-batches-py, "
+                                    "MNIST/raw or mnist-train.npz: CIFAR-10 or MNIST in torchvision's on-disk "
+                                    "format, or the Edinburgh lab's MNIST files)")
         return cls(
             seed=int(config.getoption("grading_seed")),
             call_timeout=float(config.getoption("check_timeout")),
@@ -74,34 +75,64 @@ def _sandbox_mode(wanted: str) -> str:
     return wanted
 
 
-class ImageCache:
-    """The image data, loaded on first use and kept: batch mode shares one across submissions."""
+class DataCache:
+    """The datasets, each loaded on first use and kept: batch mode shares one cache across submissions."""
 
     def __init__(self, data_dir: Path | None):
         self.data_dir = data_dir
-        self.images: Any = None
+        self.loaded: dict[str, Any] = {}
 
-    def __call__(self) -> Any:
-        if self.images is None:
-            from .data import load_images
+    def __call__(self, name: str = "cifar10") -> Any:
+        if name not in self.loaded:
+            from .data import DATASETS
 
-            self.images = load_images(self.data_dir)
-        return self.images
+            self.loaded[name] = DATASETS[name](self.data_dir)
+        return self.loaded[name]
+
+    @property
+    def images(self) -> Any:
+        return self.loaded.get("cifar10")
+
+
+def check_assignment(assignment: str) -> None:
+    """``--assignment``: "auto" or one that has a rubric."""
+    known = available()
+    if assignment != "auto" and assignment not in known:
+        raise pytest.UsageError(f"--assignment={assignment}: unknown; known: {', '.join(known)}")
+
+
+def contract_of(assignment: str) -> Contract:
+    try:
+        return load_rubric(rubric_path(assignment)).submission
+    except RubricError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def locate_submission(path: Path, assignment: str) -> Submission:
-    """The submission at ``path`` for ``assignment`` ("auto": the first known one whose package is there)."""
-    if assignment != "auto" and assignment not in ASSIGNMENTS:
-        raise pytest.UsageError(f"--assignment={assignment}: unknown; known: {', '.join(ASSIGNMENTS)}")
-    names = ASSIGNMENTS if assignment == "auto" else (assignment,)
+    """The submission at ``path`` for ``assignment`` (see ``identify``)."""
+    return identify(path, assignment)[0]
+
+
+def identify(path: Path, assignment: str) -> tuple[Submission, str]:
+    """The submission at ``path`` and its assignment ("auto": the one whose contract it fits best;
+    a package beats a module file, and ties go to the first in ``available()``)."""
+    check_assignment(assignment)
+    names = available() if assignment == "auto" else [assignment]
+    found: list[tuple[Submission, str]] = []
     error: SubmissionError | None = None
     for name in names:
         try:
-            return locate(path, name)
+            found.append((locate(path, contract_of(name)), name))
         except SubmissionError as exc:
             error = error or exc
-    assert error is not None
-    raise error
+    if not found:
+        assert error is not None
+        if assignment == "auto" and len(names) > 1:
+            raise SubmissionError(f"--submission={path}: none of the assignments' code was found: "
+                                  + "; ".join(f"{n}: {contract_of(n).describe()}" for n in names)) from None
+        raise error
+    sub, name = max(found, key=lambda f: (f[0].package is not None, f[0].match, -names.index(f[1])))
+    return sub, name
 
 
 def default_expected(assignment: str) -> ExpectedValues:
@@ -129,7 +160,7 @@ class SubmissionGrader:
         rubric: Rubric,
         options: GradingOptions,
         *,
-        images: ImageCache | None = None,
+        images: DataCache | None = None,
         manual_scores: dict[str, ManualScore] | None = None,
         expected: ExpectedValues | None = None,
     ):
@@ -143,11 +174,10 @@ class SubmissionGrader:
         self.results: dict[str, CheckResult] = {}
         self.aborts: dict[str, str] = {}  # check id -> why it could not run ("timeout", "crashed", ...)
         self.started = time.time()
-        self._images = images or ImageCache(options.data_dir)
+        self._images = images or DataCache(options.data_dir)
         self._worker: Worker | None = None
         self._reference_worker: Worker | None = None
-        self._reference: Any = None
-        self._answer_key = LazyAnswerKey(lambda: self.reference)
+        self._answer_key = LazyAnswerKey(lambda: reference_loader.load(self.rubric.name))
         self.expected = expected or default_expected(rubric.name)
         self.reference_touched: set[str] = set()  # checks that used the answer key outside expect()
         self._scratch: Path | None = None
@@ -178,9 +208,7 @@ class SubmissionGrader:
 
     @property
     def reference(self) -> Any:
-        if self._reference is None:
-            self._reference = reference_loader.load(self.rubric.name)
-        return self._reference
+        return self._answer_key.get()
 
     # -- grading ------------------------------------------------------------------------------
 
@@ -231,13 +259,21 @@ class SubmissionGrader:
             "seed": self.seed,
             "device": "cpu",
             "worker threads": self.threads,
-            "skeleton version": self.submission.version,
+            "graded": self.submission.graded,
             "call timeout": f"{self.limits.call_timeout:g} s",
             "memory limit": f"{self.limits.memory_bytes / 1024**3:g} GiB",
             "sandbox": confine.detect(self.options.sandbox).describe(),
         }
-        if self._images.images is not None:
-            env["image data"] = self._images.images.source
+        if self.submission.version:
+            env["skeleton version"] = self.submission.version
+        if self.submission.module_file is not None and self.submission.module_file.suffix == ".ipynb":
+            from .notebook import convert
+
+            kept = convert(self.submission.module_file)
+            env["notebook"] = (f"{self.submission.module_file.name}: {len(set(kept.kept))} definitions kept, "
+                               f"{len(kept.skipped)} top-level statements or cells left out (not run)")
+        for name, data in sorted(self._images.loaded.items()):
+            env["image data" if name == "cifar10" else f"{name} data"] = data.source
         if self._worker is not None:
             w = self._worker.environment
             env["worker starts"] = self._worker.starts

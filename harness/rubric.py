@@ -34,6 +34,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .submission import Contract
+
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 RUBRICS_DIR = Path(__file__).resolve().parent.parent / "rubrics"
 
@@ -71,6 +73,7 @@ class Rubric:
     checks: list[CheckSpec]
     digest: str
     opt_in_parts: frozenset[str] = frozenset()  # parts run only when asked (`opt_in = true`: benchmarks)
+    submission: Contract = Contract(package="hw2")  # what a submission holds ([assignment.submission])
 
     def check(self, check_id: str) -> CheckSpec:
         for spec in self.checks:
@@ -82,10 +85,36 @@ class Rubric:
         return sum(c.points for c in self.checks if part is None or c.part == part)
 
 
-def rubric_path(assignment: str) -> Path:
+def rubrics_dir() -> Path:
     from .kit import KIT_RUBRICS, in_kit
 
-    return (KIT_RUBRICS if in_kit() else RUBRICS_DIR) / f"{assignment}.toml"
+    return KIT_RUBRICS if in_kit() else RUBRICS_DIR
+
+
+def rubric_path(assignment: str) -> Path:
+    return rubrics_dir() / f"{assignment}.toml"
+
+
+def available() -> list[str]:
+    """The assignments that have a rubric here: hw2 first (the course's main one), then by name."""
+    names = sorted(p.stem for p in rubrics_dir().glob("*.toml"))
+    return sorted(names, key=lambda n: (n != "hw2", n))
+
+
+def _contract(meta: dict, path: Path) -> Contract:
+    table = meta.get("submission", {})
+    if not isinstance(table, dict):
+        raise RubricError(f"{path}: [assignment.submission] must be a table")
+    unknown = set(table) - {"package", "module", "defines", "module_optional"}
+    if unknown:
+        raise RubricError(f"{path}: [assignment.submission] has unknown keys {', '.join(sorted(unknown))}")
+    package = table.get("package", None if "module" in table else str(meta.get("name", "")))
+    contract = Contract(package=str(package) if package else None, module=table.get("module"),
+                        defines=tuple(str(d) for d in table.get("defines", [])),
+                        module_optional=bool(table.get("module_optional", False)))
+    if contract.module and not contract.defines:
+        raise RubricError(f"{path}: [assignment.submission] names a module but no 'defines' to recognise it by")
+    return contract
 
 
 def _read_toml(path: Path) -> tuple[dict, bytes]:
@@ -170,4 +199,5 @@ def load(path: Path) -> Rubric:
         checks=checks,
         digest=digest.hexdigest(),
         opt_in_parts=frozenset(pid for pid, p in raw.get("parts", {}).items() if p.get("opt_in", False)),
+        submission=_contract(meta, path),
     )

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from .grading import ASSIGNMENTS, GradingOptions, SubmissionGrader, locate_submission
+from .grading import GradingOptions, SubmissionGrader, identify
 from .manual import ManualScoresError, load_manual_scores
 from .rubric import CheckSpec, Rubric, RubricError, load as load_rubric, rubric_path
 from .scoring import CheckResult
 from .submission import SubmissionError
 
-__all__ = ["ASSIGNMENTS", "CheckFailure", "GradingSession", "load_session_rubric"]
+__all__ = ["CheckFailure", "GradingSession", "load_session_rubric"]
 
 
 class CheckFailure(Exception):
@@ -73,10 +73,10 @@ class GradingSession:
         if not path.is_absolute():
             path = base / path
         try:
-            sub = locate_submission(path, config.getoption("assignment"))
+            sub, assignment = identify(path, config.getoption("assignment"))
         except SubmissionError as exc:
             raise pytest.UsageError(str(exc)) from None
-        rubric = load_session_rubric(config, sub.package)
+        rubric = load_session_rubric(config, assignment)
         options = GradingOptions.from_config(config)
         manual = config.getoption("manual_scores")
         try:
@@ -93,8 +93,8 @@ class GradingSession:
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         return [
-            f"grading: {self.submission.source} ({self.rubric.title}, package '{self.submission.package}' in "
-            f"{self.submission.root}, skeleton {self.submission.version})",
+            f"grading: {self.submission.source} ({self.rubric.title}, {self.submission.graded} in "
+            f"{self.submission.root}" + (f", skeleton {self.submission.version})" if self.submission.version else ")"),
         ]
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

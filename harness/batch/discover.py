@@ -29,7 +29,7 @@ class Entry:
 
     key: str  # unique in the class: the entry's name inside DIR ("alice", "bob.zip", "submission_123")
     path: Path
-    kind: str  # "folder" | "zip" | "file"
+    kind: str  # "folder" | "zip" | "module" (a lone .py / .ipynb) | "file"
     student_id: str
     student_name: str = ""
     email: str = ""
@@ -52,13 +52,13 @@ class ClassFolder:
     layout: str = "folders"  # "folders" | "gradescope"
 
 
-def discover(root: Path, package: str, max_bytes: int, exclude: Path | None = None) -> ClassFolder:
+def discover(root: Path, package: str | None, max_bytes: int, exclude: Path | None = None) -> ClassFolder:
     """Every entry of ``root`` in name order; ``exclude`` (the output folder, if inside) is left out."""
     if not root.exists():
         raise DiscoveryError(f"--submissions={root}: no such directory")
     if not root.is_dir():
         raise DiscoveryError(f"--submissions={root}: is a file; expected a folder of submissions (sub-folders or .zip files)")
-    if (root / package).is_dir() and any((root / package).glob("*.py")):
+    if package and (root / package).is_dir() and any((root / package).glob("*.py")):
         raise DiscoveryError(f"--submissions={root}: holds a '{package}' package itself, so it is one submission: "
                              f"grade it with --submission={root}, or put each student's folder or zip inside it")
     notes: list[str] = []
@@ -93,13 +93,16 @@ def _entry(path: Path, who: dict[str, str], max_bytes: int) -> Entry:
         return Entry(path.name, path, "file", problem="a symbolic link: not followed", **student)
     if path.is_dir():
         return Entry(path.name, path, "folder", **student)
-    kind = "zip" if path.name.lower().endswith(".zip") else "file"
+    suffix = path.suffix.lower()
+    kind = "zip" if suffix == ".zip" else "module" if suffix in (".py", ".ipynb") else "file"
     try:
         size = path.stat().st_size
     except OSError as exc:
         return Entry(path.name, path, kind, problem=f"cannot be read: {exc.strerror}", **student)
     if kind == "file":
         return Entry(path.name, path, kind, problem="not a folder or a .zip file", **student)
+    if kind == "module":
+        student["student_id"] = who.get("sid") or path.stem
     if size > max_bytes:
         return Entry(path.name, path, kind, problem=f"{_size(size)}, over the {_size(max_bytes)} limit (--max-file-mb): "
                                                      "not read", **student)

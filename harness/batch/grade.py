@@ -14,9 +14,9 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..grading import GradingOptions, ImageCache, SubmissionGrader, locate_submission
+from ..grading import DataCache, GradingOptions, SubmissionGrader
 from ..rubric import CheckSpec, Rubric
-from ..submission import SubmissionError
+from ..submission import SubmissionError, locate
 from .discover import Entry
 from .intake import IntakeLimits, Rejected, content_hash, materialize
 from .store import GradeRecord, ResultStore
@@ -38,7 +38,7 @@ class EntryGrader:
     regrade: bool = False
 
     def __post_init__(self) -> None:
-        self.images = ImageCache(self.options.data_dir)  # shared by every submission this process grades
+        self.images = DataCache(self.options.data_dir)  # shared by every submission this process grades
 
     def grade(self, entry: Entry) -> tuple[GradeRecord, bool]:
         """The entry's stored result and whether it was reused (cached) rather than graded now."""
@@ -73,7 +73,7 @@ class EntryGrader:
         try:
             folder = materialize(entry, scratch, self.intake)
             try:
-                submission = locate_submission(folder, self.rubric.name)
+                submission = locate(folder, self.rubric.submission)
             except SubmissionError as exc:
                 raise Rejected(str(exc).replace(f"--submission={folder}: ", "")) from None
             grader = SubmissionGrader(submission, self.rubric, self.options, images=self.images)

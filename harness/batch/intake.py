@@ -37,9 +37,9 @@ class IntakeLimits:
 def content_hash(entry: Entry, limits: IntakeLimits) -> str:
     """A digest of what was handed in: a zip's bytes, or a folder's file names and contents."""
     h = hashlib.sha256()
-    if entry.kind == "zip":
+    if entry.kind in ("zip", "module"):
         _hash_file(h, entry.path)
-        return "zip:" + h.hexdigest()
+        return f"{entry.kind}:" + h.hexdigest()
     for path in _walk(entry.path):
         rel = path.relative_to(entry.path).as_posix()
         info = path.lstat()
@@ -70,6 +70,8 @@ def materialize(entry: Entry, scratch: Path, limits: IntakeLimits) -> Path:
     """A folder holding the entry's files: the folder itself, or the zip unpacked under ``scratch``."""
     if entry.kind == "folder":
         return entry.path
+    if entry.kind == "module" and not entry.problem:
+        return entry.path  # a lone .py / .ipynb: the module assignments' contract finds it by itself
     if entry.kind != "zip":
         raise Rejected(entry.problem or "not a folder or a .zip file")
     dest = scratch / entry.slug

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from ..grading import ASSIGNMENTS, GradingOptions, check_functions
+from ..grading import GradingOptions, check_assignment, check_functions, identify
 from ..session import load_session_rubric
+from ..submission import SubmissionError
 from .discover import ClassFolder, DiscoveryError, Entry, discover, parse_shard, shard
 from .grade import EntryGrader
 from .intake import IntakeLimits
@@ -46,10 +47,11 @@ class BatchSession:
         self.root = _absolute(base, config.getoption("submissions"))
         self.out = _absolute(base, config.getoption("out"))
         assignment = config.getoption("assignment")
-        if assignment != "auto" and assignment not in ASSIGNMENTS:
-            raise pytest.UsageError(f"--assignment={assignment}: unknown; known: {', '.join(ASSIGNMENTS)}")
+        check_assignment(assignment)
+        if assignment == "auto":
+            assignment = class_assignment(self.root)
         # one rubric for the whole class: its report compares everyone on the same checks
-        self.rubric = load_session_rubric(config, ASSIGNMENTS[0] if assignment == "auto" else assignment)
+        self.rubric = load_session_rubric(config, assignment)
         max_bytes = int(float(config.getoption("max_file_mb")) * 1024**2)
         self.intake = IntakeLimits(max_file_bytes=max_bytes)
         options = dataclasses.replace(GradingOptions.from_config(config), max_file_bytes=max_bytes)
@@ -58,7 +60,7 @@ class BatchSession:
         config.option.keyword = ""
         try:
             self.shard = parse_shard(config.getoption("shard")) if config.getoption("shard") else (1, 1)
-            self.folder: ClassFolder = discover(self.root, self.rubric.name, max_bytes, exclude=self.out)
+            self.folder: ClassFolder = discover(self.root, self.rubric.submission.package, max_bytes, exclude=self.out)
         except (ValueError, DiscoveryError) as exc:
             raise pytest.UsageError(str(exc)) from None
         self.entries: list[Entry] = shard(self.folder.entries, *self.shard)
@@ -226,3 +228,21 @@ def _first_lines(text: str, n: int = 3) -> str:
 def _absolute(base: Path, value: str) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else base / path
+
+
+def class_assignment(root: Path, sample: int = 5) -> str:
+    """``--assignment=auto`` in batch mode: the assignment most of the first few unpacked entries are
+    recognised as (zips are not opened for this); hw2 when none is recognised."""
+    import collections
+
+    votes: collections.Counter[str] = collections.Counter()
+    try:
+        children = sorted(p for p in root.iterdir() if not p.name.startswith(".") and not p.is_symlink())
+    except OSError:
+        return "hw2"
+    for child in [c for c in children if c.is_dir() or c.suffix in (".py", ".ipynb")][:sample]:
+        try:
+            votes[identify(child, "auto")[1]] += 1
+        except (SubmissionError, OSError):
+            continue
+    return votes.most_common(1)[0][0] if votes else "hw2"

@@ -64,7 +64,7 @@ class CheckContext:
     seed: int
     check_id: str
     notes: list[str] = field(default_factory=list)
-    images_loader: Callable[[], Any] | None = None  # the session's harness.data.ImageData, loaded on first use
+    images_loader: Callable[..., Any] | None = None  # the session's datasets by name (grading.DataCache)
     indicative_reason: str | None = None
     attachments: dict[str, str] = field(default_factory=dict)  # long texts for the report (a written answer)
     measurements: dict[str, Any] = field(default_factory=dict)  # numbers for the report (benchmark statistics)
@@ -108,9 +108,17 @@ class CheckContext:
     @property
     def images(self) -> Any:
         """CIFAR-10 or its stand-in (``harness.data.ImageData``); ``.real`` says which."""
+        return self.dataset("cifar10")
+
+    @property
+    def mnist(self) -> Any:
+        """MNIST or its stand-in (``harness.data.MnistData``); ``.real`` says which."""
+        return self.dataset("mnist")
+
+    def dataset(self, name: str) -> Any:
         if self.images_loader is None:
             raise CheckAbort("this check needs image data, and the session has none")
-        return self.images_loader()
+        return self.images_loader(name)
 
     def indicative(self, reason: str) -> None:
         """Mark this check's result as indicative only: reported, but worth no points either way.

@@ -1,11 +1,23 @@
-"""Image data for the training checks, read by the judge and sent to the worker as arrays.
+"""Datasets for the training checks, read by the judge and sent to the worker as arrays.
 
-CIFAR-10 is read from ``--data-dir`` in torchvision's on-disk format (``cifar-10-batches-py``)
-when it is there; otherwise a stand-in built from scikit-learn's bundled digits images takes
-its place (no network either way). Checks that judge a student's own CIFAR-10 hyper-parameters
-must know which one they got: ``ImageData.real``.
+CIFAR-10 (hw2) is read from ``--data-dir`` in torchvision's on-disk format (``cifar-10-batches-py``),
+MNIST (the tutorials and the Edinburgh lab) from torchvision's ``MNIST/raw`` IDX files or the lab's
+``mnist-*.npz``; when they are not there, stand-ins built from scikit-learn's bundled digits
+images take their place (no network either way). Checks that judge thresholds stated for the real
+dataset must know which one they got: ``.real``.
 """
 
-from .images import DEFAULT_DATA_DIR, DataError, ImageData, load_images
+from pathlib import Path
 
-__all__ = ["DEFAULT_DATA_DIR", "DataError", "ImageData", "load_images"]
+from .images import CIFAR_FOLDER, DEFAULT_DATA_DIR, DataError, ImageData, load_images
+from .mnist import MnistData, has_mnist, load_mnist
+
+DATASETS = {"cifar10": load_images, "mnist": load_mnist}
+
+
+def has_known_dataset(folder: Path) -> bool:
+    return (folder / CIFAR_FOLDER).is_dir() or has_mnist(folder)
+
+
+__all__ = ["DATASETS", "DEFAULT_DATA_DIR", "DataError", "ImageData", "MnistData", "has_known_dataset",
+           "load_images", "load_mnist"]

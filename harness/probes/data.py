@@ -72,3 +72,15 @@ def install_cifar10(train: tuple[Any, Any], test: tuple[Any, Any], modules: tupl
     for module in modules:
         if hasattr(module, "CIFAR10"):
             module.CIFAR10 = ArrayCIFAR10
+
+
+def mnist_tensors(images: Any) -> torch.Tensor:
+    """uint8 (N, 28, 28) -> float32 (N, 1, 28, 28) in [0, 1], as ``transforms.ToTensor`` gives MNIST."""
+    x = torch.from_numpy(np.ascontiguousarray(images))
+    return x.float().div_(255.0).unsqueeze(1).contiguous()
+
+
+def mnist_pairs(images: Any, labels: Any) -> list:
+    """``list(datasets.MNIST(..., transform=ToTensor()))``: (image (1, 28, 28), int label) pairs."""
+    x = mnist_tensors(images)
+    return [(x[i], int(label)) for i, label in enumerate(np.asarray(labels))]

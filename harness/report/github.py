@@ -77,7 +77,7 @@ def annotations(summary: Summary, submission: Submission, base: Path) -> list[st
 def step_summary(summary: Summary, title: str, submission: Submission) -> str:
     """Markdown for $GITHUB_STEP_SUMMARY: the total, a row per part, a row per check."""
     out = [f"## {title}: {summary.total:.1f}/{summary.max_total:.1f}", "",
-           f"Graded: `{submission.package}` in `{submission.root.name or '.'}`", "",
+           f"Graded: {submission.graded} in `{submission.root.name or '.'}`", "",
            "| Part | Score |", "| --- | ---: |"]
     for part, (got, best) in summary.part_scores().items():
         out.append(f"| {summary.rubric.parts[part]} | {got:g}/{best:g} |")
