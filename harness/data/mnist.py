@@ -85,7 +85,7 @@ def read_idx(path: Path) -> np.ndarray:
             raise DataError(f"{path}: not an IDX file of unsigned bytes")
         ndim = header[3]
         shape = struct.unpack(f">{ndim}I", fh.read(4 * ndim))
-        data = np.frombuffer(fh.read(), dtype=np.uint8)
+        data = np.frombuffer(fh.read(), dtype=np.uint8).copy()  # writable, as torch.from_numpy wants
     if data.size != int(np.prod(shape)):
         raise DataError(f"{path}: holds {data.size} bytes, its header says {shape}")
     return data.reshape(shape)

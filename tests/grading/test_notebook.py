@@ -1,0 +1,66 @@
+"""Notebook and script submissions are staged as their definitions only (harness/notebook.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from harness.notebook import NotebookError, convert, defined_names
+
+CELLS = [
+    "%matplotlib inline\n!pip install vibecheck",
+    "import torch\nimport torch.nn as nn\nfrom google.colab import drive  # not on the grading machine",
+    "from torchvision import datasets\nmnist_train = datasets.MNIST('data', train=True, download=True)\n"
+    "mnist_train = list(mnist_train)[:2500]\nmnist_train, mnist_val = mnist_train[:2000], mnist_train[2000:]",
+    "SEED = 2021\nDEVICE = torch.device('cuda' if torch.cuda.is_available() else 'cpu')\n"
+    "criterion = nn.CrossEntropyLoss()\nlayers = [1, 2, SEED]",
+    "def get_accuracy(model, data):\n    return 0.5\n\nclass Net(nn.Module):\n    pass",
+    "model = Net()\nget_accuracy(model, mnist_val)\nimport matplotlib.pyplot as plt\nplt.show()",
+    "%%time\nraise SystemExit('a timed cell')",
+    "def broken(:\n    pass",
+    "for epoch in range(10):\n    open('/tmp/ran', 'w')",
+]
+
+
+def write_notebook(path: Path, cells: list[str]) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Tutorial")] + [nbformat.v4.new_code_cell(c) for c in cells]
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_definitions_are_kept_and_top_level_work_is_left_out(tmp_path: Path) -> None:
+    converted = convert(write_notebook(tmp_path / "tut.ipynb", CELLS))
+    kept = set(converted.kept)
+    assert {"torch", "nn", "datasets", "SEED", "DEVICE", "criterion", "layers", "get_accuracy", "Net", "plt"} <= kept
+    assert not kept & {"mnist_train", "mnist_val", "model"}  # a download and what depends on it
+    text = converted.source
+    assert "download=True" not in text and "plt.show" not in text and "open(" not in text
+    assert "SystemExit" not in text and "pip install" not in text
+    assert any("does not parse" in s for s in converted.skipped)
+    assert any("cell magic" in s for s in converted.skipped)
+    compile(text, "tut.py", "exec")  # the staged module is valid Python
+
+
+def test_the_staged_module_imports_without_running_anything(tmp_path: Path) -> None:
+    converted = convert(write_notebook(tmp_path / "tut.ipynb", CELLS))
+    namespace: dict = {}
+    exec(compile(converted.source, "tut.py", "exec"), namespace)  # google.colab missing: guarded
+    assert namespace["get_accuracy"](None, None) == 0.5 and namespace["SEED"] == 2021
+    assert "drive" not in namespace and not Path("/tmp/ran").exists()
+
+
+def test_a_script_is_treated_like_a_one_cell_notebook(tmp_path: Path) -> None:
+    script = tmp_path / "tut.py"
+    script.write_text("import torch\n\ndef f():\n    return 1\n\nif __name__ == '__main__':\n    f()\ntrain()\n")
+    assert defined_names(script) == {"torch", "f"}
+
+
+def test_a_file_that_is_not_a_notebook(tmp_path: Path) -> None:
+    bad = tmp_path / "tut.ipynb"
+    bad.write_text("{not json")
+    with pytest.raises(NotebookError, match="not a readable notebook"):
+        convert(bad)
+    assert defined_names(bad) == set()
