@@ -114,25 +114,29 @@ def locate_submission(path: Path, assignment: str) -> Submission:
 
 
 def identify(path: Path, assignment: str) -> tuple[Submission, str]:
-    """The submission at ``path`` and its assignment ("auto": the one whose contract it fits best;
-    a package beats a module file, and ties go to the first in ``available()``)."""
+    """The submission at ``path`` and its assignment. "auto": an assignment whose package is there
+    wins (tutorial files are then not even read); else the module file that defines the largest
+    share of an assignment's names; ties go to the first in ``available()``."""
     check_assignment(assignment)
     names = available() if assignment == "auto" else [assignment]
-    found: list[tuple[Submission, str]] = []
+    contracts = {name: contract_of(name) for name in names}
     error: SubmissionError | None = None
-    for name in names:
-        try:
-            found.append((locate(path, contract_of(name)), name))
-        except SubmissionError as exc:
-            error = error or exc
-    if not found:
-        assert error is not None
-        if assignment == "auto" and len(names) > 1:
-            raise SubmissionError(f"--submission={path}: none of the assignments' code was found: "
-                                  + "; ".join(f"{n}: {contract_of(n).describe()}" for n in names)) from None
-        raise error
-    sub, name = max(found, key=lambda f: (f[0].package is not None, f[0].match, -names.index(f[1])))
-    return sub, name
+    for wanted_package in (True, False):
+        found: list[tuple[Submission, str]] = []
+        for name in names:
+            if (contracts[name].package is not None) != wanted_package:
+                continue
+            try:
+                found.append((locate(path, contracts[name]), name))
+            except SubmissionError as exc:
+                error = error or exc
+        if found:
+            return max(found, key=lambda f: (f[0].match, -names.index(f[1])))
+    assert error is not None
+    if assignment == "auto" and len(names) > 1:
+        raise SubmissionError(f"--submission={path}: none of the assignments' code was found; expected "
+                              + "; or ".join(f"{contracts[n].describe()} ({n})" for n in names)) from None
+    raise error
 
 
 def default_expected(assignment: str) -> ExpectedValues:

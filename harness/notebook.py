@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,9 +90,19 @@ def convert(path: Path) -> Converted:
 def defined_names(path: Path) -> set[str]:
     """The top-level names ``path`` would define as a graded module (for recognising assignments)."""
     try:
-        return set(convert(path).kept)
-    except (NotebookError, OSError):
+        stat = path.stat()
+    except OSError:
         return set()
+    return _defined_names(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _defined_names(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    """Cached per file version: recognising an assignment reads each file once, not once per assignment."""
+    try:
+        return frozenset(convert(path).kept)
+    except (NotebookError, OSError, UnicodeDecodeError):
+        return frozenset()
 
 
 def _keep(node: ast.stmt, known: set[str]) -> tuple[set[str], str] | None:

@@ -16,7 +16,8 @@ import pytest
 
 GRADING_KEY = pytest.StashKey["Any"]()
 
-HELP_SUBMISSION = "grade the submission in PATH (a folder holding the assignment's package, e.g. hw2/)"
+HELP_SUBMISSION = ("grade the submission in PATH: a folder holding the assignment's package (hw2/, mlp/), "
+                   "or a tutorial's .ipynb / .py (a file, or a folder holding it)")
 HELP_SUBMISSIONS = ("grade a whole class: every sub-folder or .zip in DIR (or Gradescope's export with "
                     "submission_metadata.yml), one pytest item per submission; use -n auto to run in parallel "
                     "and -k to pick checks")
@@ -26,7 +27,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("grading", "deep-learning homework grading (dl-autograder)")
     group.addoption("--submission", metavar="PATH", default=None, help=HELP_SUBMISSION)
     group.addoption("--assignment", metavar="NAME", default="auto",
-                    help="the assignment to grade (default: recognised from the submission)")
+                    help="the assignment to grade, the name of a rubric under rubrics/ (default: recognised from the submission)")
     group.addoption("--report", metavar="PATH", default=None,
                     help="where to write the HTML report; results.json goes beside it "
                          "(default: reports/<submission>/report.html)")
@@ -38,8 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--worker-threads", metavar="N", type=int, default=1,
                     help="torch threads in the worker that runs student code (default 1)")
     group.addoption("--data-dir", metavar="DIR", default=None,
-                    help="folder holding cifar-10-batches-py (default ~/.pytorch-datasets); without it a "
-                         "stand-in is used and checks of CIFAR-10 hyper-parameters are indicative only")
+                    help="folder holding cifar-10-batches-py (hw2; default ~/.pytorch-datasets) and/or MNIST "
+                         "(MNIST/raw as torchvision stores it, or the Edinburgh lab's mnist-*.npz); without them "
+                         "stand-ins are used and checks of CIFAR-10 hyper-parameters are indicative only")
     group.addoption("--benchmarks", action="store_true", default=False,
                     help="also run the rubric's opt-in throughput benchmarks (student code timed against the reference)")
     group.addoption("--sandbox", choices=("auto", "bubblewrap", "unshare", "none"), default="auto",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import tomli_w
 
-from ..rubric import Rubric, load, read_merged, rubric_path
+from ..rubric import Rubric, available, load, read_merged, rubric_path
 from . import KIT_DIR
 from .record import KitError, kit_checks, verified_store
 
@@ -41,7 +41,7 @@ def build(assignment: str, out: Path, second: Path | None = None) -> Path:
     if out.exists():
         shutil.rmtree(out)
     package = out / "harness"
-    _copy_harness(package)
+    _copy_harness(package, _other_assignments_files(assignment))
     _strip_checks(package / Path(*rubric.checks_module.split(".")[1:]), {c.id for c in checks})
     (package / "kit" / "rubrics").mkdir(parents=True, exist_ok=True)
     (package / "kit" / "rubrics" / f"{assignment}.toml").write_text(_kit_rubric(rubric, {c.id for c in checks}))
@@ -58,11 +58,24 @@ def build(assignment: str, out: Path, second: Path | None = None) -> Path:
     return out
 
 
-def _copy_harness(dest: Path) -> None:
+def _other_assignments_files(assignment: str) -> set[str]:
+    """The check packages and probe modules of the other assignments (paths relative to harness/):
+    a kit holds one assignment's checks only (the others' hidden checks must not ship with it)."""
+    skipped = set()
+    for name in available():
+        if name == assignment:
+            continue
+        other = load(rubric_path(name))
+        skipped.add("/".join(other.checks_module.split(".")[1:]))
+        skipped.update(module.replace(".", "/") + ".py" for module in other.probe_modules)
+    return skipped
+
+
+def _copy_harness(dest: Path, skipped: set[str] = frozenset()) -> None:
     def ignore(folder: str, names: list[str]) -> set[str]:
         rel = Path(folder).relative_to(HARNESS)
         return {n for n in names
-                if n in LEFT_OUT or n.endswith(".pyc") or (rel / n).as_posix() in LEFT_OUT_FILES
+                if n in LEFT_OUT or n.endswith(".pyc") or (rel / n).as_posix() in LEFT_OUT_FILES | skipped
                 or (rel.as_posix() == "kit" and n in {"rubrics", "KIT.toml"})}
 
     shutil.copytree(HARNESS, dest, ignore=ignore)
