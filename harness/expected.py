@@ -7,6 +7,9 @@ everything the value depends on (plain data and arrays), ``compute`` derives it 
 - ``record`` (building a student kit): call ``compute()`` and keep the value, keyed by the check,
   the name and a hash of the inputs.
 - ``verify`` (tests): compute, and note wherever a kit's stored value would be missing or differ.
+- ``memo`` (batch mode): compute on first use and keep the value for the next submissions that
+  send the same inputs (most checks send the judge's own inputs, so a class pays for each
+  reference computation once), up to ``memo_limit`` bytes.
 - ``replay`` (the student kit, in a student's CI): no answer key; look the value up. Inputs that
   differ from those recorded (a reply of the student's code that fed the computation) find
   nothing, and the check cannot be judged: a kit is only made of checks whose inputs are the
@@ -91,6 +94,16 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
+def _nbytes(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values()) + 64
+    if isinstance(value, (list, tuple)):
+        return sum(_nbytes(v) for v in value) + 64
+    return 64
+
+
 def from_plain(value: Any) -> Any:
     import torch
 
@@ -105,10 +118,13 @@ def from_plain(value: Any) -> Any:
 
 @dataclass
 class ExpectedValues:
-    mode: str = "compute"  # "compute" | "record" | "verify" | "replay"
+    mode: str = "compute"  # "compute" | "memo" | "record" | "verify" | "replay"
     store: dict[str, dict[str, Any]] = field(default_factory=dict)  # check id -> key -> value
     keys_used: dict[str, list[str]] = field(default_factory=dict)  # check id -> keys asked for (record mode)
     problems: list[str] = field(default_factory=list)  # verify mode: where a kit would judge differently
+    memo_limit: int = 512 * 1024**2  # memo mode: bytes of values kept at most
+    memo_bytes: int = 0
+    memo_hits: int = 0
 
     def get(self, check_id: str, name: str, inputs: Any, compute: Callable[[], Any]) -> Any:
         """The value, the same way in every mode: arrays as float64 (or integer) torch tensors."""
@@ -118,8 +134,16 @@ class ExpectedValues:
                 return from_plain(self.store[check_id][key])
             except KeyError:
                 raise MissingExpected(f"{check_id}: no expected value for {name} with these inputs") from None
+        if self.mode == "memo" and key in self.store.get(check_id, {}):
+            self.memo_hits += 1
+            return from_plain(self.store[check_id][key])
         value = to_plain(compute())
-        if self.mode == "record":
+        if self.mode == "memo":
+            size = _nbytes(value)
+            if self.memo_bytes + size <= self.memo_limit:
+                self.store.setdefault(check_id, {})[key] = value
+                self.memo_bytes += size
+        elif self.mode == "record":
             self.store.setdefault(check_id, {})[key] = value
             self.keys_used.setdefault(check_id, []).append(key)
         elif self.mode == "verify":

@@ -14,6 +14,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..expected import ExpectedValues
 from ..grading import DataCache, GradingOptions, SubmissionGrader
 from ..rubric import CheckSpec, Rubric
 from ..submission import SubmissionError, locate
@@ -39,6 +40,8 @@ class EntryGrader:
 
     def __post_init__(self) -> None:
         self.images = DataCache(self.options.data_dir)  # shared by every submission this process grades
+        # expected values depend on their inputs only: the class shares them (harness/expected.py, memo)
+        self.expected = ExpectedValues(mode="memo")
 
     def grade(self, entry: Entry) -> tuple[GradeRecord, bool]:
         """The entry's stored result and whether it was reused (cached) rather than graded now."""
@@ -76,7 +79,8 @@ class EntryGrader:
                 submission = locate(folder, self.rubric.submission)
             except SubmissionError as exc:
                 raise Rejected(str(exc).replace(f"--submission={folder}: ", "")) from None
-            grader = SubmissionGrader(submission, self.rubric, self.options, images=self.images)
+            grader = SubmissionGrader(submission, self.rubric, self.options, images=self.images,
+                                      expected=self.expected)
             try:
                 summary = grader.run_checks(self.checks)
                 report = self.out / entry.slug / "report.html"

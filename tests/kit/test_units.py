@@ -46,6 +46,24 @@ def test_record_then_replay_gives_the_same_tensors_and_a_miss_is_a_named_abort(t
     assert calls == [1]
 
 
+def test_memo_mode_computes_once_per_inputs_and_keeps_within_its_limit() -> None:
+    memo = ExpectedValues("memo", memo_limit=200)
+    calls = []
+
+    def compute(n: int):
+        calls.append(n)
+        return np.full(n, 1.5)
+
+    first = memo.get("c1", "out", {"x": 1}, lambda: compute(3))
+    first.add_(1)  # a check that changes its copy does not change what the next submission gets
+    again = memo.get("c1", "out", {"x": 1}, lambda: compute(3))
+    assert calls == [3] and memo.memo_hits == 1 and torch.equal(again, torch.full((3,), 1.5, dtype=torch.float64))
+    memo.get("c1", "out", {"x": 2}, lambda: compute(3))  # other inputs: computed
+    big = memo.get("c1", "out", {"x": 3}, lambda: compute(100))  # 800 bytes: over the limit, not kept
+    memo.get("c1", "out", {"x": 3}, lambda: compute(100))
+    assert calls == [3, 3, 100, 100] and big.shape == (100,)
+
+
 def test_verify_mode_names_missing_and_different_values() -> None:
     store = {"c1": {}}
     rec = ExpectedValues("record")
