@@ -64,3 +64,21 @@ def test_a_file_that_is_not_a_notebook(tmp_path: Path) -> None:
     with pytest.raises(NotebookError, match="not a readable notebook"):
         convert(bad)
     assert defined_names(bad) == set()
+
+
+def test_an_error_names_the_notebook_cell_and_line_the_student_wrote(tmp_path: Path) -> None:
+    from harness.probes.server import describe_exception
+
+    cells = ["import math\n\n# a comment the module keeps\n@staticmethod\ndef unused():\n    pass",
+             "model = train()  # left out",
+             "def get_accuracy(model, data):\n    total = 0\n    # count\n    return 1 / total"]
+    staged = tmp_path / "submission" / "tutorial4.py"
+    staged.parent.mkdir()
+    staged.write_text(convert(write_notebook(tmp_path / "tut4.ipynb", cells)).source)
+    namespace: dict = {}
+    exec(compile(staged.read_text(), str(staged), "exec"), namespace)
+    try:
+        namespace["get_accuracy"](None, None)
+    except ZeroDivisionError as exc:
+        info = describe_exception(exc, str(tmp_path / "submission"))
+    assert info["where"] == "tut4.ipynb, code cell 3, line 4 in get_accuracy: return 1 / total"
