@@ -1,0 +1,297 @@
+"""The Edinburgh MLP lab "Multiple layer models": the assignment `edinburgh_mlp`.
+
+- The example (the `mlp/` package and the lab notebook) gets full marks, recognised without
+  --assignment; each broken copy under submissions/edinburgh_mlp/broken gets exactly its
+  expected.toml and says why it lost points.
+- The copies differ from the example by their bug only (and are what make_notebooks.py writes).
+- Where TanhLayer/ReluLayer and the PyTorch model are looked up: the notebook first, else
+  mlp.layers; a missing notebook, or one whose MultipleLayerModel is the numpy one, is named.
+- Other correct readings get full marks (a learning rule that also keeps its own list), and
+  bugs the broken copies do not cover are caught (a learning rule that is not in place, a data
+  provider reading a fixed path).
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+import harness.checks.edinburgh_mlp  # noqa: F401  (imported before pytester snapshots sys.modules)
+import tests.grading.helpers  # noqa: F401
+from harness.data import load_mnist
+from harness.grading import identify
+from harness.notebook import convert
+from harness.reference import load as load_reference
+from harness.rubric import load as load_rubric
+from harness.rubric import rubric_path
+from tests.grading.helpers import expectation, grade
+
+MNIST = load_mnist(None)
+KEY = load_reference("edinburgh_mlp")
+for _module in ("initialisers", "layers", "errors", "models", "learning_rules", "data_providers", "optimisers",
+                "torch_model"):
+    getattr(KEY, _module)
+
+REPO = Path(__file__).resolve().parents[2]
+HERE = REPO / "submissions" / "edinburgh_mlp"
+EXAMPLE = HERE / "example"
+NOTEBOOK = "notebooks/03_Multiple_layer_models.ipynb"
+BROKEN = sorted(p.parent for p in (HERE / "broken").glob("*/expected.toml"))
+RUBRIC = load_rubric(rubric_path("edinburgh_mlp"))
+FULL = RUBRIC.max_points()
+
+
+# == whole grading runs ========================================================================
+
+def test_example_gets_full_marks_recognised_automatically(pytester: pytest.Pytester) -> None:
+    graded = grade(pytester, EXAMPLE)  # no --assignment
+    assert graded.failing() == set()
+    assert graded.score == FULL == 38.0
+    assert {t["number"] for t in graded.report["tests"]} == {c.id for c in RUBRIC.checks}
+    graded.result.stdout.fnmatch_lines([f"*edinburgh_mlp: {FULL:.1f}/{FULL:.1f}*"])
+
+
+@pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
+def test_broken_copy_gets_its_expected_score(pytester: pytest.Pytester, folder: Path) -> None:
+    expected = expectation(folder)
+    graded = grade(pytester, folder)
+    graded.result.stdout.fnmatch_lines(["*edinburgh_mlp:*"])
+    assert graded.failing() == set(expected["failing"]), graded.report["tests"]
+    assert FULL - graded.score == pytest.approx(expected["points_lost"])
+    for check_id in expected["failing"]:
+        assert graded.output(check_id).strip(), f"{check_id} lost points without saying why"
+
+
+def test_at_least_five_broken_copies_one_a_script() -> None:
+    assert len(BROKEN) >= 5
+    assert any(expectation(f)["bug_file"].endswith(".py") for f in BROKEN)
+
+
+def test_recognised_among_all_assignments() -> None:
+    for folder in [EXAMPLE, *BROKEN]:
+        sub, name = identify(folder, "auto")
+        assert name == "edinburgh_mlp", folder
+        assert sub.package == "mlp" and sub.module == "lab"
+        assert sub.module_file is not None and sub.module_file.parent.name == "notebooks"
+
+
+# == the copies stay in sync =================================================================
+
+def _files(folder: Path) -> dict[str, Path]:
+    return {str(p.relative_to(folder)): p for p in folder.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and p.name != "expected.toml"}
+
+
+@pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
+def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path) -> None:
+    bug_file = expectation(folder)["bug_file"]
+    example, copy = _files(EXAMPLE), _files(folder)
+    if bug_file.endswith(".py") and not bug_file.startswith("mlp/"):
+        # the lab handed in as a script instead of the notebook: the notebook is absent, the script is there
+        assert set(copy) == (set(example) - {NOTEBOOK}) | {bug_file}
+    else:
+        assert set(copy) == set(example)
+    for rel, path in example.items():
+        if rel in copy and rel != bug_file:
+            assert path.read_bytes() == copy[rel].read_bytes(), f"{rel} changed in {folder.name}"
+    if bug_file.startswith("mlp/"):
+        want, got = (EXAMPLE / bug_file).read_text().splitlines(), (folder / bug_file).read_text().splitlines()
+    else:  # what is graded (the definitions) differs from the example's in the bug's lines only
+        want, got = ([line for line in convert(path).source.splitlines()[1:] if not line.startswith("# --- cell")]
+                     for path in (EXAMPLE / NOTEBOOK, folder / bug_file))
+    changed = [line for line in difflib.unified_diff(want, got, lineterm="", n=0)
+               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert changed, f"{folder.name}: the graded code is the example's"
+    assert len(changed) <= 4, changed
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("edinburgh_mlp_make_notebooks", HERE / "make_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_copies_are_what_the_generator_writes(tmp_path: Path) -> None:
+    gen = _generator()
+    gen.write_example_notebook(tmp_path / "example" / NOTEBOOK)
+    assert (tmp_path / "example" / NOTEBOOK).read_bytes() == (EXAMPLE / NOTEBOOK).read_bytes()
+    assert {f.name for f in BROKEN} == set(gen.BUGS)
+    for name, (bug_file, _, _) in gen.BUGS.items():
+        gen.write_bug_file(name, tmp_path / name)
+        assert expectation(HERE / "broken" / name)["bug_file"] == bug_file
+        assert (tmp_path / name / bug_file).read_bytes() == (HERE / "broken" / name / bug_file).read_bytes(), name
+
+
+def test_example_notebook_keeps_the_lab_top_level_work_out() -> None:
+    converted = convert(EXAMPLE / NOTEBOOK)
+    assert {"TanhLayer", "ReluLayer", "MultipleLayerModel", "train_model_and_plot_stats"} <= set(converted.kept)
+    assert not {"train_data", "valid_data", "train_dataset", "test_dataset", "model", "optimizer"} & set(converted.kept)
+    skipped = "\n".join(converted.skipped)
+    for work in ("MNISTDataProvider('train', rng=rng)", "datasets.MNIST(", "plt.show()", "train_model_and_plot_stats("):
+        assert work in skipped or work.split("(")[0] in skipped, work
+    nb = json.loads((EXAMPLE / NOTEBOOK).read_text())
+    assert nb["nbformat"] == 4
+    assert any("download=True" in "".join(c["source"]) for c in nb["cells"])
+    assert any("".join(c["source"]).startswith("%matplotlib inline") for c in nb["cells"])
+
+
+# == where the lab's code is looked up ===========================================================
+
+def _copy(tmp_path: Path, name: str = "sub") -> Path:
+    dest = tmp_path / name
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+ACTIVATIONS = '''
+
+class TanhLayer(Layer):
+    def fprop(self, inputs):
+        return np.tanh(inputs)
+
+    def bprop(self, inputs, outputs, grads_wrt_outputs):
+        return grads_wrt_outputs * (1. - outputs ** 2)
+
+
+class ReluLayer(Layer):
+    def fprop(self, inputs):
+        return np.maximum(inputs, 0.)
+
+    def bprop(self, inputs, outputs, grads_wrt_outputs):
+        return grads_wrt_outputs * (inputs > 0.)
+'''
+
+
+def test_without_a_notebook_the_layers_come_from_mlp_and_the_torch_model_is_missing(
+        pytester: pytest.Pytester, tmp_path: Path) -> None:
+    sub = _copy(tmp_path)
+    shutil.rmtree(sub / "notebooks")
+    layers = sub / "mlp" / "layers.py"
+    layers.write_text(layers.read_text() + ACTIVATIONS)
+    graded = grade(pytester, sub, "-k", "exercise3 or pytorch")
+    assert graded.failing() == {"pytorch.multiple_layer_model"}
+    assert graded.score == 8.0
+    assert "no lab notebook was handed in" in graded.output("pytorch.multiple_layer_model")
+    assert "TanhLayer graded from mlp.layers" in graded.output("exercise3.tanh_layer")
+
+
+def test_a_notebook_without_the_torch_model_is_named(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    sub = _copy(tmp_path)
+    nb = nbformat.read(str(sub / NOTEBOOK), as_version=4)
+    nb.cells = [c for c in nb.cells if "class MultipleLayerModel(nn.Module)" not in c.source]
+    nbformat.write(nb, str(sub / NOTEBOOK))
+    graded = grade(pytester, sub, "-k", "pytorch")
+    assert graded.failing() == {"pytorch.multiple_layer_model"}
+    out = graded.output("pytorch.multiple_layer_model")
+    assert "03_Multiple_layer_models.ipynb" in out and "not a torch.nn.Module" in out and "mlp.models" in out
+
+
+def test_a_broken_notebook_layer_is_graded_even_when_mlp_layers_has_a_correct_one(
+        pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """The notebook's own TanhLayer is what exercise 3 asks for: it wins over mlp.layers'."""
+    sub = _copy(tmp_path)
+    layers = sub / "mlp" / "layers.py"
+    layers.write_text(layers.read_text() + ACTIVATIONS)
+    shutil.copy(HERE / "broken" / "tanh-bprop-uses-inputs" / NOTEBOOK, sub / NOTEBOOK)
+    graded = grade(pytester, sub, "-k", "tanh")
+    assert graded.failing() == {"exercise3.tanh_layer"}
+    assert "03_Multiple_layer_models.ipynb (the lab notebook)" in graded.output("exercise3.tanh_layer")
+
+
+# == other readings and other bugs ================================================================
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new))
+
+
+def test_learning_rule_variants(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    # correct: in place through an index, and keeps a list of its own
+    ok = _copy(rules, "ok")
+    _replace(ok / "mlp" / "learning_rules.py", "        for param, grad in zip(self.params, grads_wrt_params):\n"
+             "            param -= self.learning_rate * grad",
+             "        for i, grad in enumerate(grads_wrt_params):\n"
+             "            self.params[i][...] = self.params[i] - self.learning_rate * grad")
+    # not in place: new arrays in the rule's list, the model's arrays never change
+    new_arrays = _copy(rules, "new_arrays")
+    _replace(new_arrays / "mlp" / "learning_rules.py", "        for param, grad in zip(self.params, grads_wrt_params):\n"
+             "            param -= self.learning_rate * grad",
+             "        self.params = [p - self.learning_rate * g for p, g in zip(self.params, grads_wrt_params)]")
+    graded = grade(pytester, ok, "-k", "learning_rule or training")
+    assert graded.failing() == set()
+    graded = grade(pytester, new_arrays, "-k", "learning_rule or training")
+    assert graded.failing() == {"framework.learning_rule", "training.mnist"}
+    assert graded.scores()["framework.learning_rule"] == 1.0  # the update is right, it is not in place
+    assert "unchanged" in graded.output("framework.learning_rule")
+    assert "validation accuracy" in graded.output("training.mnist")
+
+
+def test_data_provider_reading_a_fixed_path_is_caught(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    sub = _copy(tmp_path)
+    _replace(sub / "mlp" / "data_providers.py", "os.environ['MLP_DATA_DIR']", "'/home/student/mlpractical/data'")
+    graded = grade(pytester, sub, "-k", "data_provider")
+    assert graded.failing() == {"framework.mnist_data_provider"}
+    assert graded.score == 0.0
+    assert "Data file does not exist" in graded.output("framework.mnist_data_provider")
+
+
+# == the answer key ================================================================================
+
+def test_reference_passes_the_notebooks_own_tests() -> None:
+    from harness.checks.edinburgh_mlp.lab import NOTEBOOK_EXPECTED, TEST_GRADS_WRT_OUTPUTS, TEST_INPUTS
+
+    for name, (outputs, grads) in NOTEBOOK_EXPECTED.items():
+        layer = getattr(KEY.layers, name)()
+        y = layer.fprop(TEST_INPUTS)
+        assert np.allclose(outputs, y)
+        assert np.allclose(grads, layer.bprop(TEST_INPUTS, y, TEST_GRADS_WRT_OUTPUTS))
+
+
+def test_reference_gradients_match_finite_differences() -> None:
+    rng = np.random.RandomState(0)
+    x, dout = rng.randn(4, 5), rng.randn(4, 3)
+    w, b = rng.randn(3, 5), rng.randn(3)
+    layer = KEY.layers.AffineLayer(5, 3, lambda s: w.copy(), lambda s: b.copy())
+    grads = layer.grads_wrt_params(x, dout)
+    eps = 1e-6
+    for target, grad in ((w, grads[0]), (b, grads[1])):
+        idx = (0,) * target.ndim
+        orig = target[idx]
+        target[idx] = orig + eps
+        plus = (KEY.layers.AffineLayer(5, 3, lambda s: w.copy(), lambda s: b.copy()).fprop(x) * dout).sum()
+        target[idx] = orig - eps
+        minus = (KEY.layers.AffineLayer(5, 3, lambda s: w.copy(), lambda s: b.copy()).fprop(x) * dout).sum()
+        target[idx] = orig
+        assert abs((plus - minus) / (2 * eps) - grad[idx]) < 1e-6
+    outputs, targets = rng.randn(4, 6), np.eye(6)[rng.randint(0, 6, 4)]
+    err = KEY.errors.CrossEntropySoftmaxError()
+    plus, minus = outputs.copy(), outputs.copy()
+    plus[1, 2] += eps
+    minus[1, 2] -= eps
+    assert abs((err(plus, targets) - err(minus, targets)) / (2 * eps) - err.grad(outputs, targets)[1, 2]) < 1e-6
+    assert KEY.torch_model.parameter_count(784, 10, 100) == 89610
+
+
+def test_the_lab_3_notebook_is_picked_beside_the_other_labs(tmp_path: Path) -> None:
+    """A whole mlpractical checkout: the later labs import the same names from mlp; lab 3 defines them."""
+    sub = _copy(tmp_path)
+    for name, source in (("02_Single_layer_models.ipynb", "from mlp.models import SingleLayerModel"),
+                         ("04_Generalisation_and_overfitting.ipynb",
+                          "from mlp.layers import AffineLayer, TanhLayer, ReluLayer\n"
+                          "from mlp.models import MultipleLayerModel")):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(source)]
+        nbformat.write(nb, str(sub / "notebooks" / name))
+    found, name = identify(sub, "auto")
+    assert name == "edinburgh_mlp"
+    assert found.module_file == (sub / NOTEBOOK).resolve() or found.module_file == sub / NOTEBOOK
