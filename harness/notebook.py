@@ -66,6 +66,7 @@ def convert(path: Path) -> Converted:
     out = Converted("")
     known = set(dir(builtins))
     chunks = [HEADER + path.name + "; top-level work is left out.\n"]
+    future: list[str] = []  # ``from __future__`` imports must open the module: gathered, written first
     for number, cell in enumerate(cells_of(path), start=1):
         if cell.lstrip().startswith("%%"):
             out.skipped.append(f"cell {number}: a cell magic")
@@ -83,11 +84,14 @@ def convert(path: Path) -> Converted:
                 out.skipped.append(f"cell {number}, line {node.lineno}: {_summary(node)}")
                 continue
             names, code = kept
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                future.append(ast.unparse(node))
+                continue
             known |= names
             out.kept.extend(sorted(names))
             start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
             chunks.append(f"{MARKER}{number}, line {start}\n{code}\n")
-    out.source = "\n".join(chunks)
+    out.source = "\n".join(chunks[:1] + future + chunks[1:])
     return out
 
 

@@ -38,6 +38,8 @@ def describe_student_error(info: dict, doing: str) -> str:
     if kind == "NotImplementedError" and not msg.strip():  # a TODO block of the skeleton left as it was
         at = f" ({where.split(': ', 1)[0]})" if where else ""
         return f"{doing}: not implemented yet: the skeleton's NotImplementedError is still raised{at}"
+    if info.get("in_student_code") is False:  # raised in the probe, around the student's code
+        return f"{doing}: what your code returned or left behind could not be used ({kind}: {msg})"
     text = f"{doing}: your code raised {kind}: {msg}"
     if where:
         text += f"\n  at {where}"

@@ -37,7 +37,7 @@ def build(assignment: str, out: Path, second: Path | None = None) -> Path:
     """Make the kit for ``assignment`` in ``out`` (replaced if it exists) and return ``out``."""
     rubric = load(rubric_path(assignment))
     checks = kit_checks(rubric)
-    store = verified_store(rubric, REPO / "reference", second or REPO / "submissions" / "example")
+    store = verified_store(rubric, REPO / "reference", second or example_of(assignment))
     if out.exists():
         shutil.rmtree(out)
     package = out / "harness"
@@ -56,6 +56,12 @@ def build(assignment: str, out: Path, second: Path | None = None) -> Path:
     shutil.copy(TEMPLATES / "grade.yml", out / "workflow" / "grade.yml")
     (out / "README.md").write_text(_readme(assignment, len(checks)))
     return out
+
+
+def example_of(assignment: str) -> Path:
+    """The assignment's full-marks example: ``submissions/<name>/example``, hw2's at ``submissions/example``."""
+    own = REPO / "submissions" / assignment / "example"
+    return own if own.is_dir() else REPO / "submissions" / "example"
 
 
 def _other_assignments_files(assignment: str) -> set[str]:

@@ -82,3 +82,11 @@ def test_an_error_names_the_notebook_cell_and_line_the_student_wrote(tmp_path: P
     except ZeroDivisionError as exc:
         info = describe_exception(exc, str(tmp_path / "submission"))
     assert info["where"] == "tut4.ipynb, code cell 3, line 4 in get_accuracy: return 1 / total"
+
+
+def test_future_imports_open_the_staged_module(tmp_path: Path) -> None:
+    cells = ["import torch", "from __future__ import annotations\n\ndef f(x: 'Later') -> int:\n    return 1"]
+    source = convert(write_notebook(tmp_path / "tut.ipynb", cells)).source
+    namespace: dict = {}
+    exec(compile(source, "tut.py", "exec"), namespace)
+    assert namespace["f"](None) == 1 and "from __future__ import annotations" in source.splitlines()[:3]
