@@ -1,11 +1,12 @@
 """Build the Gradescope autograder bundle: a zip with ``setup.sh`` and ``run_autograder`` at its top
 and the grader's source (harness, rubrics, answer key, pyproject) beside them.
 
-    python -m harness.batch.bundle [--out autograder.zip]
+    python -m harness.batch.bundle [--assignment hw2] [--out autograder.zip]
 
 Gradescope unpacks it in ``/autograder/source``, runs ``setup.sh`` once when it builds the image,
 and ``run_autograder`` for each submission (``/autograder/submission`` ->
-``/autograder/results/results.json``).
+``/autograder/results/results.json``). A Gradescope assignment is one of ours: the bundle's
+``ASSIGNMENT`` file names it, so a submission is never graded as another assignment's.
 """
 
 from __future__ import annotations
@@ -40,9 +41,14 @@ def _add(zf: zipfile.ZipFile, path: Path, name: str, executable: bool = False) -
     zf.writestr(info, path.read_bytes())
 
 
-def build_bundle(out: Path, repo: Path = REPO) -> Path:
+def build_bundle(out: Path, repo: Path = REPO, assignment: str = "hw2") -> Path:
+    if not (repo / "rubrics" / f"{assignment}.toml").is_file():
+        raise ValueError(f"--assignment={assignment}: no rubrics/{assignment}.toml")
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w") as zf:
+        info = zipfile.ZipInfo("ASSIGNMENT", date_time=(2020, 1, 1, 0, 0, 0))
+        info.external_attr = 0o100644 << 16
+        zf.writestr(info, assignment + "\n")
         for script in ("setup.sh", "run_autograder"):
             _add(zf, SCRIPTS / script, script, executable=True)
         for path in _files(repo):
@@ -54,8 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m harness.batch.bundle", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=Path("autograder.zip"))
+    ap.add_argument("--assignment", default="hw2", help="the assignment this Gradescope assignment grades")
     args = ap.parse_args(argv)
-    print(f"Gradescope autograder bundle: {build_bundle(args.out)}")
+    try:
+        bundle = build_bundle(args.out, assignment=args.assignment)
+    except ValueError as exc:
+        print(f"bundle not built: {exc}", file=sys.stderr)
+        return 2
+    print(f"Gradescope autograder bundle for {args.assignment}: {bundle}")
     return 0
 
 
