@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 import filecmp
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -22,25 +21,16 @@ from harness.notebook import cells_of
 from harness.probes.csc321_tut4 import decode_ids, encode_ids
 from harness.probes.data import mnist_pairs
 from harness.reference import load as load_reference
-from tests.grading.helpers import SUBMISSIONS, expectation, grade
+from tests.grading.helpers import expectation, grade
+
+from .common import AssignmentFixtures
 
 MNIST = load_mnist(None)
 TUTORIAL4 = getattr(load_reference("csc321_tut4"), "tutorial4")
 
-HERE = SUBMISSIONS / "csc321_tut4"
-EXAMPLE = HERE / "example"
-BROKEN = sorted(p.parent for p in (HERE / "broken").glob("*/expected.toml"))
-FULL = 20.0
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("csc321_tut4_make_notebooks", HERE / "make_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MAKE = _generator()
+TUT4 = AssignmentFixtures("csc321_tut4", full=20.0)
+HERE, EXAMPLE, BROKEN, FULL = TUT4.here, TUT4.example, TUT4.broken, TUT4.full
+MAKE = TUT4.generator()
 
 
 def _variant(folder: Path, replacements: list[tuple[str, str]]) -> Path:
@@ -53,23 +43,12 @@ def _variant(folder: Path, replacements: list[tuple[str, str]]) -> Path:
 # == the bundled submissions =========================================================================
 
 def test_example_gets_full_marks_and_is_recognised(pytester: pytest.Pytester) -> None:
-    graded = grade(pytester, EXAMPLE)  # no --assignment: recognised from what the notebook defines
-    assert graded.failing() == set(), graded.report["tests"]
-    assert graded.score == FULL
-    assert sum(t["max_score"] for t in graded.report["tests"]) == FULL
-    graded.result.stdout.fnmatch_lines(["*grade: csc321_tut4*", f"*csc321_tut4: {FULL:.1f}/{FULL:.1f}*"])
+    TUT4.assert_full_marks(pytester)  # no --assignment: recognised from what the notebook defines
 
 
 @pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
 def test_broken_copy_gets_its_expected_score(pytester: pytest.Pytester, folder: Path) -> None:
-    expected = expectation(folder)
-    graded = grade(pytester, folder)
-    graded.result.stdout.fnmatch_lines(["*grade: csc321_tut4*"])
-    assert graded.failing() == set(expected["failing"]), graded.report["tests"]
-    assert FULL - graded.score == pytest.approx(expected["points_lost"])
-    for check_id in expected["failing"]:
-        out = graded.output(check_id)
-        assert out.strip() and "Traceback" not in out, f"{check_id} lost points without saying why"
+    TUT4.assert_expected_score(pytester, folder)
 
 
 WHY = {  # what each broken copy's feedback must say

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import filecmp
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -18,25 +17,16 @@ from harness.data import load_mnist
 from harness.grading import identify
 from harness.notebook import cells_of
 from harness.reference import load as load_reference
-from tests.grading.helpers import SUBMISSIONS, expectation, grade
+from tests.grading.helpers import expectation, grade
+
+from .common import AssignmentFixtures
 
 MNIST = load_mnist(None)
 TUTORIAL6 = getattr(load_reference("csc321_tut6"), "tutorial6")
 
-HERE = SUBMISSIONS / "csc321_tut6"
-EXAMPLE = HERE / "example"
-BROKEN = sorted(p.parent for p in (HERE / "broken").glob("*/expected.toml"))
-FULL = 25.0
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("csc321_tut6_make_notebooks", HERE / "make_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MAKE = _generator()
+TUT6 = AssignmentFixtures("csc321_tut6", full=25.0)
+HERE, EXAMPLE, BROKEN, FULL = TUT6.here, TUT6.example, TUT6.broken, TUT6.full
+MAKE = TUT6.generator()
 
 
 def _variant(folder: Path, old: str, new: str) -> Path:
@@ -50,11 +40,7 @@ def _variant(folder: Path, old: str, new: str) -> Path:
 # == the bundled submissions =========================================================================
 
 def test_example_gets_full_marks_and_is_recognised(pytester: pytest.Pytester) -> None:
-    graded = grade(pytester, EXAMPLE)  # no --assignment: recognised from what the notebook defines
-    assert graded.failing() == set(), graded.report["tests"]
-    assert graded.score == FULL
-    assert sum(t["max_score"] for t in graded.report["tests"]) == FULL
-    graded.result.stdout.fnmatch_lines(["*grade: csc321_tut6*", f"*csc321_tut6: {FULL:.1f}/{FULL:.1f}*"])
+    TUT6.assert_full_marks(pytester)  # no --assignment: recognised from what the notebook defines
 
 
 def test_example_gets_full_marks_with_another_grading_seed(pytester: pytest.Pytester) -> None:
@@ -71,14 +57,7 @@ def test_notebook_and_script_are_recognised_as_tutorial6() -> None:
 
 @pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
 def test_broken_copy_gets_its_expected_score(pytester: pytest.Pytester, folder: Path) -> None:
-    expected = expectation(folder)
-    graded = grade(pytester, folder)
-    graded.result.stdout.fnmatch_lines(["*grade: csc321_tut6*"])
-    assert graded.failing() == set(expected["failing"]), graded.report["tests"]
-    assert FULL - graded.score == pytest.approx(expected["points_lost"])
-    for check_id in expected["failing"]:
-        out = graded.output(check_id)
-        assert out.strip() and "Traceback" not in out, f"{check_id} lost points without saying why"
+    graded = TUT6.assert_expected_score(pytester, folder)
     for check_id, words in WHY[folder.name].items():
         assert words in graded.output(check_id), graded.output(check_id)
 

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import difflib
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -33,6 +32,8 @@ from harness.rubric import load as load_rubric
 from harness.rubric import rubric_path
 from tests.grading.helpers import expectation, grade
 
+from .common import AssignmentFixtures
+
 MNIST = load_mnist(None)
 KEY = load_reference("edinburgh_mlp")
 for _module in ("initialisers", "layers", "errors", "models", "learning_rules", "data_providers", "optimisers",
@@ -40,10 +41,10 @@ for _module in ("initialisers", "layers", "errors", "models", "learning_rules", 
     getattr(KEY, _module)
 
 REPO = Path(__file__).resolve().parents[2]
-HERE = REPO / "submissions" / "edinburgh_mlp"
-EXAMPLE = HERE / "example"
+FIXTURES = AssignmentFixtures("edinburgh_mlp", full=load_rubric(rubric_path("edinburgh_mlp")).max_points())
+HERE, EXAMPLE = FIXTURES.here, FIXTURES.example
 NOTEBOOK = "notebooks/03_Multiple_layer_models.ipynb"
-BROKEN = sorted(p.parent for p in (HERE / "broken").glob("*/expected.toml"))
+BROKEN = FIXTURES.broken
 RUBRIC = load_rubric(rubric_path("edinburgh_mlp"))
 FULL = RUBRIC.max_points()
 
@@ -51,22 +52,14 @@ FULL = RUBRIC.max_points()
 # == whole grading runs ========================================================================
 
 def test_example_gets_full_marks_recognised_automatically(pytester: pytest.Pytester) -> None:
-    graded = grade(pytester, EXAMPLE)  # no --assignment
-    assert graded.failing() == set()
-    assert graded.score == FULL == 38.0
+    graded = FIXTURES.assert_full_marks(pytester)  # no --assignment
+    assert FULL == 38.0
     assert {t["number"] for t in graded.report["tests"]} == {c.id for c in RUBRIC.checks}
-    graded.result.stdout.fnmatch_lines([f"*edinburgh_mlp: {FULL:.1f}/{FULL:.1f}*"])
 
 
 @pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
 def test_broken_copy_gets_its_expected_score(pytester: pytest.Pytester, folder: Path) -> None:
-    expected = expectation(folder)
-    graded = grade(pytester, folder)
-    graded.result.stdout.fnmatch_lines(["*edinburgh_mlp:*"])
-    assert graded.failing() == set(expected["failing"]), graded.report["tests"]
-    assert FULL - graded.score == pytest.approx(expected["points_lost"])
-    for check_id in expected["failing"]:
-        assert graded.output(check_id).strip(), f"{check_id} lost points without saying why"
+    FIXTURES.assert_expected_score(pytester, folder)
 
 
 def test_at_least_five_broken_copies_one_a_script() -> None:
@@ -112,15 +105,8 @@ def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path) -> None:
     assert len(changed) <= 4, changed
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("edinburgh_mlp_make_notebooks", HERE / "make_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_copies_are_what_the_generator_writes(tmp_path: Path) -> None:
-    gen = _generator()
+    gen = FIXTURES.generator()
     gen.write_example_notebook(tmp_path / "example" / NOTEBOOK)
     assert (tmp_path / "example" / NOTEBOOK).read_bytes() == (EXAMPLE / NOTEBOOK).read_bytes()
     assert {f.name for f in BROKEN} == set(gen.BUGS)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import importlib
-import importlib.util
 import json
 import sys
 import textwrap
@@ -33,17 +32,19 @@ from harness.reference import load as load_reference
 from harness.rubric import load as load_rubric
 from harness.rubric import rubric_path
 from harness.sandbox import StudentError
-from tests.grading.helpers import expectation, grade
+from tests.grading.helpers import expectation
+
+from .common import AssignmentFixtures
 
 MNIST = load_mnist(None)
 KEY = load_reference("nma_w1d5")
 getattr(KEY, "w1d5")
 
 REPO = Path(__file__).resolve().parents[2]
-HERE = REPO / "submissions" / "nma_w1d5"
-EXAMPLE = HERE / "example"
+FIXTURES = AssignmentFixtures("nma_w1d5", full=load_rubric(rubric_path("nma_w1d5")).max_points())
+HERE, EXAMPLE = FIXTURES.here, FIXTURES.example
 NOTEBOOK = "W1D5_Tutorial1.ipynb"
-BROKEN = sorted(p.parent for p in (HERE / "broken").glob("*/expected.toml"))
+BROKEN = FIXTURES.broken
 RUBRIC = load_rubric(rubric_path("nma_w1d5"))
 FULL = RUBRIC.max_points()
 
@@ -51,22 +52,14 @@ FULL = RUBRIC.max_points()
 # == whole grading runs ========================================================================
 
 def test_example_gets_full_marks_recognised_automatically(pytester: pytest.Pytester) -> None:
-    graded = grade(pytester, EXAMPLE)  # no --assignment
-    assert graded.failing() == set()
-    assert graded.score == FULL == 28.0
+    graded = FIXTURES.assert_full_marks(pytester)  # no --assignment
+    assert FULL == 28.0
     assert {t["number"] for t in graded.report["tests"]} == {c.id for c in RUBRIC.checks}
-    graded.result.stdout.fnmatch_lines([f"*nma_w1d5: {FULL:.1f}/{FULL:.1f}*"])
 
 
 @pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
 def test_broken_copy_gets_its_expected_score(pytester: pytest.Pytester, folder: Path) -> None:
-    expected = expectation(folder)
-    graded = grade(pytester, folder)
-    graded.result.stdout.fnmatch_lines(["*nma_w1d5:*"])
-    assert graded.failing() == set(expected["failing"]), graded.report["tests"]
-    assert FULL - graded.score == pytest.approx(expected["points_lost"])
-    for check_id in expected["failing"]:
-        assert graded.output(check_id).strip(), f"{check_id} lost points without saying why"
+    FIXTURES.assert_expected_score(pytester, folder)
 
 
 def test_at_least_five_broken_copies_one_a_script() -> None:
@@ -111,15 +104,8 @@ def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path) -> None:
     assert len(changed) <= 6, changed
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("nma_w1d5_make_notebooks", HERE / "make_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_copies_are_what_the_generator_writes(tmp_path: Path) -> None:
-    gen = _generator()
+    gen = FIXTURES.generator()
     gen.write_notebook(tmp_path / NOTEBOOK, gen.CELLS)
     assert (tmp_path / NOTEBOOK).read_bytes() == (EXAMPLE / NOTEBOOK).read_bytes()
     assert {f.name for f in BROKEN} == set(gen.BUGS)
@@ -189,7 +175,7 @@ ALL_CHECKS = [c.id for c in RUBRIC.checks]
 def source_with(tmp_path: Path, *replacements: tuple[str, str]) -> str:
     """The graded module of the example with ``replacements`` made in its cells' own text (each
     must change something): written as a script, then staged as the grader stages it."""
-    gen = _generator()
+    gen = FIXTURES.generator()
     cells = list(gen.CELLS)
     for old, new in replacements:
         assert any(old in src for _, src in cells), old

@@ -23,10 +23,10 @@ def test_with_cifar10_on_disk_the_students_own_hyperparameters_are_scored(
     assert "CIFAR-10 from" in graded.html.read_text()
 
 
-def test_data_dir_without_cifar10_is_a_usage_error(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_data_dir_without_a_dataset_is_a_usage_error(pytester: pytest.Pytester, tmp_path: Path) -> None:
     result = pytester.runpytest(f"--submission={REPO / 'submissions' / 'example'}", f"--data-dir={tmp_path}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*no cifar-10-batches-py folder there*"])
+    result.stderr.fnmatch_lines(["*no dataset there (expected cifar-10-batches-py, MNIST/raw or mnist-train.npz*"])
 
 
 def test_the_answer_key_passes_every_threshold_on_the_stand_in(pytester: pytest.Pytester) -> None:
