@@ -30,6 +30,7 @@ import html as htmlmod
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -98,6 +99,12 @@ def test_attack_earns_nothing_and_leaves_no_trace(attack: Path, pytester: pytest
         Canary.plant(out / "earlier" / "report.html", "<html>an earlier grading</html>"),
         Canary.plant(tmp_canary, "a file in /tmp"),
     ]
+    # this run's staging and worker folders go under tmp_path (scanned in full below), not /tmp, where
+    # another xdist worker's attack may have its pwned-* files staged at this very moment
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     before = repo_state(REPO)
     if exp.get("cwd") == "submission":
         monkeypatch.chdir(sub)  # pytester runs pytest in-process, from the current folder
