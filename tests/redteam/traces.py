@@ -79,18 +79,29 @@ def wait_for_no_marked_processes(tag: str, seconds: float = 5.0) -> list[str]:
 
 
 def pwned_files(top: Path, depth: int | None = None) -> list[Path]:
-    """Files and folders named ``pwned-*`` under ``top`` (``depth`` levels below it at most)."""
+    """Files and folders named ``pwned-*`` under ``top`` (``depth`` levels below it at most), but
+    inside another live process's grading folder (``dl-autograder-PID-*``): there, another test
+    (an xdist worker grading an attack at this moment) has them staged, not left behind."""
     found, seen = [], 0
     base = len(top.parts)
     for folder, dirs, files in os.walk(top, onerror=lambda _: None):
         seen += 1
         here = Path(folder)
+        dirs[:] = [d for d in dirs if not _live_grading_folder_of_another(d)]
         if depth is not None and len(here.parts) - base >= depth:
             dirs[:] = []
         found += [here / n for n in files + dirs if n.startswith(PWNED)]
         if seen > MAX_WALK:
             break
     return found
+
+
+def _live_grading_folder_of_another(name: str) -> bool:
+    parts = name.split("-")
+    if name.startswith("dl-autograder-") and len(parts) > 2 and parts[2].isdigit():
+        pid = int(parts[2])
+        return pid != os.getpid() and Path(f"/proc/{pid}").exists()
+    return False
 
 
 @dataclass(frozen=True)
