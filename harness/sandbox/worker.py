@@ -37,6 +37,14 @@ COURSEWARE_DIR = Path(__file__).resolve().parent.parent / "courseware"
 GiB = 1024**3
 
 
+# glibc's malloc hands tensors above a moving threshold (128 KiB at first) straight to mmap and back,
+# so every new one of a few MiB costs a page fault per 4 KiB; when the threshold moves depends on the
+# process's history, which made the same code's benchmark differ 2-4x from one worker to the next.
+# Fixed thresholds (glibc's largest mmap threshold, 32 MiB) keep freed tensors in the heap: the
+# student's and the reference's worker allocate alike every time (BENCHMARKS.md: stability).
+MALLOC_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": str(32 * 1024**2), "MALLOC_TRIM_THRESHOLD_": str(256 * 1024**2)}
+
+
 @dataclass(frozen=True)
 class Limits:
     call_timeout: float = 60.0
@@ -315,6 +323,7 @@ class Worker:
             "MPLCONFIGDIR": home,
             "OMP_NUM_THREADS": str(self.threads),
             "LANG": "C.UTF-8",
+            **MALLOC_SETTINGS,
         }
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine-specific BLAS safety settings
             if key in os.environ:
