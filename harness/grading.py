@@ -17,7 +17,7 @@ from typing import Any, Iterable
 import pytest
 
 from . import reference as reference_loader
-from .checks import CheckAbort, CheckContext, CheckFunction, find_check, load_checks
+from .checks import CheckAbort, CheckContext, CheckFunction, declared_checks, find_check, load_checks, unmatched
 from .checks.base import LazyAnswerKey
 from .data import has_known_dataset
 from .expected import ExpectedValues
@@ -149,10 +149,19 @@ def default_expected(assignment: str) -> ExpectedValues:
 def check_functions(rubric: Rubric) -> dict[str, CheckFunction]:
     """The registered check functions; a rubric entry without one is a usage error."""
     functions = load_checks(rubric.checks_module)
-    missing = [c.id for c in rubric.checks if find_check(functions, c.id) is None]
+    _refuse_unmatched(rubric, functions)
+    return functions
+
+
+def check_declarations(rubric: Rubric) -> None:
+    """``check_functions`` from the checks' source, importing nothing (the batch controller's check)."""
+    _refuse_unmatched(rubric, declared_checks(rubric.checks_module))
+
+
+def _refuse_unmatched(rubric: Rubric, registered: Iterable[str]) -> None:
+    missing = unmatched([c.id for c in rubric.checks], registered)
     if missing:
         raise pytest.UsageError(f"{rubric.path}: no check function registered for {', '.join(missing)}")
-    return functions
 
 
 class SubmissionGrader:
@@ -271,9 +280,9 @@ class SubmissionGrader:
         if self.submission.version:
             env["skeleton version"] = self.submission.version
         if self.submission.module_file is not None and self.submission.module_file.suffix == ".ipynb":
-            from .notebook import convert
+            from .notebook import converted
 
-            kept = convert(self.submission.module_file)
+            kept = converted(self.submission.module_file)
             env["notebook"] = (f"{self.submission.module_file.name}: {len(set(kept.kept))} definitions kept, "
                                f"{len(kept.skipped)} top-level statements or cells left out (not run)")
         for name, data in sorted(self._images.loaded.items()):

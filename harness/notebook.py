@@ -22,7 +22,7 @@ import ast
 import builtins
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 # Calls allowed on the right of a kept assignment: constructors that neither read files nor train.
@@ -66,11 +66,11 @@ class NotebookError(Exception):
     """The file is not a notebook nbformat can read."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Converted:
     source: str  # the module's text
-    kept: list[str] = field(default_factory=list)  # top-level names it defines
-    skipped: list[str] = field(default_factory=list)  # one line per skipped statement or cell
+    kept: tuple[str, ...] = ()  # top-level names it defines
+    skipped: tuple[str, ...] = ()  # one line per skipped statement or cell
 
 
 def cells_of(path: Path) -> list[str]:
@@ -88,54 +88,57 @@ def cells_of(path: Path) -> list[str]:
 
 def convert(path: Path) -> Converted:
     """The definitions of ``path`` (.ipynb or .py) as module text."""
-    out = Converted("")
+    kept_names: list[str] = []
+    skipped: list[str] = []
     known = set(dir(builtins))
     chunks = [HEADER + path.name + "; top-level work is left out.\n"]
     future: list[str] = []  # ``from __future__`` imports must open the module: gathered, written first
     for number, cell in enumerate(cells_of(path), start=1):
         if cell.lstrip().startswith("%%"):
-            out.skipped.append(f"cell {number}: a cell magic")
+            skipped.append(f"cell {number}: a cell magic")
             continue
         text = "\n".join("" if MAGIC.match(line) else line for line in cell.splitlines())
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            out.skipped.append(f"cell {number}: does not parse ({type(exc).__name__})")
+            skipped.append(f"cell {number}: does not parse ({type(exc).__name__})")
             continue
         lines = text.splitlines()
         for index, node in enumerate(tree.body):
             kept = _keep(node, known, _original_text(node, tree.body, index, lines))
             if kept is None:
-                out.skipped.append(f"cell {number}, line {node.lineno}: {_summary(node)}")
+                skipped.append(f"cell {number}, line {node.lineno}: {_summary(node)}")
                 continue
             names, code = kept
             if isinstance(node, ast.ImportFrom) and node.module == "__future__":
                 future.append(ast.unparse(node))
                 continue
             known |= names
-            out.kept.extend(sorted(names))
+            kept_names.extend(sorted(names))
             start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
             chunks.append(f"{MARKER}{number}, line {start}\n{code}\n")
-    out.source = "\n".join(chunks[:1] + future + [MISSING_STUB] + chunks[1:])
-    return out
+    return Converted("\n".join(chunks[:1] + future + [MISSING_STUB] + chunks[1:]),
+                     tuple(kept_names), tuple(skipped))
+
+
+def converted(path: Path) -> Converted:
+    """``convert(path)``, cached per file version: recognising the assignment, staging the module and
+    the report's environment line each need it, and the notebook is parsed once."""
+    stat = path.stat()
+    return _converted(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _converted(path: Path, mtime_ns: int, size: int) -> Converted:
+    return convert(path)
 
 
 def defined_names(path: Path) -> set[str]:
     """The top-level names ``path`` would define as a graded module (for recognising assignments)."""
     try:
-        stat = path.stat()
-    except OSError:
-        return set()
-    return _defined_names(path, stat.st_mtime_ns, stat.st_size)
-
-
-@functools.lru_cache(maxsize=256)
-def _defined_names(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
-    """Cached per file version: recognising an assignment reads each file once, not once per assignment."""
-    try:
-        return frozenset(convert(path).kept)
+        return set(converted(path).kept)
     except (NotebookError, OSError, UnicodeDecodeError):
-        return frozenset()
+        return set()
 
 
 def _original_text(node: ast.stmt, body: list[ast.stmt], index: int, lines: list[str]) -> str:

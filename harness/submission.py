@@ -190,9 +190,9 @@ def stage(sub: Submission, scratch: Path, max_file_bytes: int | None = None) -> 
             ignore=functools.partial(_ignore, max_file_bytes=max_file_bytes),
         )
     if sub.module and sub.module_file is not None:
-        from .notebook import convert
+        from .notebook import converted
 
-        (dest / f"{sub.module}.py").write_text(convert(sub.module_file).source, encoding="utf-8")
+        (dest / f"{sub.module}.py").write_text(converted(sub.module_file).source, encoding="utf-8")
     return dest
 
 

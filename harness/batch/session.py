@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from ..grading import GradingOptions, check_assignment, check_functions, identify
+from ..grading import GradingOptions, check_assignment, check_declarations, check_functions, identify
 from ..session import load_session_rubric
 from ..submission import SubmissionError
 from .discover import ClassFolder, DiscoveryError, Entry, discover, parse_shard, shard
@@ -67,7 +67,12 @@ class BatchSession:
         self.checks = [c for c in select_checks(self.rubric, self.expression) if options.runs(self.rubric, c)]
         if not self.checks:
             raise pytest.UsageError(f"-k {self.expression}: selects none of the rubric's checks ({self.rubric.path})")
-        check_functions(self.rubric)  # a rubric entry without a check is a usage error now, not N errors later
+        # a rubric entry without a check is a usage error now, not N errors later; an xdist controller
+        # grades nothing: it reads the checks' declarations, and does not pay for importing torch
+        if self.is_worker or config.getvalue("dist") in (None, "no"):
+            check_functions(self.rubric)
+        else:
+            check_declarations(self.rubric)
         # Workers take the controller's digest: an edit of the rubric or a check during the run must
         # not split one run's results across two digests.
         worker_input = getattr(config, "workerinput", {})

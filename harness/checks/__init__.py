@@ -7,9 +7,12 @@ chose, computes the expected values from the reference in this process, and retu
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import importlib
-from typing import Callable
+import importlib.util
+from pathlib import Path
+from typing import Callable, Iterable
 
 from .base import CheckAbort, CheckContext, Finding
 
@@ -39,6 +42,30 @@ def load_checks(module: str) -> dict[str, CheckFunction]:
     return CHECKS
 
 
+def declared_checks(module: str) -> list[str]:
+    """The ids (or globs) that the modules of package ``module`` register with a literal
+    ``@check("...")``, read from their source without importing them: the batch controller grades
+    nothing, so it validates the rubric this way instead of loading torch and every check."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        return []
+    folder = Path(spec.origin).parent
+    ids = []
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                ids += [str(dec.args[0].value) for dec in node.decorator_list
+                        if isinstance(dec, ast.Call) and getattr(dec.func, "id", getattr(dec.func, "attr", None)) == "check"
+                        and dec.args and isinstance(dec.args[0], ast.Constant) and isinstance(dec.args[0].value, str)]
+    return ids
+
+
+def unmatched(check_ids: Iterable[str], registered: Iterable[str]) -> list[str]:
+    """The ids that no registration (an exact id or a glob) serves."""
+    registered = list(registered)
+    return [c for c in check_ids if not any(fnmatch.fnmatchcase(c, r) for r in registered)]
+
+
 def find_check(functions: dict[str, CheckFunction], check_id: str) -> CheckFunction | None:
     """The function registered for ``check_id``: an exact registration first, else a matching glob."""
     if check_id in functions:
@@ -49,4 +76,5 @@ def find_check(functions: dict[str, CheckFunction], check_id: str) -> CheckFunct
     return None
 
 
-__all__ = ["CHECKS", "CheckAbort", "CheckContext", "Finding", "check", "find_check", "load_checks"]
+__all__ = ["CHECKS", "CheckAbort", "CheckContext", "Finding", "check", "declared_checks", "find_check", "load_checks",
+           "unmatched"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -13,7 +14,7 @@ from harness.batch.intake import IntakeLimits, Rejected, content_hash, unzip
 from harness.batch.progress import Progress
 from harness.batch.selection import select_checks
 from harness.batch.store import GradeRecord, ResultStore
-from harness.rubric import load, rubric_path
+from harness.rubric import available, load, rubric_path
 
 MB = 1024**2
 
@@ -185,3 +186,27 @@ def test_k_selects_checks_like_a_single_submission_run() -> None:
     assert "part1.dropout" not in [c.id for c in select_checks(rubric, "part1 and not dropout")]
     with pytest.raises(pytest.UsageError):
         select_checks(rubric, "part1 and")
+
+
+@pytest.mark.parametrize("assignment", available())
+def test_the_controllers_reading_of_the_checks_agrees_with_importing_them(assignment: str) -> None:
+    """The batch controller validates the rubric from the checks' source (declared_checks, no torch):
+    it must see exactly the registrations that importing the checks makes."""
+    from harness.checks import CHECKS, declared_checks, load_checks, unmatched
+
+    rubric = load(rubric_path(assignment))
+    declared = declared_checks(rubric.checks_module)
+    load_checks(rubric.checks_module)
+    own = {cid for cid, fn in CHECKS.items() if fn.__module__.startswith(rubric.checks_module)}
+    assert set(declared) == own and len(declared) == len(own)
+    assert unmatched([c.id for c in rubric.checks], declared) == []
+    assert unmatched(["no.such_check", rubric.checks[0].id], declared) == ["no.such_check"]
+
+
+def test_a_rubric_entry_without_a_check_stops_the_controller(tmp_path: Path) -> None:
+    from harness.grading import check_declarations
+
+    rubric = load(rubric_path("hw2"))
+    broken = dataclasses.replace(rubric, checks=[*rubric.checks, dataclasses.replace(rubric.checks[0], id="part9.nothing")])
+    with pytest.raises(pytest.UsageError, match="no check function registered for part9.nothing"):
+        check_declarations(broken)
