@@ -17,6 +17,7 @@ import ast
 import fnmatch
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import tomli_w
@@ -37,7 +38,9 @@ def build(assignment: str, out: Path, second: Path | None = None) -> Path:
     """Make the kit for ``assignment`` in ``out`` (replaced if it exists) and return ``out``."""
     rubric = load(rubric_path(assignment))
     checks = kit_checks(rubric)
-    store = verified_store(rubric, REPO / "reference", second or example_of(assignment))
+    second = second or example_of(assignment)
+    with tempfile.TemporaryDirectory(prefix=f"kit-answer-key-{assignment}-") as staging:
+        store = verified_store(rubric, answer_key_submission(rubric, Path(staging), second), second)
     if out.exists():
         shutil.rmtree(out)
     package = out / "harness"
@@ -53,7 +56,7 @@ def build(assignment: str, out: Path, second: Path | None = None) -> Path:
     }))
     (out / "pyproject.toml").write_text(_pyproject(assignment))
     (out / "workflow").mkdir()
-    shutil.copy(TEMPLATES / "grade.yml", out / "workflow" / "grade.yml")
+    (out / "workflow" / "grade.yml").write_text(_workflow(assignment))
     (out / "README.md").write_text(_readme(assignment, len(checks)))
     return out
 
@@ -62,6 +65,55 @@ def example_of(assignment: str) -> Path:
     """The assignment's full-marks example: ``submissions/<name>/example``, hw2's at ``submissions/example``."""
     own = REPO / "submissions" / assignment / "example"
     return own if own.is_dir() else REPO / "submissions" / "example"
+
+
+def answer_key_submission(rubric: Rubric, staging: Path, second: Path) -> Path:
+    """The answer key laid out as a submission of ``rubric``'s assignment, for recording.
+
+    hw2's answer key already is one (``reference/`` holds the package ``hw2/``). Elsewhere the answer
+    key is ``reference/<assignment>/`` whatever the package or module is called, so it is staged in
+    ``staging``: the folder as the contract's package (``mlp/``), and, for the module (a tutorial's
+    notebook), the reference file that defines the contract's names. Where a package assignment also
+    has a module (the Edinburgh lab's notebook beside ``mlp/``), the module imports each of its names
+    from the answer key's package, taken from a file the student's package (``second``'s) does not
+    have where there is a choice (the lab's PyTorch ``MultipleLayerModel``, not ``mlp.models``')."""
+    contract = rubric.submission
+    key = REPO / "reference" / rubric.name
+    if contract.package == rubric.name or not key.is_dir():
+        return REPO / "reference"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    files = sorted(p for p in key.glob("*.py") if p.name != "__init__.py")
+    defined = {p: _top_level_names(p) for p in files}
+    if contract.package:
+        shutil.copytree(key, staging / contract.package, ignore=ignore)
+        if contract.module:
+            theirs = {p.stem for p in (locate_in(second, contract.package)).glob("*.py")}
+            lines = []
+            for name in contract.defines:
+                where = sorted((p.stem in theirs, p.stem) for p in files if name in defined[p])
+                if where:
+                    lines.append(f"from {contract.package}.{where[0][1]} import {name}")
+            (staging / f"{contract.module}.py").write_text(
+                "# the answer key's answers to the notebook part (staged for recording the kit)\n"
+                + "\n".join(lines) + "\n")
+    elif contract.module:
+        best = max(files, key=lambda p: (len(defined[p] & set(contract.defines)), -files.index(p)))
+        shutil.copy(best, staging / best.name)
+    return staging
+
+
+def locate_in(folder: Path, package: str) -> Path:
+    """``folder``'s copy of ``package`` (the shallowest), or a path that does not exist."""
+    found = sorted((p for p in folder.rglob(package) if p.is_dir()), key=lambda p: len(p.parts))
+    return found[0] if found else folder / package
+
+
+def _top_level_names(path: Path) -> set[str]:
+    try:
+        tree = ast.parse(path.read_text())
+    except SyntaxError:
+        return set()
+    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
 
 
 def _other_assignments_files(assignment: str) -> set[str]:
@@ -146,7 +198,7 @@ def _pyproject(assignment: str) -> str:
     return tomli_w.dumps({
         "build-system": {"requires": ["setuptools>=68"], "build-backend": "setuptools.build_meta"},
         "project": {
-            "name": f"dl-autograder-kit-{assignment}",
+            "name": _dist_name(assignment),
             "version": project.get("version", "0.1.0"),
             "description": f"Self-check for {assignment}: the course grader's visible checks, without the answer key",
             "requires-python": project.get("requires-python", ">=3.11"),
@@ -161,12 +213,34 @@ def _pyproject(assignment: str) -> str:
     })
 
 
+def _workflow(assignment: str) -> str:
+    """The workflow template with this kit's own distribution name as the default ``KIT``."""
+    text = (TEMPLATES / "grade.yml").read_text()
+    line = next((l for l in text.splitlines() if l.strip().startswith("KIT:")), None)
+    if line is None:
+        raise KitError(f"{TEMPLATES / 'grade.yml'}: no KIT: line in the job's env")
+    value = line.split(":", 1)[1].split("#", 1)[0].strip()
+    return text.replace(line, line.replace(value, f'"{_dist_name(assignment)}"', 1), 1)
+
+
+def _dist_name(assignment: str) -> str:
+    return f"dl-autograder-kit-{assignment}"
+
+
+def _what_to_hand_in(assignment: str) -> str:
+    contract = load(rubric_path(assignment)).submission
+    return contract.describe() or "your code"
+
+
 def _readme(assignment: str, count: int) -> str:
     return (f"# Self-check kit for {assignment}\n\n"
             f"The course grader's {count} visible checks, with expected values recorded from the answer key\n"
-            "(the answer key itself is not here). In your repository:\n\n"
+            f"(the answer key itself is not here). Your repository holds {_what_to_hand_in(assignment)};\n"
+            "in its top folder:\n\n"
             "```bash\npip install <this folder or its wheel>\npytest --submission=. --fail-under=0\n```\n\n"
-            "`workflow/grade.yml` runs the same on every push (copy it to `.github/workflows/`).\n")
+            "`workflow/grade.yml` runs the same on every push (copy it to `.github/workflows/`; its `KIT`\n"
+            "names this kit's distribution, "
+            f"`{_dist_name(assignment)}`: set it to where the kit is published).\n")
 
 
 def main(argv: list[str] | None = None) -> int:

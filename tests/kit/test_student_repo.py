@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
-SUBMISSIONS = Path(__file__).resolve().parents[2] / "submissions"
+from .student import SUBMISSIONS, grade_command as _grade_command, run as _run, student_repo
 
 
 def _student_repo(tmp_path: Path, kit: Path, submission: str, layout: str = "") -> Path:
-    repo = tmp_path / "student-repo"
-    package_root = repo / layout if layout else repo
-    shutil.copytree(SUBMISSIONS / submission / "hw2", package_root / "hw2")
-    (repo / "notes.txt").write_text("unrelated files live here too\n")
-    workflows = repo / ".github" / "workflows"
-    workflows.mkdir(parents=True)
-    shutil.copy(kit / "workflow" / "grade.yml", workflows / "grade.yml")
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    return repo
-
-
-def _grade_command(repo: Path, fail_under: str) -> list[str]:
-    """The workflow's own Grade step, with its env substituted (as the runner's shell would)."""
-    workflow = yaml.safe_load((repo / ".github" / "workflows" / "grade.yml").read_text())
-    step = next(s for s in workflow["jobs"]["grade"]["steps"] if s.get("name") == "Grade")
-    line = step["run"].replace('"$FAIL_UNDER"', fail_under).split()
-    assert line[0] == "pytest"  # the console script: `python -m` would put the repository first on sys.path
-    return [sys.executable, "-m", "pytest", *line[1:]]  # this interpreter's pytest (the repository holds no pytest.py)
-
-
-def _run(repo: Path, kit: Path, command: list[str], summary: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(kit), "CI": "true", "GITHUB_ACTIONS": "true",
-           "GITHUB_STEP_SUMMARY": str(summary)}
-    env.pop("PYTEST_ADDOPTS", None)
-    env.pop("PYTEST_XDIST_WORKER", None)
-    return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+    return student_repo(tmp_path, kit, SUBMISSIONS / submission, layout=layout, only="hw2")
 
 
 def test_workflow_run_summarises_annotates_and_fails_under_the_threshold(tmp_path: Path, kit: Path) -> None:
