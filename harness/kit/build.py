@@ -22,6 +22,7 @@ from pathlib import Path
 
 import tomli_w
 
+from ..checks import decorated_check_ids
 from ..rubric import Rubric, available, load, read_merged, rubric_path
 from . import KIT_DIR
 from .record import KitError, kit_checks, verified_store
@@ -146,7 +147,7 @@ def _strip_checks(folder: Path, keep: set[str]) -> None:
         tree = ast.parse(path.read_text())
         body, had, kept = [], False, False
         for node in tree.body:
-            ids = _check_ids(node)
+            ids = decorated_check_ids(node)
             if ids:
                 had = True
                 if not any(fnmatch.fnmatchcase(k, pattern) for pattern in ids for k in keep):
@@ -167,17 +168,6 @@ def _strip_checks(folder: Path, keep: set[str]) -> None:
                 node.names = [a for a in node.names if a.name in left]
         tree.body = [n for n in tree.body if not (isinstance(n, ast.ImportFrom) and n.level == 1 and not n.names)]
         init.write_text(ast.unparse(tree) + "\n")
-
-
-def _check_ids(node: ast.AST) -> list[str]:
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return []
-    ids = []
-    for dec in node.decorator_list:
-        if (isinstance(dec, ast.Call) and getattr(dec.func, "id", getattr(dec.func, "attr", None)) == "check"
-                and dec.args and isinstance(dec.args[0], ast.Constant)):
-            ids.append(str(dec.args[0].value))
-    return ids
 
 
 def _kit_rubric(rubric: Rubric, keep: set[str]) -> str:
