@@ -47,8 +47,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--sandbox", choices=("auto", "bubblewrap", "unshare", "none"), default="auto",
                     help="confinement of student code: the strongest that works here (auto, default), or a "
                          "weaker one to compare (see SECURITY.md); a mode that does not work here is a usage error")
-    group.addoption("--manual-scores", metavar="TOML", default=None,
-                    help="scores a person gave to the rubric's manual entries (e.g. written answers), merged in")
+    group.addoption("--manual-scores", metavar="FILE", default=None,
+                    help="scores a person gave to the rubric's manual entries (e.g. written answers), merged in: "
+                         "a TOML file; in batch mode one table per student, or a CSV "
+                         "student_id,check_id,score,comment")
     group.addoption("--fail-under", metavar="SCORE", default=None,
                     help="CI: exit 0 when the score is at least SCORE (points, or a percentage such as 60%%), "
                          "1 below it, whatever the individual checks did")

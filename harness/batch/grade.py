@@ -11,11 +11,12 @@ import shutil
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..expected import ExpectedValues
 from ..grading import DataCache, GradingOptions, SubmissionGrader
+from ..manual import ManualScore, digest as manual_digest
 from ..rubric import CheckSpec, Rubric
 from ..submission import SubmissionError, locate
 from .discover import Entry
@@ -37,6 +38,7 @@ class EntryGrader:
     out: Path
     intake: IntakeLimits
     regrade: bool = False
+    manual: dict[str, dict[str, ManualScore]] = field(default_factory=dict)  # student -> written-answer scores
 
     def __post_init__(self) -> None:
         self.images = DataCache(self.options.data_dir)  # shared by every submission this process grades
@@ -51,6 +53,9 @@ class EntryGrader:
             if entry.problem:
                 raise Rejected(entry.problem)
             record.content_hash = content_hash(entry, self.intake)
+            manual = self.manual_scores(entry)
+            if manual:  # other scores given since: grade again (the report shows them)
+                record.content_hash += "+manual:" + manual_digest(manual)
             cached = None if self.regrade else self.store.lookup(entry.key, self.digest)
             if cached is not None and self._still_valid(cached, record.content_hash):
                 return cached, True
@@ -67,6 +72,15 @@ class EntryGrader:
         self.store.save(record)
         return record, False
 
+    def manual_scores(self, entry: Entry) -> dict[str, ManualScore]:
+        """The scores a person gave this entry's written answers (--manual-scores): listed under its
+        student id, its entry name, or, for a group, the one member id that has them."""
+        for name in (entry.student_id, entry.key):
+            if name in self.manual:
+                return self.manual[name]
+        members = [m for m in entry.student_id.split("+") if m in self.manual]
+        return self.manual[members[0]] if len(members) == 1 else {}
+
     def _still_valid(self, cached: GradeRecord, content: str) -> bool:
         return (cached.status == "graded" and cached.content_hash == content
                 and (self.out / cached.report).is_file())
@@ -80,7 +94,7 @@ class EntryGrader:
             except SubmissionError as exc:
                 raise Rejected(str(exc).replace(f"--submission={folder}: ", "")) from None
             grader = SubmissionGrader(submission, self.rubric, self.options, images=self.images,
-                                      expected=self.expected)
+                                      expected=self.expected, manual_scores=self.manual_scores(entry))
             try:
                 summary = grader.run_checks(self.checks)
                 report = self.out / entry.slug / "report.html"

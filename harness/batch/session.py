@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from ..grading import GradingOptions, check_assignment, check_declarations, check_functions, identify
+from ..manual import ManualScore, ManualScoresError, load_class_manual_scores
 from ..session import load_session_rubric
 from ..submission import SubmissionError
 from .discover import ClassFolder, DiscoveryError, Entry, discover, parse_shard, shard
@@ -83,8 +84,9 @@ class BatchSession:
         self.store = ResultStore(self.out / STORE_NAME)
         if not self.is_worker:
             self.store.register_grading(self.digest, grading_info(self.rubric, self.checks, options, self.expression))
+        manual = self._manual_scores(base, config.getoption("manual_scores"))
         self.grader = EntryGrader(self.rubric, self.checks, options, self.digest, self.store, self.out, self.intake,
-                                  regrade=bool(config.getoption("regrade")))
+                                  regrade=bool(config.getoption("regrade")), manual=manual)
         if self.is_worker:
             _share_cores(int(config.workerinput.get("workercount", 1)))
             atexit.register(_exit_without_teardown)  # registered after torch's: runs before them
@@ -92,6 +94,24 @@ class BatchSession:
         self.crashed: dict[str, str] = {}  # key -> why its grading process died (controller only)
         self.written: dict[str, Path] = {}
         self._prewarm: threading.Thread | None = None
+
+    def _manual_scores(self, base: Path, option: str | None) -> dict[str, dict[str, ManualScore]]:
+        """--manual-scores in batch mode: scores per student (harness/manual.py); a student the file
+        names who is not in the class is a note of the class report (a typo would lose their scores)."""
+        if not option:
+            return {}
+        try:
+            manual = load_class_manual_scores(_absolute(base, option), self.rubric)
+        except ManualScoresError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        if self.shard[1] == 1:
+            known = {e.student_id for e in self.folder.entries} | {e.key for e in self.folder.entries}
+            known |= {m for e in self.folder.entries for m in e.student_id.split("+")}
+            unknown = sorted(set(manual) - known)
+            if unknown:
+                self.folder.notes.append(f"--manual-scores names students not in the class (their scores are not "
+                                         f"used): {', '.join(unknown)}")
+        return manual
 
     # -- collection: the rubric file stands for the class, one item per entry ----------------
 
