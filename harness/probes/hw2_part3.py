@@ -134,8 +134,13 @@ def _leaves(module: nn.Module) -> list[dict]:
     leaves = [m for m in module.modules() if m is not module and not list(m.children())
               and not isinstance(m, (nn.ParameterList, nn.ParameterDict))]
     return [{"class": type(m).__name__, "repr": repr(m)[:300],
-             "in_features": getattr(m, "in_features", None), "out_features": getattr(m, "out_features", None)}
+             "in_features": getattr(m, "in_features", None), "out_features": getattr(m, "out_features", None),
+             "negative_slope": _float_or_none(getattr(m, "negative_slope", None))}
             for m in leaves]
+
+
+def _float_or_none(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -429,6 +434,11 @@ def _activation(spec: Any) -> nn.Module:
     skeleton's names, then any the student added to hw2.mlp.ACTIVATIONS)."""
     if isinstance(spec, nn.Module):
         return spec
+    if spec == "lrelu":  # at the default slope the student's MLP gives it, as in their notebook
+        defaults = getattr(_student("mlp"), "ACTIVATION_DEFAULT_KWARGS", {})
+        kwargs = defaults.get("lrelu") if isinstance(defaults, dict) else None
+        if isinstance(kwargs, dict) and set(kwargs) <= {"negative_slope"}:
+            return nn.LeakyReLU(**kwargs)
     if spec in REFERENCE_ACTIVATIONS:
         return REFERENCE_ACTIVATIONS[spec]()
     extra = getattr(_student("mlp"), "ACTIVATIONS", {})
@@ -468,17 +478,19 @@ def _correct(scores: torch.Tensor, y: torch.Tensor) -> int:
 def hp_training(data: dict, num_epochs: int) -> dict:
     """The notebook's first training cell with the student's part3_arch_hp/part3_optim_hp, on a
     known-good MLP and training loop (so only the hyper-parameters are judged): seed 42, SGD with
-    the student's arguments and loss, shuffled batches of 32, train accuracy counted during the
-    epoch, validation accuracy after it."""
+    the student's arguments and loss, the notebook's shuffled loaders (batches of 32), train
+    accuracy counted during the epoch, validation accuracy after it."""
     answers = _student("answers")
     hp_arch, hp_optim = dict(answers.part3_arch_hp()), dict(answers.part3_optim_hp())
     if "loss_fn" not in hp_optim:
         raise ProbeError("part3_optim_hp() has no 'loss_fn'")
     loss_fn = hp_optim.pop("loss_fn")
     description = _describe_hp(hp_arch, hp_optim, loss_fn)
-    x_train, y_train = (torch.from_numpy(np.asarray(data[k])) for k in ("x_train", "y_train"))
-    x_valid, y_valid = (torch.from_numpy(np.asarray(data[k])) for k in ("x_valid", "y_valid"))
-    x_train, x_valid = x_train.to(torch.float32), x_valid.to(torch.float32)
+    # the notebook's own shuffled loaders: each epoch's iter(dl_train) and iter(dl_valid) draw from
+    # the global generator after the seeded model, so these are the very batches the student's
+    # notebook trained on (another shuffle moves the final accuracies by up to ~2%)
+    dl_train, dl_valid, _ = _moons_loaders(data)
+    n_train, n_valid = len(dl_train.dataset), len(dl_valid.dataset)
     torch.manual_seed(NOTEBOOK_SEED)
     model = _hp_model(hp_arch)
     # foreach: the same arithmetic as the default per-parameter loop, in fewer calls
@@ -487,8 +499,7 @@ def hp_training(data: dict, num_epochs: int) -> dict:
     for _ in range(num_epochs):
         model.train(True)
         correct = 0
-        for batch in torch.randperm(len(y_train)).split(BATCH_SIZE):  # DataLoader(shuffle=True)'s batches
-            x, y = x_train[batch], y_train[batch]
+        for x, y in dl_train:
             optimizer.zero_grad()
             scores = model(x)
             loss = loss_fn(scores, y)
@@ -499,9 +510,9 @@ def hp_training(data: dict, num_epochs: int) -> dict:
                 correct += _correct(scores, y)
         model.train(False)
         with torch.no_grad():
-            valid_correct = _correct(model(x_valid), y_valid)
-        train_acc.append(100.0 * correct / len(y_train))
-        valid_acc.append(100.0 * valid_correct / len(y_valid))
+            valid_correct = sum(_correct(model(x), y) for x, y in dl_valid)
+        train_acc.append(100.0 * correct / n_train)
+        valid_acc.append(100.0 * valid_correct / n_valid)
     return {"hp": description, "train_acc": train_acc, "valid_acc": valid_acc, **_losses_report(losses, num_epochs)}
 
 

@@ -24,21 +24,38 @@ MAX_RESULT_FILE = 1 << 20  # bytes of an experiment's JSON file the judge is sen
 
 # -- networks ---------------------------------------------------------------------------------
 
+def _table_modules(model: nn.Module) -> list[tuple[str, nn.Module, bool]]:
+    """(name, module, raw) of each row of ``layer_table``: the leaf modules in registration order,
+    and modules that hold parameters of their own besides their children. ``raw`` marks raw
+    parameters in place of a torch layer (the skeleton's MLP may "create W, b tensors per layer and
+    wrap them with nn.Parameter"): a ParameterList/Dict, a module of the student's own, or direct
+    parameters of a module with children."""
+    found = []
+    for name, module in model.named_modules():
+        leaf = next(module.children(), None) is None
+        has_params = next(module.parameters(recurse=False), None) is not None
+        if not leaf and not has_params:
+            continue
+        own_class = not type(module).__module__.startswith("torch.")
+        raw = has_params and (not leaf or own_class or isinstance(module, (nn.ParameterList, nn.ParameterDict)))
+        found.append((name, module, raw))
+    return found
+
+
 def layer_table(model: nn.Module) -> list[dict]:
     """The leaf modules in registration order (what ``print(model)`` lists), each with its
     arguments as printed (``inplace`` left out: it changes no result), its parameter shapes, and
     the sum of each parameter's initial values (where two nets' random streams part ways)."""
     rows = []
-    for name, module in model.named_modules():
-        if next(module.children(), None) is not None:
-            continue
+    for name, module, raw in _table_modules(model):
         params = list(module.parameters(recurse=False))
         rows.append({
             "name": name,
             "type": type(module).__name__,
-            "args": re.sub(r",?\s*inplace=(True|False)", "", module.extra_repr()).strip(" ,"),
+            "args": "" if raw else re.sub(r",?\s*inplace=(True|False)", "", module.extra_repr()).strip(" ,"),
             "shapes": [list(p.shape) for p in params],
             "sums": [float(p.detach().double().sum()) for p in params],
+            "raw": raw,
         })
     return rows
 
@@ -80,8 +97,7 @@ def seeded_forward(cls: str, kwargs: dict, input_shape: list) -> dict:
 def _record_call_order(net: nn.Module) -> list[int]:
     """Indices (into ``layer_table(net)``) of the leaf modules in the order forward calls them."""
     order: list[int] = []
-    leaves = [m for _, m in net.named_modules() if next(m.children(), None) is None]
-    for i, module in enumerate(leaves):
+    for i, (_, module, _) in enumerate(_table_modules(net)):
         module.register_forward_hook(lambda *_, i=i: order.append(i))
     return order
 

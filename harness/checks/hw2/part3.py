@@ -176,22 +176,39 @@ def _load_student_params(case: MlpCase, params: list[np.ndarray]) -> tuple[list[
     return filled, None  # type: ignore[return-value]
 
 
-def _reference_output(ctx: CheckContext, case: MlpCase, params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+def _reference_nonlins(case: MlpCase, reply: dict) -> list:
+    """The case's nonlins, with 'lrelu' at the student's own default slope: the skeleton's
+    ACTIVATION_DEFAULT_KWARGS is there for students to set such defaults (the notebook never
+    names 'lrelu' for an MLP; an instance carries its own slope)."""
+    activations = [leaf for leaf in reply["leaves"] if leaf["class"] != "Linear"]
+    if len(activations) != len(case.nonlins):
+        return list(case.nonlins)
+    return [{"module": "LeakyReLU", "kwargs": {"negative_slope": leaf["negative_slope"]}}
+            if spec == "lrelu" and leaf["class"] == "LeakyReLU" and leaf.get("negative_slope") is not None else spec
+            for spec, leaf in zip(case.nonlins, activations)]
+
+
+def _reference_output(ctx: CheckContext, case: MlpCase, nonlins: list, params: list[torch.Tensor],
+                      x: torch.Tensor) -> torch.Tensor:
     def compute() -> torch.Tensor:
-        ref = ctx.reference.mlp.MLP(case.in_dim, list(case.dims), [_torch_nonlin(n) for n in case.nonlins]).double()
+        ref = ctx.reference.mlp.MLP(case.in_dim, list(case.dims), [_torch_nonlin(n) for n in nonlins]).double()
         with torch.no_grad():
             for p, value in zip(ref.parameters(), params):
                 p.copy_(value)
             return ref(x.double())
 
-    return ctx.expect("mlp_output", compute, {"case": case.label, "params": params, "x": x})
+    inputs = {"case": case.label, "params": params, "x": x}
+    if nonlins != list(case.nonlins):
+        inputs["nonlins"] = nonlins
+    return ctx.expect("mlp_output", compute, inputs)
 
 
 def _forward_problem(ctx: CheckContext, case: MlpCase, reply: dict, x: torch.Tensor) -> str | None:
     params, problem = _load_student_params(case, reply["params"])
     if problem:
         return problem
-    return mismatch(f"{case.label} output", reply["y"], _reference_output(ctx, case, params, x))
+    nonlins = _reference_nonlins(case, reply)
+    return mismatch(f"{case.label} output", reply["y"], _reference_output(ctx, case, nonlins, params, x))
 
 
 def _notebook_assert_problems(case: MlpCase, reply: dict) -> list[str]:

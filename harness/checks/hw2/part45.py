@@ -88,10 +88,18 @@ class NetVerdict:
     output_shape: tuple[int, ...] | None = None
 
 
+NO_OP_LAYERS = {"Identity", "Flatten", "Unflatten"}  # reshapes at most: the output check judges them
+# a container with no layers in it is a leaf of layer_table: an empty nn.Sequential() is a common
+# identity shortcut, printed as "Sequential()" where the notebook prints Sequential(Identity())
+EMPTY_CONTAINERS = {"Sequential", "ModuleList", "ModuleDict"}
+
+
 def _counted(row: dict) -> bool:
-    """Layers that change nothing are left out: Identity, and Dropout with p=0."""
+    """Layers that change nothing are left out: Identity, Flatten, an empty container, and
+    Dropout with p=0."""
     no_op_dropout = row["type"].startswith("Dropout") and row["args"].split(",")[0] in ("p=0", "p=0.0")
-    return row["type"] != "Identity" and not no_op_dropout
+    empty = row["type"] in EMPTY_CONTAINERS and not row["shapes"]
+    return row["type"] not in NO_OP_LAYERS and not empty and not no_op_dropout
 
 
 def _signature(row: dict) -> tuple:
@@ -154,11 +162,54 @@ def _layer_hint(pairs: list[tuple[dict | None, dict | None]]) -> str | None:
     return None
 
 
+def _is_bias(shape: list[int]) -> bool:
+    return len(shape) == 1 or (len(shape) == 2 and 1 in shape)
+
+
+def _linear_row(name: str, weight: tuple[list[int], float], bias: tuple[list[int], float]) -> dict | None:
+    """The nn.Linear that a raw weight (out, in) or (in, out) and bias (out,) or (1, out) stand for."""
+    (w_shape, w_sum), (b_shape, b_sum) = weight, bias
+    out = int(np.prod(b_shape))
+    if len(w_shape) != 2 or out not in w_shape:
+        return None
+    d_in = w_shape[1] if w_shape[0] == out else w_shape[0]
+    return {"name": name, "type": "Linear", "args": f"in_features={d_in}, out_features={out}, bias=True",
+            "shapes": [[out, d_in], [out]], "sums": [w_sum, b_sum]}
+
+
+def _as_linears(rows: list[dict]) -> list[dict]:
+    """The student's rows with raw parameters (the skeleton's MLP may "create W, b tensors per layer
+    and wrap them with nn.Parameter") shown as the nn.Linear layers they stand for, each followed by
+    the next activation of the same module, as x -> Linear -> activation does. Unchanged when the
+    parameters do not pair up as weights and biases."""
+    raw = [r for r in rows if r.get("raw")]
+    if not raw:
+        return rows
+    # the module that holds them: a ParameterList's parent, or the module with parameters of its own
+    scopes = {r["name"] if any(o["name"].startswith(r["name"] + ".") for o in rows) else r["name"].rpartition(".")[0]
+              for r in raw}
+    if len(scopes) != 1:
+        return rows
+    scope = scopes.pop()
+    inside = [i for i, r in enumerate(rows) if r["name"] == scope or r["name"].startswith(scope + ".") or not scope]
+    params = [(s, v) for r in raw for s, v in zip(r["shapes"], r["sums"])]
+    weights = [p for p in params if not _is_bias(p[0])]
+    biases = [p for p in params if _is_bias(p[0])]
+    activations = [rows[i] for i in inside if not rows[i].get("raw")]
+    if len(weights) != len(biases) or any(r["shapes"] for r in activations):
+        return rows
+    linears = [_linear_row(f"{scope}[W{k}]", w, b) for k, (w, b) in enumerate(zip(weights, biases))]
+    if any(lin is None for lin in linears):
+        return rows
+    rebuilt = [r for k, lin in enumerate(linears) for r in [lin, *activations[k:k + 1]]] + activations[len(linears):]
+    return rows[:inside[0]] + rebuilt + [r for i, r in enumerate(rows) if i > inside[0] and i not in inside]
+
+
 def _architecture(label: str, got: list[dict], order: list[int] | None, want: list[dict]) -> tuple[str | None, list]:
     """(what differs, the student's layers lined up with the reference's). The layers match when
     the printed (registration) order or the order in which forward calls them equals the
     reference's: either way the network is the same."""
-    printed = [r for r in got if _counted(r)]
+    printed = [r for r in _as_linears(got) if _counted(r)]
     called = [got[i] for i in order or [] if 0 <= i < len(got) and _counted(got[i])]
     reference = [r for r in want if _counted(r)]
     for candidate in (printed, called):
@@ -430,8 +481,11 @@ def _config_problems(cfg: Any) -> list[str]:
     return problems
 
 
-def _batches_per_epoch(split: str, batch_size: int) -> int:
-    return min(EXPERIMENT_RUN["batches"], -(-EXPERIMENT_IMAGES[split] // batch_size))
+def _batches_per_epoch(split: str, batch_size: int) -> tuple[int, ...]:
+    """The batches one epoch may run: ``batches`` of them (max_batches), or, on the test set, all
+    of them (evaluating the whole test set every epoch is a choice, not a mistake)."""
+    total = -(-EXPERIMENT_IMAGES[split] // batch_size)
+    return (min(EXPERIMENT_RUN["batches"], total),) + ((total,) if split == "test" else ())
 
 
 def _numbers(values: Any) -> bool:
@@ -457,9 +511,9 @@ def _results_problems(res: Any, cfg: dict) -> list[str]:
         bs_test = max(EXPERIMENT_RUN["bs_train"] // 4, 1)  # the skeleton's default
     loaders = (("train_loss", "train", EXPERIMENT_RUN["bs_train"]), ("test_loss", "test", bs_test))
     for field, split, batch_size in loaders:
-        values, per_batch = res[field], n * _batches_per_epoch(split, batch_size)
-        if not _numbers(values) or len(values) not in (n, per_batch):
-            problems.append(f"{field} should hold one loss per batch ({per_batch}) or per epoch ({n}), "
+        values, per_batch = res[field], [n * b for b in _batches_per_epoch(split, batch_size)]
+        if not _numbers(values) or len(values) not in (n, *per_batch):
+            problems.append(f"{field} should hold one loss per batch ({per_batch[0]}) or per epoch ({n}), "
                             f"got {values!r}"[:300])
         elif not all(math.isfinite(v) for v in values):
             problems.append(f"{field} has non-finite losses: {values}")
