@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import os
 import shutil
 import tempfile
@@ -330,7 +331,8 @@ def hyperparameters(name: str) -> dict:
         raise ProbeError(f"hw2.answers.{name}() returned {type(value).__name__}, expected a dict")
     plain = {}
     for key, v in value.items():
-        is_number = isinstance(v, (int, float)) and not isinstance(v, bool)
+        # numbers.Real: numpy scalars too (np.float32(1e-3) is no Python float)
+        is_number = isinstance(v, numbers.Real) and not isinstance(v, bool)
         plain[str(key)] = float(v) if is_number else f"{type(v).__name__}: {str(v)[:100]}"
     return {"present": True, "value": plain}
 

@@ -246,6 +246,20 @@ CONVENTION_HINT = ("either scale kept activations by 1/(1-p) in training and do 
                    "or do not scale in training and multiply by (1-p) in eval mode")
 
 
+def _rate_tolerance(base: float, mult: np.ndarray, known: np.ndarray | None = None) -> float:
+    """How far the dropped fraction may be from p: ``base``, or 4 standard deviations of a binomial
+    when the draws are few. A mask shared by all samples of the batch (one draw per neuron) is a
+    reading the notebook allows ("drop the activation of each neuron with probability p"), but it
+    makes only one draw per feature, so its fraction scatters far more than 1000 x 100 draws do."""
+    m = mult.reshape(mult.shape[0], -1) if mult.ndim > 1 else mult.reshape(1, -1)
+    k = np.ones(m.shape, dtype=bool) if known is None else known.reshape(m.shape)
+    draws = int(k.sum())
+    kept = m != 0
+    if m.shape[0] > 1 and not np.any((kept & k).any(axis=0) & (~kept & k).any(axis=0)):
+        draws = int(k.any(axis=0).sum())  # every feature kept or dropped for the whole batch
+    return max(base, 4.0 * float(np.sqrt(DROPOUT_P * (1 - DROPOUT_P) / max(draws, 1))))
+
+
 def _train_scale_problem(s: float | None, dropped: float, tolerance: float) -> str | None:
     if s is None:
         return "every activation was dropped in train mode"
@@ -283,7 +297,7 @@ def dropout(ctx: CheckContext) -> list[Finding]:
     else:
         m1, m2 = r.calls[1]["z"] / xs, r.calls[3]["z"] / xs
         s_train, dropped = _scale_of(m1)
-        problem = _train_scale_problem(s_train, dropped, 0.01)
+        problem = _train_scale_problem(s_train, dropped, _rate_tolerance(0.01, m1))
         if not problem:
             problem = mismatch("train-mode dx", r.calls[2]["dx"], as_f64(dout) * as_f64(m1))
         if not problem and np.array_equal(m1 != 0, m2 != 0):
@@ -334,7 +348,7 @@ def mlp_dropout_gradients(ctx: CheckContext) -> list[Finding]:
     def check_train(taps: list[dict]) -> str | None:
         for tap in taps:
             s, dropped = _scale_of(tap["multiplier"], tap["known"])
-            problem = _train_scale_problem(s, dropped, 0.1)
+            problem = _train_scale_problem(s, dropped, _rate_tolerance(0.1, tap["multiplier"], tap["known"]))
             if problem:
                 return f"{label}: {problem}"
             train_scale.append(s)

@@ -237,16 +237,23 @@ def rmsprop(ctx: CheckContext) -> list[Finding]:
 
 # == LayerTrainer: batches and epochs ============================================================
 
-NUM_FEATURES, NUM_LABELS = 12, 4  # the probe's linear model: 12 inputs (3x2x2 "images"), 4 classes
-TRAINER_LR = 0.5
+# The probe's linear model: CIFAR-shaped 3x32x32 "images" (a trainer that flattens with
+# X.view(-1, 3*32*32), right for every image the notebook feeds it, must not crash here), 4 classes.
+IMAGE_SHAPE = (3, 32, 32)
+NUM_FEATURES, NUM_LABELS = 3 * 32 * 32, 4
+# Weights and step scaled with the number of inputs, so that scores and their change per step
+# stay of order 1 (as with 12 inputs, weights 0.5 * randn and lr 0.5).
+WEIGHT_SCALE = 0.5 * (12 / NUM_FEATURES) ** 0.5
+TRAINER_LR = 0.5 * 12 / NUM_FEATURES
 
 
 def _linear_model(ctx: CheckContext) -> tuple[torch.Tensor, torch.Tensor]:
-    return ctx.randn(NUM_LABELS, NUM_FEATURES, stream=1, scale=0.5), ctx.randn(NUM_LABELS, stream=2, scale=0.1)
+    return (ctx.randn(NUM_LABELS, NUM_FEATURES, stream=1, scale=WEIGHT_SCALE),
+            ctx.randn(NUM_LABELS, stream=2, scale=0.1))
 
 
 def _images(ctx: CheckContext, n: int, stream: int) -> tuple[torch.Tensor, torch.Tensor]:
-    return ctx.randn(n, 3, 2, 2, stream=stream), ctx.randint(NUM_LABELS, (n,), stream=stream + 1)
+    return ctx.randn(n, *IMAGE_SHAPE, stream=stream), ctx.randint(NUM_LABELS, (n,), stream=stream + 1)
 
 
 def _replay_training(w: torch.Tensor, b: torch.Tensor, batches: list, accumulate: bool = False) -> list[dict]:
@@ -354,7 +361,7 @@ def _scripted_test_set(ctx: CheckContext) -> tuple[torch.Tensor, torch.Tensor, t
     for k, n in enumerate(CORRECT_PER_BATCH):
         right[k * EPOCH_BATCH: k * EPOCH_BATCH + n] = True
     y = torch.where(right, top, (top + 1) % NUM_LABELS)
-    return w, b, x.reshape(EPOCH_SAMPLES, 3, 2, 2), y
+    return w, b, x.reshape(EPOCH_SAMPLES, *IMAGE_SHAPE), y
 
 
 def _epoch_cases(ctx: CheckContext) -> list[dict]:
@@ -565,18 +572,23 @@ def early_stopping(ctx: CheckContext) -> list[Finding]:
     epochs = EARLY_SCRIPT.epochs()
     reply = _run_fit(ctx, EARLY_SCRIPT, epochs, {"early_stopping": EARLY_STOPPING, "max_batches": FIT_MAX_BATCHES})
     trains, _ = _epochs_run(reply)
-    problems = []
+    stops = []
     if trains not in EARLY_STOP_AFTER:
-        problems.append(f"fit(num_epochs={epochs}, early_stopping={EARLY_STOPPING}) ran {trains} epochs; the test "
-                        f"loss was best at epoch {EARLY_BEST_EPOCH} and worse in every later epoch, so training "
-                        f"should stop after epoch {min(EARLY_STOP_AFTER)}")
+        stops.append(f"fit(num_epochs={epochs}, early_stopping={EARLY_STOPPING}) ran {trains} epochs; the test "
+                     f"loss was best at epoch {EARLY_BEST_EPOCH} and worse in every later epoch, so training "
+                     f"should stop after epoch {min(EARLY_STOP_AFTER)}")
+    # scored apart: a common slip (the epoch counter bumped after the early-stopping break) reports
+    # one epoch too few while the stopping itself is right
     fields = reply["result"]["fields"]
-    if fields.get("num_epochs") != trains:
-        problems.append(f"FitResult.num_epochs = {fields.get('num_epochs')}, but {trains} epochs ran")
-    problems += _field_problems(reply, ("num_epochs",))
-    hint = ("count the epochs without test-loss improvement and stop once the count reaches early_stopping; "
-            "return FitResult(actual_num_epochs, ...)")
-    return [_finding("all", problems, hint)]
+    counted = _field_problems(reply, ("num_epochs",))
+    if not counted and fields.get("num_epochs") != trains:
+        counted.append(f"FitResult.num_epochs = {fields.get('num_epochs')}, but {trains} epochs ran (count the "
+                       "epoch before any break out of the loop)")
+    return [
+        _finding("stops", stops, "count the epochs without test-loss improvement and stop once the count reaches "
+                                 "early_stopping"),
+        _finding("num_epochs", counted, "return FitResult(actual_num_epochs, ...) with every epoch that ran"),
+    ]
 
 
 CHECKPOINT_SCRIPT = FitScript(train_acc=[30.0, 40.0, 50.0, 60.0, 70.0], test_acc=[30.0, 40.0, 50.0, 45.0, 40.0],
@@ -628,8 +640,10 @@ OVERFIT = Scale(train_images=20, test_images=0, batch_size=10, max_batches=2, ep
 OVERFIT_TARGET = 98.0
 OVERFIT_HIDDEN = [128] * 3
 # Known-good for "does the code learn?": the reference's answer on CIFAR-10, which it was tuned
-# on; on the stand-in (easier, but slower with those values) a setting measured to overfit by epoch 6.
-STAND_IN_OVERFIT_HP = {"wstd": 0.2, "lr": 0.01, "reg": 0.0}
+# on; on the stand-in (easier, but slower with those values) a setting measured to overfit by
+# epoch 11 at the latest (16 seeds). Both keep wstd at Linear's default 0.1: an MLP that does not
+# hand **kw (wstd) on to its Linear layers is common in real submissions and still learns.
+STAND_IN_OVERFIT_HP = {"wstd": 0.1, "lr": 0.05, "reg": 0.0}
 
 COMPARE_HIDDEN = [128] * 5
 COMPARE_SMALL = Scale(train_images=500, test_images=100, batch_size=50, max_batches=10, epochs=3)
