@@ -140,19 +140,43 @@ class RecordingLinear(nn.Linear):
     def __init__(self, record_ids: bool, snapshots: bool):
         super().__init__(FEATURES, CLASSES)
         self.record_ids, self.snapshots = record_ids, snapshots
-        self.batches: list[int] = []
-        self.ids: list[list[int]] = []
-        self.params_seen: list[list[torch.Tensor]] = []
+        self.forwards: list[dict] = []  # every forward with gradients enabled
+        self.trained: list[dict] = []  # those whose output a backward() reached
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = _flat_input(x, "run_gradient_descent")
+        out = super().forward(x)
         if torch.is_grad_enabled() and not _State.in_accuracy:
-            self.batches.append(int(x.shape[0]))
-            if self.record_ids:
-                self.ids.append(decode_ids(x))
-            if self.snapshots:
-                self.params_seen.append([self.weight.detach().clone(), self.bias.detach().clone()])
-        return super().forward(x)
+            entry = {"size": int(x.shape[0]), "ids": decode_ids(x) if self.record_ids else None,
+                     "params": [self.weight.detach().clone(), self.bias.detach().clone()] if self.snapshots else None}
+            self.forwards.append(entry)
+            if out.requires_grad:
+                # A training batch is a forward whose output is backpropagated: a student who also
+                # evaluates the model on the batch for a running accuracy (model(xs).argmax(1),
+                # gradients enabled, never backpropagated) trains on one batch, not two.
+                def on_backward(grad: torch.Tensor, entry: dict = entry) -> None:
+                    if not any(e is entry for e in self.trained):
+                        self.trained.append(entry)
+
+                out.register_hook(on_backward)
+        return out
+
+    def _entries(self) -> list[dict]:
+        # without any backward (a loop that never calls loss.backward()), every forward counts,
+        # so the checks still name what the model was run on
+        return self.trained or self.forwards
+
+    @property
+    def batches(self) -> list[int]:
+        return [e["size"] for e in self._entries()]
+
+    @property
+    def ids(self) -> list[list[int]]:
+        return [e["ids"] for e in self._entries()]
+
+    @property
+    def params_seen(self) -> list[list[torch.Tensor]]:
+        return [e["params"] for e in self._entries()]
 
 
 def _correct_accuracy(model: nn.Module, data: list) -> float:

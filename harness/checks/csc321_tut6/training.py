@@ -76,10 +76,12 @@ def get_accuracy(ctx: CheckContext) -> list[Finding]:
              "val": f"get_accuracy(model, train=False) (mnist_val, {ACC_VAL} images)",
              "default": "get_accuracy(model) (train defaults to False: mnist_val)"}
     value_problems = []
+    # 1e-6: a fraction computed in float32 ((pred == labels).float().mean().item()) is off by ~1e-8;
+    # accuracies on these few hundred images step by 1/300 at least
     for key, label in names.items():
-        if abs(got[key] - want[key]) > 1e-9:
+        if abs(got[key] - want[key]) > 1e-6:
             other = "train" if key != "train" else "val"
-            why = ": that is the accuracy on the other set" if abs(got[key] - want[other]) <= 1e-9 else ""
+            why = ": that is the accuracy on the other set" if abs(got[key] - want[other]) <= 1e-6 else ""
             if abs(got[key] - 100 * want[key]) <= 1e-6:
                 why = ": a percentage; the tutorial returns the fraction correct / total"
             value_problems.append(f"{label} = {got[key]:.6g}, expected {want[key]:.6g}{why}")
