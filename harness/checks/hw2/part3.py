@@ -28,6 +28,11 @@ LEARN_EPOCHS = 2  # known-good hyper-parameters pass the same asserts after 2 of
 # (~45 s here); graded on one configuration per width, 2 epochs each (see the rubric).
 EXPERIMENT_CONFIGS = [(4, 2), (1, 8), (2, 32), (1, 128)]  # (depth, width)
 EXPERIMENT_EPOCHS = 2
+# The notebook itself trains each configuration for 10 epochs and leaves every other hyper-parameter
+# to the student: hyper-parameters that reach the thresholds only after those 10 epochs (e.g. plain SGD
+# with a modest learning rate) are a reading the notebook allows, so a grid that misses them after 2
+# epochs is run again with the notebook's 10 before any accuracy is deducted.
+NOTEBOOK_EXPERIMENT_EPOCHS = 10
 EXPERIMENT_MIN, EXPERIMENT_Q75 = 75.0, 85.0
 
 
@@ -778,22 +783,30 @@ def _run_problems(run: dict, y_test: np.ndarray) -> list[str]:
 def mlp_experiment(ctx: CheckContext) -> list[Finding]:
     data = moons()
     configs = [list(c) for c in EXPERIMENT_CONFIGS]
-    reply = ctx.call("hw2.part3.mlp_experiment", doing=f"mlp_experiment(depth, width, dl_train, dl_valid, dl_test, "
-                     f"n_epochs={EXPERIMENT_EPOCHS}) for (depth, width) in {EXPERIMENT_CONFIGS}",
-                     timeout=60, data=data, configs=configs, n_epochs=EXPERIMENT_EPOCHS)
-    runs = reply["runs"]
+
+    def grid(n_epochs: int, timeout: float) -> tuple[list, list[float], float, float]:
+        reply = ctx.call("hw2.part3.mlp_experiment", doing=f"mlp_experiment(depth, width, dl_train, dl_valid, "
+                         f"dl_test, n_epochs={n_epochs}) for (depth, width) in {EXPERIMENT_CONFIGS}",
+                         timeout=timeout, data=data, configs=configs, n_epochs=n_epochs)
+        accs = [run["test_acc"] for run in reply["runs"]]
+        return reply["runs"], accs, float(np.min(accs)), float(np.quantile(accs, 0.75))
+
+    n_epochs = EXPERIMENT_EPOCHS
+    runs, test_accs, low, q75 = grid(n_epochs, 60)
+    if low < EXPERIMENT_MIN or q75 < EXPERIMENT_Q75:
+        n_epochs = NOTEBOOK_EXPERIMENT_EPOCHS  # the notebook's own epochs (see NOTEBOOK_EXPERIMENT_EPOCHS)
+        runs, test_accs, low, q75 = grid(n_epochs, 180)
     returns = [p for run in runs for p in _run_problems(run, data["y_test"])]
-    test_accs = [run["test_acc"] for run in runs]
-    low, q75 = float(np.min(test_accs)), float(np.quantile(test_accs, 0.75))
     accuracy = []
     if low < EXPERIMENT_MIN or q75 < EXPERIMENT_Q75:
         accuracy.append(f"test accuracies {np.round(test_accs, 1).tolist()} for {EXPERIMENT_CONFIGS} (depth, width) "
-                        f"after {EXPERIMENT_EPOCHS} epochs: min {low:.1f} (needs >= {EXPERIMENT_MIN:g}), "
+                        f"after {n_epochs} epochs (the notebook's n_epochs; {EXPERIMENT_EPOCHS} epochs missed "
+                        f"too): min {low:.1f} (needs >= {EXPERIMENT_MIN:g}), "
                         f"75% quantile {q75:.1f} (needs >= {EXPERIMENT_Q75:g})")
     return [
         _finding("returns", returns, "return (model, thresh, valid_acc, test_acc): the threshold selected on the "
                                      "validation set, and the test accuracy with model.threshold = thresh"),
         _finding("accuracy", accuracy, "graded on one configuration per width of the notebook's grid, with "
-                                       f"n_epochs={EXPERIMENT_EPOCHS} instead of 10: choose hyper-parameters "
-                                       "that learn fast"),
+                                       f"n_epochs={EXPERIMENT_EPOCHS}, then the notebook's "
+                                       f"{NOTEBOOK_EXPERIMENT_EPOCHS} if that misses"),
     ]
