@@ -120,6 +120,26 @@ def _linear(weight: Any, bias: Any) -> nn.Linear:
     return layer
 
 
+def in_students_mlp(weight: Any, bias: Any) -> nn.Module:
+    """The judge's linear map inside the student's own ``hw2.mlp.MLP(in, [out], ["none"])``.
+
+    The notebook only ever wraps the student's own models (their MLP in Part 3, their CNN/ResNet in
+    Parts 4-5) in a Classifier; a real submission's ``Classifier.__init__`` kept unused code that
+    relies on that (``next(model.children())[:-1]``: the first child is their nn.Sequential), which
+    a bare ``nn.Linear`` breaks though the classifier's logic is right. Used only as a second try
+    after the bare model fails; raises when their MLP cannot carry the judge's weights."""
+    w = torch.from_numpy(np.asarray(weight, dtype=np.float32))
+    b = torch.from_numpy(np.asarray(bias, dtype=np.float32))
+    model = _student_attr("mlp", "MLP")(in_dim=int(w.shape[1]), dims=[int(w.shape[0])], nonlins=["none"])
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if len(linears) != 1 or tuple(linears[0].weight.shape) != tuple(w.shape) or linears[0].bias is None:
+        raise ProbeError("the student's MLP(in, [out], ['none']) is not one nn.Linear")
+    with torch.no_grad():
+        linears[0].weight.copy_(w)
+        linears[0].bias.copy_(b)
+    return model
+
+
 # -- MLP ------------------------------------------------------------------------------------
 
 def _nonlin(spec: Any) -> Any:
@@ -190,6 +210,18 @@ def binary_classifier(weight: Any, bias: Any, x: Any, cases: list) -> dict:
     cls = _student_attr("classifier", "BinaryClassifier")
     inputs = torch.from_numpy(np.asarray(x, dtype=np.float32))
     model = _linear(weight, bias)
+    note = None
+    try:
+        cls(model=model, **cases[0]["kwargs"])
+    except Exception as exc:
+        # as the notebook does: around the student's own MLP (see in_students_mlp)
+        try:
+            own = in_students_mlp(weight, bias)
+            cls(model=own, **cases[0]["kwargs"])
+        except Exception:
+            pass
+        else:
+            model, note = own, describe_exception(exc, submission_dir())
     replies = []
     for case in cases:
         try:
@@ -205,7 +237,7 @@ def binary_classifier(weight: Any, bias: Any, x: Any, cases: list) -> dict:
             reply["predict_proba"] = _attempt(lambda: clf.predict_proba(inputs), "predict_proba(x)")
             reply["n_params"] = len(list(clf.parameters()))
         replies.append(reply)
-    return {"cases": replies}
+    return {"cases": replies, "bare_model_error": note}
 
 
 # -- select_roc_thresh ----------------------------------------------------------------------

@@ -45,3 +45,68 @@ def test_mlp_experiment_that_does_not_learn_in_ten_epochs_still_fails(pytester: 
     graded = grade(pytester, sub, "-k", "part3.mlp_experiment")
     assert graded.failing() == {"part3.mlp_experiment"}
     assert "after 10 epochs (the notebook's n_epochs; 2 epochs missed too)" in graded.output("part3.mlp_experiment")
+
+
+def test_classifier_assuming_its_model_starts_with_a_sequential_is_graded_around_the_students_mlp(
+        pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """A real Classifier.__init__ kept unused code that slices the wrapped model's first child
+    (their MLP's nn.Sequential): it runs on every model the notebook wraps (the student's MLP, CNN,
+    ResNet) but raises around a bare nn.Linear. The classifier's logic is right: graded around the
+    student's own MLP, with a note, not a deduction."""
+    sub = copy_example(tmp_path / "first-child")
+    _edit(sub / "hw2" / "classifier.py", "        self.softmax = nn.Softmax(dim=1)\n",
+          "        self.softmax = nn.Softmax(dim=1)\n        self.body = next(model.children())[:-1]\n")
+    graded = grade(pytester, sub, "-k", "binary_classifier or argmax_classifier")
+    assert graded.failing() == set(), graded.output("part3.binary_classifier")
+    assert "graded around your own MLP instead" in graded.output("part3.binary_classifier")
+    assert "graded around your own MLP instead" in graded.output("part4.argmax_classifier")
+
+
+def test_classifier_that_fails_around_every_model_still_loses_its_points(pytester: pytest.Pytester,
+                                                                         tmp_path: Path) -> None:
+    """The second try around the student's MLP is no free pass: a constructor that fails for any
+    model still fails both checks, with the error from the plain model."""
+    sub = copy_example(tmp_path / "always-fails")
+    _edit(sub / "hw2" / "classifier.py", "        self.softmax = nn.Softmax(dim=1)\n",
+          "        self.softmax = nn.Softmax(dim=1)\n        self.body = model.no_such_attribute\n")
+    graded = grade(pytester, sub, "-k", "binary_classifier or argmax_classifier")
+    assert graded.failing() == {"part3.binary_classifier", "part4.argmax_classifier"}
+    assert "no_such_attribute" in graded.output("part3.binary_classifier")
+
+
+def test_residual_block_with_padding_same_matches_the_explicit_padding(pytester: pytest.Pytester,
+                                                                       tmp_path: Path) -> None:
+    """A real ResidualBlock built its convolutions with padding='same' (stride 1, odd kernels):
+    the same layer as padding=k//2, so the architecture must not differ from the reference's."""
+    sub = copy_example(tmp_path / "padding-same")
+    _edit(sub / "hw2" / "cnn.py",
+          "nn.Conv2d(prev_channels, out_channels, kernel_size=k, padding=k // 2, bias=True)",
+          "nn.Conv2d(prev_channels, out_channels, kernel_size=k, padding='same', bias=True)")
+    graded = grade(pytester, sub, "-k", "residual_block or bottleneck_block or part4.resnet")
+    assert graded.failing() == set(), graded.output("part4.residual_block")
+
+
+def test_mlp_with_unit_variance_init_that_learns_within_the_notebooks_epochs_gets_full_marks(
+        pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """A real MLP re-initialised its weights with N(0, 1) (the skeleton leaves the init open): with
+    known-good hyper-parameters it misses the moons thresholds after the grader's 2-epoch shortcut
+    but passes the notebook's asserts after its 20 epochs, as the notebook runs it."""
+    sub = copy_example(tmp_path / "unit-init")
+    _edit(sub / "hw2" / "mlp.py", "            layers.append(nn.Linear(prev_dim, dim))\n",
+          "            layers.append(nn.Linear(prev_dim, dim))\n"
+          "            nn.init.normal_(layers[-1].weight, 0, 1)\n")
+    graded = grade(pytester, sub, "-k", "part3.training_learns")
+    assert graded.failing() == set(), graded.output("part3.training_learns")
+    assert "the notebook's asserts pass after its 20 epochs" in graded.output("part3.training_learns")
+
+
+def test_mlp_that_does_not_learn_within_the_notebooks_epochs_still_fails(pytester: pytest.Pytester,
+                                                                         tmp_path: Path) -> None:
+    """Zero-initialised weights never leave the symmetric point: the 20-epoch rerun misses too."""
+    sub = copy_example(tmp_path / "zero-init")
+    _edit(sub / "hw2" / "mlp.py", "            layers.append(nn.Linear(prev_dim, dim))\n",
+          "            layers.append(nn.Linear(prev_dim, dim))\n"
+          "            nn.init.zeros_(layers[-1].weight)\n")
+    graded = grade(pytester, sub, "-k", "part3.training_learns")
+    assert graded.failing() == {"part3.training_learns"}
+    assert "(and after the notebook's 20)" in graded.output("part3.training_learns")

@@ -351,6 +351,11 @@ def binary_classifier(ctx: CheckContext) -> list[Finding]:
     reply = ctx.call("hw2.part3.binary_classifier", doing="wrapping an nn.Linear(2, 2) in BinaryClassifier",
                      weight=weight, bias=bias, x=x, cases=cases)
     replies = reply["cases"]
+    if reply.get("bare_model_error"):
+        # the notebook only wraps the student's own MLP: their classifier was graded around it
+        bare = describe_student_error(reply["bare_model_error"], "BinaryClassifier around a plain nn.Linear(2, 2)")
+        ctx.notes.append(bare + "\n  graded around your own MLP instead, as the notebook wraps it; the skeleton's "
+                         "Classifier takes any model whose forward() returns (N, C) scores: assume nothing else")
     z = x.double() @ weight.double().T + bias.double()
     proba = torch.softmax(z, dim=1)
     first = replies[0]
@@ -727,9 +732,24 @@ def training_learns(ctx: CheckContext) -> list[Finding]:
                            f"known-good hyper-parameters ({hp_arch}, SGD {hp_optim}, {loss})",
                      timeout=30, data=moons(), hp_arch=hp_arch, hp_optim=hp_optim, loss=loss,
                      num_epochs=LEARN_EPOCHS)
-    problems = _accuracy_problems(reply["train_acc"], reply["test_acc"], LEARN_EPOCHS, reply,
-                                  "these hyper-parameters are known to work: does the model output NaN, or do "
-                                  "gradients keep growing (zeroed before every backward)?")
+    cause = ("these hyper-parameters are known to work: does the model output NaN, or do gradients keep growing "
+             "(zeroed before every backward)?")
+    problems = _accuracy_problems(reply["train_acc"], reply["test_acc"], LEARN_EPOCHS, reply, cause)
+    if problems:
+        # 2 epochs is the grader's shortcut; the notebook trains 20 and asserts after them. A real
+        # submission's MLP (its own weight init, which the skeleton leaves open) learns the moons
+        # within the notebook's 20 epochs but not within 2: rerun as the notebook does before deducting.
+        full = ctx.call("hw2.part3.notebook_training", doing="the same training for the notebook's 20 epochs",
+                        timeout=60, data=moons(), hp_arch=hp_arch, hp_optim=hp_optim, loss=loss,
+                        num_epochs=HP_EPOCHS)
+        if not _accuracy_problems(full["train_acc"], full["test_acc"], HP_EPOCHS, full, cause):
+            ctx.notes.append(f"{problems[0]}: slower than a typical solution, but the notebook's asserts pass after "
+                             f"its {HP_EPOCHS} epochs (train {full['train_acc'][-1]:.1f}%, "
+                             f"validation {full['test_acc'][-1]:.1f}%)")
+            problems = []
+        else:
+            problems = [p.replace(f"after {LEARN_EPOCHS} epochs:", f"after {LEARN_EPOCHS} epochs (and after the "
+                                  f"notebook's {HP_EPOCHS}):", 1) for p in problems]
     return [_finding("all", problems, "with these hyper-parameters a correct MLP, BinaryClassifier and "
                                       "ClassifierTrainer pass the notebook's asserts within 2 epochs")]
 

@@ -367,6 +367,12 @@ def argmax_classifier(ctx: CheckContext) -> list[Finding]:
     scores = x.reshape(n, -1).double() @ weight.double().T + bias.double()
     want_proba, want_classes = torch.softmax(scores, dim=1), scores.argmax(dim=1).numpy()
     label = f"ArgMaxClassifier on {n} samples of {classes} classes"
+    if r.get("bare_model_error"):
+        # the notebook only wraps the student's own models: their classifier was graded around their MLP
+        bare = describe_student_error(r["bare_model_error"], "ArgMaxClassifier around nn.Sequential(Flatten, Linear)")
+        ctx.notes.append(bare + "\n  graded around your own MLP instead, as the notebook wraps your own models; "
+                         "the skeleton's Classifier takes any model whose forward() returns (N, C) scores: "
+                         "assume nothing else")
 
     proba, problem = _student_value(r["proba"], f"{label}: predict_proba")
     if not problem and proba.shape == (n, classes) and not np.allclose(proba.sum(axis=1), 1.0, atol=1e-3):
