@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+import nbformat
 import pytest
 
 from tests.grading.helpers import SUBMISSIONS, expectation, grade
@@ -51,3 +52,18 @@ class AssignmentFixtures:
             out = graded.output(check_id)
             assert out.strip() and "Traceback" not in out, f"{check_id} lost points without saying why"
         return graded
+
+
+def edited_notebook(example: Path, folder: Path, replacements: list[tuple[str, str]]) -> Path:
+    """The example's notebook written to ``folder`` with ``replacements`` made in its code cells
+    (each must apply somewhere)."""
+    (source,) = sorted(example.glob("*.ipynb"))
+    nb = nbformat.read(str(source), 4)
+    for old, new in replacements:
+        hits = [c for c in nb.cells if c.cell_type == "code" and old in c.source]
+        assert hits, old
+        for cell in hits:
+            cell.source = cell.source.replace(old, new)
+    folder.mkdir(parents=True)
+    nbformat.write(nb, str(folder / source.name))
+    return folder

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import harness.checks.csc321_tut4  # noqa: F401  (imported before pytester snapshots sys.modules: loads once)
@@ -21,24 +20,10 @@ import harness.checks.csc321_tut6  # noqa: F401
 import tests.grading.helpers  # noqa: F401  (loads the shared modules and data once)
 from tests.grading.helpers import grade
 
-from .common import AssignmentFixtures
+from .common import AssignmentFixtures, edited_notebook
 
 TUT4 = AssignmentFixtures("csc321_tut4", full=20.0)
 TUT6 = AssignmentFixtures("csc321_tut6", full=25.0)
-
-
-def _variant(example: Path, folder: Path, replacements: list[tuple[str, str]]) -> Path:
-    """The example notebook with ``replacements`` made in its code cells (each must apply)."""
-    (source,) = sorted(example.glob("*.ipynb"))
-    nb = nbformat.read(str(source), 4)
-    for old, new in replacements:
-        hits = [c for c in nb.cells if c.cell_type == "code" and old in c.source]
-        assert hits, old
-        for cell in hits:
-            cell.source = cell.source.replace(old, new)
-    folder.mkdir(parents=True)
-    nbformat.write(nb, str(folder / source.name))
-    return folder
 
 
 # == Tutorial 4 ================================================================================
@@ -66,7 +51,7 @@ T4_READINGS = [
 
 def test_tut4_float32_accuracy_and_running_batch_accuracy_get_full_marks(pytester: pytest.Pytester,
                                                                          tmp_path: Path) -> None:
-    graded = grade(pytester, _variant(TUT4.example, tmp_path / "t4", T4_READINGS))
+    graded = grade(pytester, edited_notebook(TUT4.example, tmp_path / "t4", T4_READINGS))
     assert graded.failing() == set(), graded.report["tests"]
     assert graded.score == TUT4.full
 
@@ -78,7 +63,7 @@ def test_tut4_bugs_beside_those_readings_still_lose_points(pytester: pytest.Pyte
         # no backward at all: every forward counts, and the update that never happens is named
         ("            loss.backward()  # compute updates for each parameter\n", ""),
     ]
-    graded = grade(pytester, _variant(TUT4.example, tmp_path / "t4bugs", bugs))
+    graded = grade(pytester, edited_notebook(TUT4.example, tmp_path / "t4bugs", bugs))
     failing = graded.failing()
     assert {"accuracy.argmax", "accuracy.linear_mnist", "train.sgd_step", "train.learns"} <= failing, failing
     assert "the parameters did not change" in graded.output("train.sgd_step")
@@ -124,7 +109,7 @@ T6_READINGS = [
 
 def test_tut6_float32_accuracy_print_wording_and_sequential_mlp_get_full_marks(pytester: pytest.Pytester,
                                                                                tmp_path: Path) -> None:
-    graded = grade(pytester, _variant(TUT6.example, tmp_path / "t6", T6_READINGS))
+    graded = grade(pytester, edited_notebook(TUT6.example, tmp_path / "t6", T6_READINGS))
     assert graded.failing() == set(), graded.report["tests"]
     assert graded.score == TUT6.full
 
@@ -140,7 +125,7 @@ def test_tut6_bugs_beside_those_readings_still_lose_points(pytester: pytest.Pyte
          "        self.num_hidden = 10\n\n    def forward(self, img):\n        flattened = img.view(-1, 28 * 28)"
          "  # flatten the image\n        activation1 = self.layer1(flattened)\n        activation1 = torch.relu("),
     ]
-    graded = grade(pytester, _variant(TUT6.example, tmp_path / "t6bugs", bugs))
+    graded = grade(pytester, edited_notebook(TUT6.example, tmp_path / "t6bugs", bugs))
     failing = graded.failing()
     assert {"training.get_accuracy", "models.print_num_parameters", "models.param_counts"} <= failing, failing
     assert "num_hidden is 10" in graded.output("models.param_counts")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import harness.checks.edinburgh_mlp  # noqa: F401  (imported before pytester snapshots sys.modules: loads once)
@@ -27,7 +26,7 @@ import harness.checks.nma_w1d5  # noqa: F401
 import tests.grading.helpers  # noqa: F401  (loads the shared modules and data once)
 from tests.grading.helpers import grade
 
-from .common import AssignmentFixtures
+from .common import AssignmentFixtures, edited_notebook
 
 MLP = AssignmentFixtures("edinburgh_mlp", full=38.0)
 NMA = AssignmentFixtures("nma_w1d5", full=28.0)
@@ -42,20 +41,6 @@ def _edit_package(example: Path, folder: Path, path: str, replacements: list[tup
         assert text.count(old) == 1, old
         text = text.replace(old, new)
     target.write_text(text, encoding="utf-8")
-    return folder
-
-
-def _edit_notebook(example: Path, folder: Path, replacements: list[tuple[str, str]]) -> Path:
-    """The example notebook with ``replacements`` made in its code cells (each must apply)."""
-    (source,) = sorted(example.glob("*.ipynb"))
-    nb = nbformat.read(str(source), 4)
-    for old, new in replacements:
-        hits = [c for c in nb.cells if c.cell_type == "code" and old in c.source]
-        assert hits, old
-        for cell in hits:
-            cell.source = cell.source.replace(old, new)
-    folder.mkdir(parents=True)
-    nbformat.write(nb, str(folder / source.name))
     return folder
 
 
@@ -109,7 +94,7 @@ def test_edinburgh_later_years_framework_api_gets_full_marks(pytester: pytest.Py
 # == Neuromatch W1D5 ============================================================================
 
 def test_nma_name_errors_lose_exactly_their_checks(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    folder = _edit_notebook(NMA.example, tmp_path / "nameerrors", [
+    folder = edited_notebook(NMA.example, tmp_path / "nameerrors", [
         ("      par.data -= lr * par.grad.data\n", "      pr.data -= lr * par.grad.data\n"),
         ("      par.data -= lr * (par.grad / (epsilon + gsq.data)**0.5)",
          "      par.data -= lr * par.grad.data / math.sqrt(gsq.data + epsilon)"),
