@@ -197,8 +197,8 @@ def _pyproject(assignment: str) -> str:
         },
         "tool": {"setuptools": {
             "packages": {"find": {"include": ["harness*"]}},
-            "package-data": {"harness": ["report/templates/*.j2", "courseware/cs236781/*.py", "kit/*.toml",
-                                         "kit/*.bin", "kit/rubrics/*.toml", "kit/templates/*"]},
+            "package-data": {"harness": ["report/templates/*.j2", "courseware/cs236781/*.py", "courseware/utils/*.py",
+                                         "kit/*.toml", "kit/*.bin", "kit/rubrics/*.toml", "kit/templates/*"]},
         }},
     })
 

@@ -110,3 +110,30 @@ def test_mlp_that_does_not_learn_within_the_notebooks_epochs_still_fails(pyteste
     graded = grade(pytester, sub, "-k", "part3.training_learns")
     assert graded.failing() == {"part3.training_learns"}
     assert "(and after the notebook's 20)" in graded.output("part3.training_learns")
+
+
+def test_skeleton_importing_the_support_package_as_utils_gets_full_marks(pytester: pytest.Pytester,
+                                                                        tmp_path: Path) -> None:
+    """Some offerings ship the course's support package as ``utils`` (``from utils.train_results
+    import FitResult, ...``), not ``cs236781``: a real submission of that skeleton lost every
+    trainer check (37 points) to a ModuleNotFoundError of the course's own import."""
+    sub = copy_example(tmp_path / "utils-skeleton")
+    for name in ("training.py", "experiments.py"):
+        text = (sub / "hw2" / name).read_text()
+        assert "from cs236781.train_results import" in text
+        (sub / "hw2" / name).write_text(text.replace("from cs236781.train_results import",
+                                                     "from utils.train_results import"))
+    graded = grade(pytester, sub, "-k", "part2.fit or part2.early_stopping or part5.load_experiment")
+    assert graded.failing() == set(), graded.output("part2.fit")
+
+
+def test_utils_alias_is_no_free_pass_for_a_missing_support_module(pytester: pytest.Pytester,
+                                                                  tmp_path: Path) -> None:
+    """The alias holds only what the course's package holds: an import of a name it does not
+    have still fails the checks that need it."""
+    sub = copy_example(tmp_path / "utils-missing")
+    _edit(sub / "hw2" / "training.py", "from cs236781.train_results import FitResult, BatchResult, EpochResult\n",
+          "from utils.no_such_module import FitResult, BatchResult, EpochResult\n")
+    graded = grade(pytester, sub, "-k", "part2.fit")
+    assert graded.failing() == {"part2.fit"}
+    assert "no_such_module" in graded.output("part2.fit")
