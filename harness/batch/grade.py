@@ -26,6 +26,12 @@ from .store import GradeRecord, ResultStore
 PROBLEM_KINDS = ("timeout", "crashed", "rejected", "startup")  # a check that could not run, worth listing
 
 
+def manual_names(entry: Entry) -> tuple[tuple[str, str], list[str]]:
+    """The names --manual-scores may list an entry under: its student id and entry name, and, for
+    a group (ids joined by "+"), each member's id."""
+    return (entry.student_id, entry.key), entry.student_id.split("+")
+
+
 @dataclass
 class EntryGrader:
     """Everything one process needs to grade entries of a batch (one per xdist worker)."""
@@ -75,11 +81,12 @@ class EntryGrader:
     def manual_scores(self, entry: Entry) -> dict[str, ManualScore]:
         """The scores a person gave this entry's written answers (--manual-scores): listed under its
         student id, its entry name, or, for a group, the one member id that has them."""
-        for name in (entry.student_id, entry.key):
+        whole, members = manual_names(entry)
+        for name in whole:
             if name in self.manual:
                 return self.manual[name]
-        members = [m for m in entry.student_id.split("+") if m in self.manual]
-        return self.manual[members[0]] if len(members) == 1 else {}
+        listed = [m for m in members if m in self.manual]
+        return self.manual[listed[0]] if len(listed) == 1 else {}
 
     def _still_valid(self, cached: GradeRecord, content: str) -> bool:
         return (cached.status == "graded" and cached.content_hash == content

@@ -25,7 +25,7 @@ from ..manual import ManualScore, ManualScoresError, load_class_manual_scores
 from ..session import load_session_rubric
 from ..submission import SubmissionError
 from .discover import ClassFolder, DiscoveryError, Entry, discover, parse_shard, shard
-from .grade import EntryGrader
+from .grade import EntryGrader, manual_names
 from .intake import IntakeLimits
 from .progress import Progress
 from .selection import grading_digest, grading_info, select_checks
@@ -105,8 +105,7 @@ class BatchSession:
         except ManualScoresError as exc:
             raise pytest.UsageError(str(exc)) from None
         if self.shard[1] == 1:
-            known = {e.student_id for e in self.folder.entries} | {e.key for e in self.folder.entries}
-            known |= {m for e in self.folder.entries for m in e.student_id.split("+")}
+            known = {name for e in self.folder.entries for names in manual_names(e) for name in names}
             unknown = sorted(set(manual) - known)
             if unknown:
                 self.folder.notes.append(f"--manual-scores names students not in the class (their scores are not "

@@ -140,6 +140,23 @@ def in_students_mlp(weight: Any, bias: Any) -> nn.Module:
     return model
 
 
+def wrap_model(cls: Any, model: nn.Module, weight: Any, bias: Any, **kwargs: Any) -> tuple[nn.Module, dict | None]:
+    """The model to grade the student's classifier ``cls`` around: the judge's plain ``model``, or,
+    when ``cls(model=model, **kwargs)`` raises and ``cls`` accepts the same linear map inside the
+    student's own MLP (``in_students_mlp``), that MLP and a description of the first error (the
+    judge's note). Where both fail, the plain model: wrapping it again shows the student's error."""
+    try:
+        cls(model=model, **kwargs)
+        return model, None
+    except Exception as exc:
+        try:
+            own = in_students_mlp(weight, bias)
+            cls(model=own, **kwargs)
+        except Exception:
+            return model, None
+        return own, describe_exception(exc, submission_dir())
+
+
 # -- MLP ------------------------------------------------------------------------------------
 
 def _nonlin(spec: Any) -> Any:
@@ -209,19 +226,7 @@ def binary_classifier(weight: Any, bias: Any, x: Any, cases: list) -> dict:
     ``.threshold`` afterwards (as the notebook does before re-plotting), and classifies ``x``."""
     cls = _student_attr("classifier", "BinaryClassifier")
     inputs = torch.from_numpy(np.asarray(x, dtype=np.float32))
-    model = _linear(weight, bias)
-    note = None
-    try:
-        cls(model=model, **cases[0]["kwargs"])
-    except Exception as exc:
-        # as the notebook does: around the student's own MLP (see in_students_mlp)
-        try:
-            own = in_students_mlp(weight, bias)
-            cls(model=own, **cases[0]["kwargs"])
-        except Exception:
-            pass
-        else:
-            model, note = own, describe_exception(exc, submission_dir())
+    model, note = wrap_model(cls, _linear(weight, bias), weight, bias, **cases[0]["kwargs"])
     replies = []
     for case in cases:
         try:

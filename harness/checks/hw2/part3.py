@@ -343,6 +343,17 @@ def _threshold_problems(replies: list[dict], proba: torch.Tensor) -> list[str]:
     return problems
 
 
+def note_own_model(ctx: CheckContext, reply: dict, wrapped: str) -> None:
+    """The note for a classifier the probe graded around the student's own MLP, because it failed
+    around the judge's plain model (``wrap_model`` in the probe): the notebook only wraps the
+    student's own models, so that is no deduction, but the report says what broke."""
+    if reply.get("bare_model_error"):
+        bare = describe_student_error(reply["bare_model_error"], wrapped)
+        ctx.notes.append(bare + "\n  graded around your own MLP instead, as the notebook wraps your own models; the "
+                         "skeleton's Classifier takes any model whose forward() returns (N, C) scores: assume "
+                         "nothing else")
+
+
 @check("part3.binary_classifier")
 def binary_classifier(ctx: CheckContext) -> list[Finding]:
     x = ctx.randn(CLASSIFIER_N, 2, stream=1)
@@ -351,11 +362,7 @@ def binary_classifier(ctx: CheckContext) -> list[Finding]:
     reply = ctx.call("hw2.part3.binary_classifier", doing="wrapping an nn.Linear(2, 2) in BinaryClassifier",
                      weight=weight, bias=bias, x=x, cases=cases)
     replies = reply["cases"]
-    if reply.get("bare_model_error"):
-        # the notebook only wraps the student's own MLP: their classifier was graded around it
-        bare = describe_student_error(reply["bare_model_error"], "BinaryClassifier around a plain nn.Linear(2, 2)")
-        ctx.notes.append(bare + "\n  graded around your own MLP instead, as the notebook wraps it; the skeleton's "
-                         "Classifier takes any model whose forward() returns (N, C) scores: assume nothing else")
+    note_own_model(ctx, reply, "BinaryClassifier around a plain nn.Linear(2, 2)")
     z = x.double() @ weight.double().T + bias.double()
     proba = torch.softmax(z, dim=1)
     first = replies[0]

@@ -24,6 +24,7 @@ from ...compare import FLOOR, as_f64, mismatch
 from ...probes.hw2_part45 import layer_table
 from .. import check
 from ..base import CheckAbort, CheckContext, Finding, describe_student_error
+from .part3 import note_own_model
 
 ATOL = 1e-3  # the notebook's torch.allclose(test_out, expected_out, atol=1e-3)
 TRAINING_TIMEOUT = 30.0  # seconds for one training run in the worker (Part 4's overfit: ~2-5 s)
@@ -367,12 +368,7 @@ def argmax_classifier(ctx: CheckContext) -> list[Finding]:
     scores = x.reshape(n, -1).double() @ weight.double().T + bias.double()
     want_proba, want_classes = torch.softmax(scores, dim=1), scores.argmax(dim=1).numpy()
     label = f"ArgMaxClassifier on {n} samples of {classes} classes"
-    if r.get("bare_model_error"):
-        # the notebook only wraps the student's own models: their classifier was graded around their MLP
-        bare = describe_student_error(r["bare_model_error"], "ArgMaxClassifier around nn.Sequential(Flatten, Linear)")
-        ctx.notes.append(bare + "\n  graded around your own MLP instead, as the notebook wraps your own models; "
-                         "the skeleton's Classifier takes any model whose forward() returns (N, C) scores: "
-                         "assume nothing else")
+    note_own_model(ctx, r, "ArgMaxClassifier around nn.Sequential(Flatten, Linear)")
 
     proba, problem = _student_value(r["proba"], f"{label}: predict_proba")
     if not problem and proba.shape == (n, classes) and not np.allclose(proba.sum(axis=1), 1.0, atol=1e-3):
