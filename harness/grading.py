@@ -22,9 +22,10 @@ from .checks.base import LazyAnswerKey
 from .data import has_known_dataset
 from .expected import ExpectedValues
 from .manual import ManualScore, apply_manual
+from .offerings import OfferingError, choose as choose_offering, load_offerings
 from .rubric import CheckSpec, Rubric, RubricError, available, load as load_rubric, rubric_path
 from .sandbox import Limits, Worker, confine
-from .scoring import CheckResult, Summary, indicative, score
+from .scoring import CheckResult, Summary, indicative, optional, same_cause, score
 from .submission import Contract, Submission, SubmissionError, locate, stage
 
 
@@ -139,6 +140,12 @@ def identify(path: Path, assignment: str) -> tuple[Submission, str]:
     raise error
 
 
+def offering_rubric(rubric: Rubric, sub: Submission, wanted: str | None) -> Rubric:
+    """The rubric as the submission's offering assigned it (``--offering``, else recognised).
+    An unknown or unsupported offering raises ``OfferingError`` (one sentence, no grade)."""
+    return rubric.for_offering(choose_offering(sub, load_offerings(rubric.path), wanted))
+
+
 def default_expected(assignment: str) -> ExpectedValues:
     """In a student kit, the stored expected values; on the staff's machine, the answer key."""
     from .kit import expected_store_path, in_kit
@@ -249,10 +256,18 @@ class SubmissionGrader:
         result.measurements = dict(ctx.measurements)
         if spec.manual:
             apply_manual(result, self.manual_scores.get(spec.id))
+        elif spec.kind == "optional":
+            optional(result)
         elif ctx.indicative_reason and not aborted:
             indicative(result, ctx.indicative_reason)
+        elif self._charged_before(spec, result):
+            same_cause(result, self.results[spec.same_cause_as])
         self.results[spec.id] = result
         return result
+
+    def _charged_before(self, spec: CheckSpec, result: CheckResult) -> bool:
+        earlier = self.results.get(spec.same_cause_as) if spec.same_cause_as else None
+        return earlier is not None and earlier.counted and earlier.points_lost > 0 and not result.full_marks
 
     def run_checks(self, specs: Iterable[CheckSpec]) -> Summary:
         for spec in specs:
@@ -277,7 +292,9 @@ class SubmissionGrader:
             "memory limit": f"{self.limits.memory_bytes / 1024**3:g} GiB",
             "sandbox": confine.detect(self.options.sandbox).describe(),
         }
-        if self.submission.version:
+        if self.rubric.offering is not None:
+            env["offering"] = self.rubric.offering.describe()
+        elif self.submission.version:
             env["skeleton version"] = self.submission.version
         if self.submission.module_file is not None and self.submission.module_file.suffix == ".ipynb":
             from .notebook import converted

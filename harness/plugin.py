@@ -28,6 +28,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--submission", metavar="PATH", default=None, help=HELP_SUBMISSION)
     group.addoption("--assignment", metavar="NAME", default="auto",
                     help="the assignment to grade, the name of a rubric under rubrics/ (default: recognised from the submission)")
+    group.addoption("--offering", metavar="NAME", default=None,
+                    help="the course offering the submission was assigned (e.g. hw2: 2022s, 2023, 2024-25, 2025-26; "
+                         "see rubrics/<assignment>/offerings/); default: recognised from what was handed in, and "
+                         "named at the top of the report. Batch mode grades the whole class under one offering")
     group.addoption("--report", metavar="PATH", default=None,
                     help="where to write the HTML report; results.json goes beside it "
                          "(default: reports/<submission>/report.html)")

@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from .submission import Contract
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+KINDS = ("base", "bonus", "optional")
 RUBRICS_DIR = Path(__file__).resolve().parent.parent / "rubrics"
 
 
@@ -56,6 +58,12 @@ class CheckSpec:
     manual: bool = False  # graded by a person: 0 automatic points, scores merged from --manual-scores
     params: dict = field(default_factory=dict, hash=False)  # settings the check function reads (`[check.params]`)
     locate: str = ""  # where the graded code lives in a submission, "hw2/layers.py:TanH" (CI annotations)
+    # "base": counts in the maximum; "bonus": points on top of the maximum, never below it;
+    # "optional": graded and reported, worth no points (the offering calls the work optional)
+    kind: str = "base"
+    # a check that re-tests another's component: when that check lost points and this one fails,
+    # its points are kept and the feedback says "same cause as <id>" (one bug is charged once)
+    same_cause_as: str = ""
 
     @property
     def components(self) -> list[str]:
@@ -74,6 +82,8 @@ class Rubric:
     digest: str
     opt_in_parts: frozenset[str] = frozenset()  # parts run only when asked (`opt_in = true`: benchmarks)
     submission: Contract = Contract(package="hw2")  # what a submission holds ([assignment.submission])
+    offering: Any = None  # harness.offerings.Recognition: the offering graded, and why (None: single offering)
+    not_assigned: tuple[str, ...] = ()  # entries the offering dropped (not graded)
 
     def check(self, check_id: str) -> CheckSpec:
         for spec in self.checks:
@@ -82,7 +92,24 @@ class Rubric:
         raise KeyError(check_id)
 
     def max_points(self, part: str | None = None) -> float:
-        return sum(c.points for c in self.checks if part is None or c.part == part)
+        return sum(c.points for c in self.checks if c.kind == "base" and (part is None or c.part == part))
+
+    def for_offering(self, recognition: Any) -> "Rubric":
+        """This rubric as ``recognition.offering`` assigned it: its dropped entries out, its bonus and
+        optional entries marked, its own params merged over the entries' (``harness/offerings.py``)."""
+        if recognition is None:
+            return self
+        offering = recognition.offering
+        checks, dropped = [], []
+        for spec in self.checks:
+            kind = offering.kind_of(spec.id, spec.kind)
+            if kind == "dropped":
+                dropped.append(spec.id)
+                continue
+            params = {**spec.params, **offering.params.get(spec.id, {})}
+            checks.append(replace(spec, kind=kind, params=params))
+        digest = hashlib.sha256((self.digest + offering.name).encode() + offering.raw).hexdigest()
+        return replace(self, checks=checks, offering=recognition, not_assigned=tuple(dropped), digest=digest)
 
 
 def rubrics_dir() -> Path:
@@ -172,6 +199,9 @@ def load(path: Path) -> Rubric:
         visibility = str(entry.get("visibility", "visible"))
         if visibility not in VISIBILITIES:
             raise RubricError(f"{path}: {where} has visibility '{visibility}'; use one of {', '.join(VISIBILITIES)}")
+        kind = str(entry.get("kind", "base"))
+        if kind not in KINDS:
+            raise RubricError(f"{path}: {where} has kind '{kind}'; use one of {', '.join(KINDS)}")
         partial = {str(k): float(v) for k, v in entry.get("partial", {}).items()}
         if partial and abs(sum(partial.values()) - points) > 1e-9:
             raise RubricError(f"{path}: {where}: partial points add up to {sum(partial.values()):g}, not {points:g}")
@@ -187,6 +217,8 @@ def load(path: Path) -> Rubric:
                 manual=bool(entry.get("manual", False)),
                 params=dict(entry.get("params", {})),
                 locate=str(entry.get("locate", "")),
+                kind=kind,
+                same_cause_as=str(entry.get("same_cause_as", "")),
             )
         )
     return Rubric(

@@ -11,7 +11,9 @@ from .rubric import CheckSpec, Rubric
 @dataclass
 class CheckResult:
     spec: CheckSpec
-    status: str  # "passed" | "partial" | "failed" | "error" | "indicative" | "manual"
+    # "passed" | "partial" | "failed" | "error" | "indicative" | "manual"; "optional": graded, worth no
+    # points; "noted": failed where another check already deducted the same cause
+    status: str
     findings: list[Finding]
     notes: list[str] = field(default_factory=list)
     duration: float = 0.0
@@ -25,7 +27,13 @@ class CheckResult:
 
     @property
     def max_score(self) -> float:
-        return self.spec.points if self.counted else 0.0
+        """What the check adds to the maximum: bonus points are on top of it, never part of it."""
+        return self.spec.points if self.counted and self.spec.kind == "base" else 0.0
+
+    @property
+    def points_lost(self) -> float:
+        """Points this result cost the student (a bonus not earned costs nothing)."""
+        return max(0.0, self.max_score - self.score)
 
     @property
     def full_marks(self) -> bool:
@@ -47,6 +55,25 @@ def indicative(result: CheckResult, reason: str) -> CheckResult:
     result.indicative_outcome = result.status
     result.notes.insert(0, f"indicative only, no points either way ({result.status} on this data): {reason}")
     result.status, result.score, result.counted = "indicative", 0.0, False
+    return result
+
+
+def optional(result: CheckResult) -> CheckResult:
+    """An optional entry (the offering calls the work optional): reported with what it found, no points."""
+    result.indicative_outcome = result.status
+    if result.status != "passed":
+        result.notes.insert(0, f"optional in this offering, no points either way ({result.status}): the "
+                               "assignment calls this work optional")
+    result.status, result.score, result.counted = "optional", 0.0, False
+    return result
+
+
+def same_cause(result: CheckResult, earlier: "CheckResult") -> CheckResult:
+    """A check that re-tests ``earlier``'s component failed where ``earlier`` already lost points:
+    the bug is charged once, there; this result keeps its points and says so."""
+    result.indicative_outcome = result.status
+    result.notes.insert(0, f"same cause as {earlier.spec.id} (already deducted there): not deducted again")
+    result.score, result.status = result.spec.points, "noted"
     return result
 
 
@@ -99,3 +126,8 @@ class Summary:
     @property
     def max_total(self) -> float:
         return sum(r.max_score for r in self.results)
+
+    @property
+    def bonus(self) -> float:
+        """Points earned on bonus entries (inside ``total``, on top of ``max_total``)."""
+        return sum(r.score for r in self.results if r.spec.kind == "bonus")

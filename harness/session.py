@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .grading import GradingOptions, SubmissionGrader, identify
+from .grading import GradingOptions, OfferingError, SubmissionGrader, identify, offering_rubric
 from .manual import ManualScoresError, load_manual_scores
 from .rubric import CheckSpec, Rubric, RubricError, load as load_rubric, rubric_path
 from .scoring import CheckResult
@@ -77,6 +77,10 @@ class GradingSession:
         except SubmissionError as exc:
             raise pytest.UsageError(str(exc)) from None
         rubric = load_session_rubric(config, assignment)
+        try:
+            rubric = offering_rubric(rubric, sub, config.getoption("offering"))
+        except OfferingError as exc:
+            raise pytest.UsageError(f"--submission={path}: {exc}") from None
         options = GradingOptions.from_config(config)
         manual = config.getoption("manual_scores")
         try:
@@ -92,10 +96,13 @@ class GradingSession:
     # -- pytest hooks -------------------------------------------------------------------------
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
-        return [
+        lines = [
             f"grading: {self.submission.source} ({self.rubric.title}, {self.submission.graded} in "
             f"{self.submission.root}" + (f", skeleton {self.submission.version})" if self.submission.version else ")"),
         ]
+        if self.rubric.offering is not None:
+            lines.append(f"offering: {self.rubric.offering.describe()}")
+        return lines
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
         if file_path.resolve() == self.rubric.path.resolve():
@@ -124,9 +131,14 @@ class GradingSession:
                           f"grade them with --data-dir=DIR holding cifar-10-batches-py")
         for result in summary.results:
             if not result.full_marks:
-                tr.write_line(f"  lost {result.max_score - result.score:g} on {result.spec.id}: "
+                tr.write_line(f"  lost {result.points_lost:g} on {result.spec.id}: "
                               f"{(result.feedback().splitlines() or [''])[0][:150]}")
-        tr.write_line(f"{self.rubric.name}: {summary.total:.1f}/{summary.max_total:.1f}", bold=True)
+        if self.rubric.offering is not None:
+            tr.write_line(f"graded as {self.rubric.offering.describe()}")
+            if self.rubric.not_assigned:
+                tr.write_line(f"not assigned in this offering (not graded): {', '.join(self.rubric.not_assigned)}")
+        bonus = f" (including {summary.bonus:g} bonus)" if summary.bonus else ""
+        tr.write_line(f"{self.rubric.name}: {summary.total:.1f}/{summary.max_total:.1f}{bonus}", bold=True)
         for label, path in self._written.items():
             tr.write_line(f"{label}: {path}")
         if self.fail_under is not None:

@@ -11,7 +11,7 @@ STATUS = {"passed": "passed", "partial": "failed", "failed": "failed", "error": 
 
 
 def _status(r: Any) -> str:
-    if r.status == "indicative":  # out of the total; say how it went
+    if r.status in ("indicative", "optional", "noted"):  # not deducted; say how it went
         return STATUS.get(r.indicative_outcome, "failed")
     return STATUS[r.status]
 
@@ -21,6 +21,16 @@ def _output(r: Any) -> str:
     answer = r.attachments.get("answer")
     if answer:
         text += "\n\nYour answer:\n" + answer
+    return text
+
+
+def headline(grading: Any, summary: Any) -> str:
+    """The score line, with the offering graded (and why) where the assignment has several."""
+    text = f"{grading.rubric.title}: {summary.total:g}/{summary.max_total:g}"
+    if summary.bonus:
+        text += f" (including {summary.bonus:g} bonus points)"
+    if grading.rubric.offering is not None:
+        text += f"\nGraded as {grading.rubric.offering.describe()}."
     return text
 
 
@@ -43,7 +53,7 @@ def results_json(grading: Any) -> dict:
     return {
         "score": round(summary.total, 4),
         "execution_time": round(time.time() - grading.started, 2),
-        "output": f"{grading.rubric.title}: {summary.total:g}/{summary.max_total:g}",
+        "output": headline(grading, summary),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,

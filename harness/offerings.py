@@ -1,0 +1,334 @@
+"""Course offerings of an assignment: what THAT offering asked, and which one a submission is.
+
+Each offering of a course assigns its own variant of the homework: a part dropped ("HW
+reduction"), an optimizer made a bonus, its own experiment grid. An offering is data, a TOML file
+under ``rubrics/<assignment>/offerings/`` (format in ``rubrics/hw2/offerings/README.md``):
+
+- ``dropped``: checks that offering never assigned: not graded, listed as not assigned;
+- ``bonus``: points on top of the maximum, never below it;
+- ``optional``: graded and reported, worth no points (the skeleton calls the work optional);
+- ``[params."<check>"]``: the offering's own settings for a check (merged over the rubric's);
+- ``[recognise]``: what a submission of that offering looks like (files, classes, the support
+  package's name, the notebooks' texts, skeleton functions left unimplemented);
+- ``supported = false``: an offering the grader recognises but does not grade (one sentence, no
+  grade, never a grade made of import errors).
+
+Recognition reads the handed-in files as text (``ast`` for definitions, JSON for notebooks); it
+never imports or runs them. ``--offering=NAME`` overrides it.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .submission import MAX_MODULE_BYTES, SKIP_DIRS, Submission
+
+NOTEBOOK_DEPTH = 3  # how far below the submission's folder handed-in notebooks are looked for
+
+
+class OfferingError(Exception):
+    """No grade: the offering is unknown, not supported, or its file is invalid (one sentence)."""
+
+
+@dataclass(frozen=True)
+class Offering:
+    name: str
+    title: str
+    supported: bool = True
+    default: bool = False  # the pick among offerings whose layout matches when nothing else tells them apart
+    dropped: tuple[str, ...] = ()
+    bonus: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    params: dict = field(default_factory=dict, hash=False)
+    recognise: dict = field(default_factory=dict, hash=False)
+    raw: bytes = b""  # the file's bytes (the grading digest)
+
+    def kind_of(self, check_id: str, base: str = "base") -> str | None:
+        """"dropped", "bonus", "optional" or ``base`` (the rubric entry's own kind)."""
+        for kind, patterns in (("dropped", self.dropped), ("bonus", self.bonus), ("optional", self.optional)):
+            if any(fnmatch.fnmatchcase(check_id, p) for p in patterns):
+                return kind
+        return base
+
+
+@dataclass(frozen=True)
+class Recognition:
+    offering: Offering
+    how: str  # "--offering" | "recognised" | "default"
+    reasons: tuple[str, ...]
+
+    def describe(self) -> str:
+        why = "; ".join(self.reasons)
+        if self.how == "--offering":
+            return f"{self.offering.title} (--offering={self.offering.name})"
+        return f"{self.offering.title}: recognised from {why} (override with --offering=NAME)"
+
+
+def offerings_dir(rubric_path: Path) -> Path:
+    return rubric_path.parent / rubric_path.stem / "offerings"
+
+
+def load_offerings(rubric_path: Path) -> list[Offering]:
+    """The assignment's offerings in name order (none: the assignment has a single offering)."""
+    folder = offerings_dir(rubric_path)
+    return [_load(p) for p in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
+
+
+def _load(path: Path) -> Offering:
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise OfferingError(f"{path}: not valid TOML: {exc}") from None
+    meta = data.get("offering", {})
+    unknown = set(meta) - {"name", "title", "supported", "default", "dropped", "bonus", "optional"}
+    if unknown or "name" not in meta:
+        raise OfferingError(f"{path}: [offering] needs a name; unknown keys: {', '.join(sorted(unknown)) or 'none'}")
+    return Offering(
+        name=str(meta["name"]), title=str(meta.get("title", meta["name"])),
+        supported=bool(meta.get("supported", True)), default=bool(meta.get("default", False)),
+        dropped=tuple(meta.get("dropped", [])), bonus=tuple(meta.get("bonus", [])),
+        optional=tuple(meta.get("optional", [])),
+        params={str(k): dict(v) for k, v in data.get("params", {}).items()},
+        recognise=dict(data.get("recognise", {})), raw=raw,
+    )
+
+
+def named(offerings: list[Offering], name: str) -> Offering:
+    for o in offerings:
+        if o.name == name:
+            return o
+    raise OfferingError(f"--offering={name}: unknown; this assignment's offerings: {supported_names(offerings)}")
+
+
+def supported_names(offerings: list[Offering]) -> str:
+    return ", ".join(f"{o.name} ({o.title})" for o in offerings if o.supported)
+
+
+def unsupported_sentence(rec: Recognition, offerings: list[Offering]) -> str:
+    return (f"this looks like {rec.offering.title} ({'; '.join(rec.reasons)}), which this grader does not grade; "
+            f"supported offerings: {supported_names(offerings)}")
+
+
+# -- what a submission shows ------------------------------------------------------------------
+
+
+class Evidence:
+    """What the handed-in files show, read as text once (definitions, notebooks' texts)."""
+
+    def __init__(self, sub: Submission):
+        self.sub = sub
+        self.package_dir = sub.root / sub.package if sub.package else None
+        self._trees: dict[str, ast.Module | None] = {}
+        self._notebook_text: str | None = None
+
+    def has_file(self, rel: str) -> bool:
+        return self._path(rel).is_file()
+
+    def _path(self, rel: str) -> Path:
+        return self.sub.root / rel
+
+    def tree(self, rel: str) -> ast.Module | None:
+        if rel not in self._trees:
+            path = self._path(rel)
+            try:
+                if path.stat().st_size > MAX_MODULE_BYTES:
+                    raise OSError
+                self._trees[rel] = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+            except (OSError, SyntaxError, ValueError):
+                self._trees[rel] = None
+        return self._trees[rel]
+
+    def defines(self, rel: str, name: str) -> bool:
+        return _find(self.tree(rel), name) is not None
+
+    def unfinished(self, spec: str) -> bool:
+        """``"hw2/optimizers.py:RMSProp.step"``: that function still raises the skeleton's NotImplementedError."""
+        rel, _, name = spec.partition(":")
+        node = _find(self.tree(rel), name)
+        if node is None:
+            return False
+        return any(_raises_not_implemented(n) for n in ast.walk(node) if isinstance(n, ast.Raise))
+
+    def support_packages(self) -> set[str]:
+        """Top-level names the package imports (``cs236781``, ``cs3600``, ``cs236605``) and folders beside it."""
+        names = {p.name for p in self.sub.root.iterdir() if p.is_dir()} if self.sub.root.is_dir() else set()
+        if self.package_dir and self.package_dir.is_dir():
+            for file in sorted(self.package_dir.glob("*.py")):
+                tree = self.tree(str(file.relative_to(self.sub.root)))
+                for node in ast.walk(tree) if tree else ():
+                    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                        names.add(node.module.split(".")[0])
+                    elif isinstance(node, ast.Import):
+                        names.update(a.name.split(".")[0] for a in node.names)
+        return names
+
+    def notebook_text(self) -> str:
+        """The markdown of every handed-in notebook, lower-cased, markup and spacing collapsed."""
+        if self._notebook_text is None:
+            chunks = []
+            for nb in _notebooks(self.sub.source if self.sub.source.is_dir() else self.sub.root):
+                chunks.extend(_markdown_cells(nb))
+            text = " ".join(chunks).lower()
+            self._notebook_text = re.sub(r"\s+", " ", re.sub(r"[*_#`>]", " ", text))
+        return self._notebook_text
+
+    def says(self, phrase: str) -> bool:
+        wanted = re.sub(r"\s+", " ", re.sub(r"[*_#`>]", " ", phrase.lower())).strip()
+        return wanted in self.notebook_text()
+
+
+def _find(tree: ast.Module | None, dotted: str) -> ast.AST | None:
+    node: ast.AST | None = tree
+    for part in dotted.split("."):
+        if node is None:
+            return None
+        node = next((n for n in getattr(node, "body", [])
+                     if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == part), None)
+    return node
+
+
+def _raises_not_implemented(node: ast.Raise) -> bool:
+    exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+    return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+
+
+def _notebooks(top: Path) -> list[Path]:
+    found, frontier = [], [top]
+    for _ in range(NOTEBOOK_DEPTH):
+        nxt = []
+        for folder in frontier:
+            try:
+                children = sorted(folder.iterdir())
+            except OSError:
+                continue
+            for child in children:
+                if child.is_symlink() or child.name.startswith(".") or child.name in SKIP_DIRS:
+                    continue
+                if child.is_dir():
+                    nxt.append(child)
+                elif child.suffix == ".ipynb" and child.stat().st_size <= MAX_MODULE_BYTES:
+                    found.append(child)
+        frontier = nxt
+    return found
+
+
+def _markdown_cells(path: Path) -> list[str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8", errors="replace"))
+        cells = data.get("cells", []) if isinstance(data, dict) else []
+    except (OSError, ValueError, RecursionError):
+        return []
+    out = []
+    for cell in cells:
+        if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
+            src = cell.get("source", "")
+            out.append("".join(s for s in src if isinstance(s, str)) if isinstance(src, list) else str(src))
+    return out
+
+
+# -- recognition ------------------------------------------------------------------------------
+
+
+def _layout(evidence: Evidence, rules: dict) -> tuple[bool, list[str]]:
+    """Whether the submission's layout fits the offering's structural rules, and what fit."""
+    reasons = []
+    files = rules.get("files", [])
+    if not all(evidence.has_file(rel) for rel in files):
+        return False, []
+    if files:
+        reasons.append(f"{', '.join(files)} present")
+    for rel in rules.get("files_absent", []):
+        if evidence.has_file(rel):
+            return False, []
+        reasons.append(f"no {rel}")
+    for rel, names in rules.get("defines", {}).items():
+        for name in names:
+            if not evidence.defines(rel, name):
+                return False, []
+        reasons.append(f"{rel} defines {', '.join(names)}")
+    for rel, names in rules.get("lacks", {}).items():
+        for name in names:
+            if evidence.defines(rel, name):
+                return False, []
+        reasons.append(f"{rel} has no {', '.join(names)}")
+    wanted = rules.get("support_package_any", [])
+    if wanted:
+        seen = evidence.support_packages() & set(wanted)
+        if not seen:
+            return False, []
+        reasons.append(f"support package {', '.join(sorted(seen))}")
+    return True, reasons
+
+
+def _said(evidence: Evidence, rules: dict) -> list[str]:
+    for phrase in rules.get("notebook_says", []):
+        if evidence.says(phrase):
+            return [f"the notebook says \"{phrase}\""]
+    return []
+
+
+def _left_unfinished(evidence: Evidence, rules: dict) -> list[str]:
+    """Skeleton functions this offering did not assign, all left unimplemented. Not used for an
+    offering whose notebooks would have said so when notebooks were handed in and did not."""
+    unfinished = rules.get("unfinished_all", [])
+    if not unfinished or (rules.get("notebook_says") and evidence.notebook_text()):
+        return []
+    if all(evidence.unfinished(s) for s in unfinished):
+        return [rules.get("unfinished_reason", "the skeleton's " + ", ".join(unfinished) + " left as handed out")]
+    return []
+
+
+def recognise(sub: Submission, offerings: list[Offering]) -> Recognition:
+    """The offering ``sub`` belongs to. An unsupported offering's layout is checked first (its
+    names are its own: ``blocks.py``, ``cs3600``); among supported offerings whose layout fits,
+    a notebook's text, then skeleton functions left unfinished where that offering did not
+    assign them, then the offering marked ``default`` decide."""
+    evidence = Evidence(sub)
+    for o in offerings:
+        if not o.supported:
+            fits, reasons = _layout(evidence, o.recognise)
+            if fits and reasons:
+                return Recognition(o, "recognised", tuple(reasons))
+    fitting = []
+    for o in offerings:
+        if o.supported:
+            fits, reasons = _layout(evidence, o.recognise)
+            if fits:
+                fitting.append((o, reasons))
+    for tie_break in (_said, _left_unfinished):
+        for o, reasons in fitting:
+            extra = tie_break(evidence, o.recognise) if len(fitting) > 1 else []
+            if extra:
+                return Recognition(o, "recognised", tuple(reasons + extra))
+    if fitting:
+        o, reasons = next(((o, r) for o, r in fitting if o.default), fitting[0])
+        others = [f for f, _ in fitting if f is not o]
+        if others:
+            reasons = reasons + [f"nothing handed in tells it from {', '.join(f.name for f in others)}"]
+        return Recognition(o, "recognised", tuple(reasons))
+    fallback = next((o for o in offerings if o.default), next(o for o in offerings if o.supported))
+    return Recognition(fallback, "default", ("no offering's layout matched exactly; graded as the default offering",))
+
+
+def choose(sub: Submission, offerings: list[Offering], wanted: str | None) -> Recognition | None:
+    """``--offering`` when given, else the recognised offering; None for a single-offering assignment.
+    Raises ``OfferingError`` for an unknown or unsupported offering."""
+    if not offerings:
+        if wanted:
+            raise OfferingError(f"--offering={wanted}: this assignment has a single offering")
+        return None
+    if wanted:
+        o = named(offerings, wanted)
+        rec = Recognition(o, "--offering", ("given on the command line",))
+    else:
+        rec = recognise(sub, offerings)
+    if not rec.offering.supported:
+        raise OfferingError(unsupported_sentence(rec, offerings))
+    return rec
