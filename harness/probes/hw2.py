@@ -102,8 +102,11 @@ class _DropoutTap:
         original = layer.forward
 
         def forward(*args: Any, **kw: Any) -> Any:
+            x = args[0] if args else kw.get("x")
+            # a copy taken before the call: a forward may modify its input in place
+            self.x = x.detach().clone() if isinstance(x, torch.Tensor) else x
             out = original(*args, **kw)
-            self.x, self.z = args[0] if args else kw.get("x"), out
+            self.z = out
             return out
 
         layer.forward = forward

@@ -369,14 +369,14 @@ def _fit_result(result: Any) -> dict:
     return out
 
 
-def _trainer(model: nn.Module, lr: float, known_batches: bool = False) -> tuple[Any, nn.Module]:
+def _trainer(model: nn.Module, lr: float, known_batches: bool = False, threshold: float = 0.5) -> tuple[Any, nn.Module]:
     """The student's ClassifierTrainer for a known classifier around ``model`` with plain SGD;
     with ``known_batches`` its train_batch/test_batch are replaced by correct ones, so that
     fit, train_epoch, test_epoch and _foreach_batch are judged on their own."""
     cls = _student_attr("training", "ClassifierTrainer")
     if known_batches:
         cls = type("ClassifierTrainer", (cls,), {"train_batch": _known_train_batch, "test_batch": _known_test_batch})
-    clf = _known_classifier(model)
+    clf = _known_classifier(model, threshold)
     optimizer = torch.optim.SGD(params=clf.parameters(), lr=lr)
     return cls(clf, nn.CrossEntropyLoss(), optimizer), clf
 
@@ -392,7 +392,7 @@ def _known_train_batch(self: Any, batch: list) -> Any:
     self.optimizer.step()
     with torch.no_grad():
         correct = int((self.model.classify_scores(scores) == y).sum())
-    return BatchResult(loss.item(), correct)
+    return BatchResult(_loss_value(self, loss), correct)
 
 
 def _known_test_batch(self: Any, batch: list) -> Any:
@@ -401,14 +401,19 @@ def _known_test_batch(self: Any, batch: list) -> Any:
     x, y = batch
     with torch.no_grad():
         scores = self.model(x)
-        return BatchResult(self.loss_fn(scores, y).item(), int((self.model.classify_scores(scores) == y).sum()))
+        return BatchResult(_loss_value(self, self.loss_fn(scores, y)), int((self.model.classify_scores(scores) == y).sum()))
+
+
+def _loss_value(trainer: Any, loss: torch.Tensor) -> Any:
+    """A float (the skeleton's annotation) or, on the retry, a 0-d tensor as many students return."""
+    return loss.detach() if getattr(trainer, "_grader_tensor_losses", False) else loss.item()
 
 
 @probe("hw2.part3.trainer_batches")
-def trainer_batches(weight: Any, bias: Any, lr: float, train: list, test: list) -> dict:
+def trainer_batches(weight: Any, bias: Any, lr: float, train: list, test: list, threshold: float = 0.5) -> dict:
     """ClassifierTrainer.train_batch on each ``train`` batch, then test_batch on ``test``, for a
-    known classifier around ``nn.Linear`` and plain SGD; parameters after each call."""
-    trainer, clf = _trainer(_linear(weight, bias), lr)
+    known classifier (of the given threshold) around ``nn.Linear`` and plain SGD; parameters after each call."""
+    trainer, clf = _trainer(_linear(weight, bias), lr, threshold=threshold)
     steps = []
     for x, y in train + [test]:
         batch = [torch.from_numpy(np.asarray(x, dtype=np.float32)), torch.from_numpy(np.asarray(y, dtype=np.int64))]
@@ -423,10 +428,22 @@ def trainer_fit(weight: Any, bias: Any, lr: float, train: list, test: list, batc
                 num_epochs: int) -> dict:
     """Trainer.fit(dl_train, dl_test, num_epochs) on unshuffled loaders, with correct
     train_batch/test_batch, so the judge can replay it."""
-    trainer, _ = _trainer(_linear(weight, bias), lr, known_batches=True)
-    dl_train = _loader(train[0], train[1], batch_size, shuffle=False)
-    dl_test = _loader(test[0], test[1], batch_size, shuffle=False)
-    return _fit_result(trainer.fit(dl_train, dl_test, num_epochs=num_epochs, print_every=0))
+    def run(tensor_losses: bool) -> dict:
+        trainer, _ = _trainer(_linear(weight, bias), lr, known_batches=True)
+        trainer._grader_tensor_losses = tensor_losses
+        dl_train = _loader(train[0], train[1], batch_size, shuffle=False)
+        dl_test = _loader(test[0], test[1], batch_size, shuffle=False)
+        return _fit_result(trainer.fit(dl_train, dl_test, num_epochs=num_epochs, print_every=0))
+
+    try:
+        return run(tensor_losses=False)
+    except Exception as first:
+        # the stand-in batches gave float losses (the skeleton's annotation); a fit written around
+        # its own train_batch's 0-d tensor losses works with those: judge it on them before failing it
+        try:
+            return run(tensor_losses=True)
+        except Exception:
+            raise first from None
 
 
 def _losses_report(losses: list[float], num_epochs: int) -> dict:

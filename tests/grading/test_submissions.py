@@ -33,6 +33,10 @@ def test_broken_submission_gets_its_expected_score(pytester: pytest.Pytester, fo
     assert full - graded.score == pytest.approx(expected["points_lost"])
     for check_id in expected["failing"]:
         assert graded.output(check_id).strip(), f"{check_id} lost points without saying why"
+    for check_id in expected.get("noted", []):  # failed, reported as such, no points taken
+        test = next(t for t in graded.report["tests"] if t["number"] == check_id)
+        assert test["status"] == "failed" and test["score"] >= test["max_score"], test
+        assert "not deducted" in test["output"] or "no points either way" in test["output"], test["output"]
 
 
 @pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])

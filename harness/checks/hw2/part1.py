@@ -8,19 +8,38 @@ import torch
 from ...compare import as_f64, mismatch
 from .. import check
 from ..base import CheckAbort, CheckContext, Finding
-from .layer_judge import (bwd, build_reference, check_param_shapes, fwd, judge_layer, load_student_params, mode,
+from .layer_judge import (LayerVerdict, bwd, build_reference, check_param_shapes, fwd, judge_layer, load_student_params, mode,
                           reference_pass, run, with_init)
 
 N, IN_FEATURES, NUM_CLASSES = 100, 200, 10
 DROPOUT_P = 0.6
 
 
+def _merged(findings: list[Finding]) -> Finding:
+    """One component judged on several shapes: passed when all passed, the failures' messages."""
+    failed = [f for f in findings if not f.passed]
+    return Finding(findings[0].component, not failed, "\n".join(f.message for f in failed if f.message))
+
+
+def _on_shapes(ctx: CheckContext, cases: list[tuple[dict, str, tuple, tuple]], **hints: str) -> list[Finding]:
+    """The notebook's case first, then judge-chosen ones (another batch size, other feature sizes, a
+    batch of 1): code that is right only for the notebook's shapes (a hard-coded ``view(100, -1)``)
+    fails. ``cases``: (spec, label, input shape, output shape); streams differ per case."""
+    forward, backward = [], []
+    for k, (spec, label, in_shape, out_shape) in enumerate(cases):
+        x = ctx.randn(*in_shape, stream=1 + 100 * k)
+        dout = ctx.randn(*out_shape, stream=2 + 100 * k)
+        v = judge_layer(ctx, spec, label, x, dout, **hints)
+        ctx.notes.extend(v.notes)
+        forward.append(v.forward)
+        backward.append(v.backward)
+    return [_merged(forward), _merged(backward)]
+
+
 def _activation(ctx: CheckContext, spec: dict, label: str, shape: tuple[int, ...], hint: str) -> list[Finding]:
-    x = ctx.randn(*shape, stream=1)
-    dout = ctx.randn(*shape, stream=2)
-    v = judge_layer(ctx, spec, label, x, dout, hint_backward=hint)
-    ctx.notes.extend(v.notes)
-    return [v.forward, v.backward]
+    other = (7, 13) if len(shape) == 2 else (1, 5, 3)
+    return _on_shapes(ctx, [(spec, label, shape, shape), (spec, f"{label} on shape {other}", other, other)],
+                      hint_backward=hint)
 
 
 @check("part1.leaky_relu")
@@ -51,14 +70,37 @@ LINEAR_HINT = "dx = dout @ W, dW = dout^T @ x, db = dout summed over the batch"
 @check("part1.linear")
 def linear(ctx: CheckContext) -> list[Finding]:
     out_features = 1000
-    x = ctx.randn(N, IN_FEATURES, stream=1)
-    dout = ctx.randn(N, out_features, stream=2)
-    spec = {"cls": "Linear", "args": [IN_FEATURES, out_features]}
-    v = judge_layer(ctx, spec, f"Linear({IN_FEATURES}, {out_features})", x, dout,
-                    hint_forward="z = x @ W^T + b, compared with torch.nn.Linear holding your own w and b",
-                    hint_backward=LINEAR_HINT)
-    ctx.notes.extend(v.notes)
-    return [v.forward, v.backward]
+    cases = [({"cls": "Linear", "args": [IN_FEATURES, out_features]}, f"Linear({IN_FEATURES}, {out_features})",
+              (N, IN_FEATURES), (N, out_features)),
+             ({"cls": "Linear", "args": [13, 7]}, "Linear(13, 7) on a batch of 1", (1, 13), (1, 7))]
+    return _on_shapes(ctx, cases, hint_forward="z = x @ W^T + b, compared with torch.nn.Linear holding your own w "
+                                               "and b", hint_backward=LINEAR_HINT)
+
+
+LINEAR_INIT_WSTD = 0.05
+LINEAR_INIT_SHAPE = (IN_FEATURES, 1000)
+
+
+@check("part1.linear_init")
+def linear_init(ctx: CheckContext) -> list[Finding]:
+    """The skeleton's TODO: "Initialize the weights to zero-mean gaussian noise with a standard
+    deviation of `wstd`. Init bias to zero." Judged on the layer as the student's own __init__ left it."""
+    fan_in, fan_out = LINEAR_INIT_SHAPE
+    label = f"Linear({fan_in}, {fan_out}, wstd={LINEAR_INIT_WSTD})"
+    r = run(ctx, {"cls": "Linear", "args": [fan_in, fan_out], "kwargs": {"wstd": LINEAR_INIT_WSTD}}, [], label)
+    if r.error or r.params is None:
+        return [Finding("all", False, r.error or f"{label} failed")]
+    values = check_param_shapes(ctx, {"cls": "Linear", "args": [fan_in, fan_out]}, r.params, label)
+    w, b = (np.asarray(v, dtype=np.float64) for v in values)
+    problems = []
+    if np.abs(b).max() > 0:
+        problems.append(f"{label}: the bias starts at values up to {np.abs(b).max():.3g}, expected zeros")
+    # 200,000 draws: the sample std is within 0.2% of wstd and the mean within 4e-4 of 0
+    if abs(w.std() - LINEAR_INIT_WSTD) > 0.05 * LINEAR_INIT_WSTD or abs(w.mean()) > 0.05 * LINEAR_INIT_WSTD:
+        problems.append(f"{label}: the weights start with mean {w.mean():.3g} and standard deviation {w.std():.3g}, "
+                        f"expected zero-mean gaussian noise with standard deviation wstd={LINEAR_INIT_WSTD}")
+    hint = "w = torch.randn(out_features, in_features) * wstd, b = torch.zeros(out_features)"
+    return [Finding("all", not problems, "\n".join(problems) + (f"\n  hint: {hint}" if problems else ""))]
 
 
 @check("part1.linear_second_backward")
@@ -94,13 +136,17 @@ def linear_second_backward(ctx: CheckContext) -> list[Finding]:
 
 
 def _cross_entropy(ctx: CheckContext, scale: float) -> tuple:
-    scores = ctx.randn(N, NUM_CLASSES, stream=1, scale=scale)
-    labels = ctx.randint(NUM_CLASSES, (N,), stream=2)
-    v = judge_layer(ctx, {"cls": "CrossEntropyLoss"}, "CrossEntropyLoss", scores, torch.tensor(1.0), y=labels,
-                    hint_forward="loss = mean over samples of (-x_y + log sum_k exp(x_k)); subtract the row max first",
-                    hint_backward="dx = (softmax(x) - onehot(y)) / N, times dout")
-    ctx.notes.extend(v.notes)
-    return v
+    verdicts = []
+    for k, (n, classes) in enumerate(((N, NUM_CLASSES), (7, 3))):  # the notebook's shape, then another
+        scores = ctx.randn(n, classes, stream=1 + 100 * k, scale=scale)
+        labels = ctx.randint(classes, (n,), stream=2 + 100 * k)
+        label = "CrossEntropyLoss" + (f" on {n} samples of {classes} classes" if k else "")
+        verdicts.append(judge_layer(ctx, {"cls": "CrossEntropyLoss"}, label, scores, torch.tensor(1.0), y=labels,
+                                    hint_forward="loss = mean over samples of (-x_y + log sum_k exp(x_k)); "
+                                                 "subtract the row max first",
+                                    hint_backward="dx = (softmax(x) - onehot(y)) / N, times dout"))
+        ctx.notes.extend(verdicts[-1].notes)
+    return LayerVerdict(_merged([v.forward for v in verdicts]), _merged([v.backward for v in verdicts]), [])
 
 
 @check("part1.cross_entropy")
@@ -203,6 +249,13 @@ def mlp_architecture(ctx: CheckContext) -> list[Finding]:
         spec = _mlp_spec(10, [100, 50, 100], activation)
         problems += _architecture(ctx, spec, f"MLP(activation='{activation}')", [10, 100, 50, 100, NUM_CLASSES],
                                   activation, dropout=False)
+    # the skeleton's default hidden_features=(): one Linear, nothing else
+    default = {"cls": "MLP", "args": [10, NUM_CLASSES]}
+    try:
+        problems += _architecture(ctx, default, f"MLP(10, {NUM_CLASSES}) (hidden_features=(), the default)",
+                                  [10, NUM_CLASSES], "relu", dropout=False)
+    except CheckAbort as exc:
+        problems.append(str(exc))
     hint = "FC -> activation -> ... -> FC: one activation after every Linear but the last"
     return [Finding("all", not problems, "\n".join(problems) + (f"\n  hint: {hint}" if problems else ""))]
 

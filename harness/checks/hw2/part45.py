@@ -286,7 +286,22 @@ def judge_net(ctx: CheckContext, cls: str, kwargs: dict, label: str, input_shape
     output = _output_problem(label, r["output"], want_out)
     if output:
         output += f"\n  {_why_outputs_differ(cls, lined_up, want_layers)}"
+    elif architecture and _only_extra_activation_modules(r["layers"], want_layers):
+        # e.g. ``self.out_relu = nn.ReLU()`` applied after the sum where the reference calls
+        # torch.relu: a module instead of a function, used exactly there (the outputs agree)
+        architecture = None
     return NetVerdict(architecture, output, tuple(np.shape(r["output"])))
+
+
+ACTIVATION_MODULES = {"ReLU", "LeakyReLU", "ELU", "GELU", "Tanh", "Sigmoid", "SELU", "SiLU", "PReLU"}
+
+
+def _only_extra_activation_modules(got: list[dict], want: list[dict]) -> bool:
+    """The student's layers are the reference's plus activation modules without parameters."""
+    printed = [r for r in _as_linears(got) if _counted(r)]
+    pairs = _aligned(printed, [r for r in want if _counted(r)])
+    return bool(pairs) and all(w is None and g is not None and g["type"] in ACTIVATION_MODULES and not g["shapes"]
+                               for g, w in pairs)
 
 
 def _findings(verdicts: list[NetVerdict], fields: tuple[str, ...]) -> list[Finding]:
@@ -331,7 +346,17 @@ def bottleneck_block(ctx: CheckContext) -> list[Finding]:
 def resnet(ctx: CheckContext) -> list[Finding]:
     verdicts = [judge_net(ctx, "ResNet", p, f"ResNet(**test_params[{i}])", IMAGE_SHAPE)
                 for i, p in enumerate(RESNET_TEST_PARAMS)]
+    # the notebook's cases use LeakyReLU's default slope only: a ResNet that does not hand
+    # activation_params on to its blocks passes them, so one judge-chosen case uses another slope
+    label = "ResNet(" + ", ".join(f"{k}={v!r}" for k, v in RESNET_SLOPE_PARAMS.items()) + ")"
+    verdicts.append(judge_net(ctx, "ResNet", RESNET_SLOPE_PARAMS, label, RESNET_SLOPE_SHAPE))
     return _findings(verdicts, ("architecture", "output"))
+
+
+RESNET_SLOPE_PARAMS = dict(in_size=(3, 32, 32), out_classes=4, channels=[8, 8, 16], pool_every=2, hidden_dims=[20],
+                           activation_type="lrelu", activation_params=dict(negative_slope=0.3),
+                           pooling_type="max", pooling_params=dict(kernel_size=2))
+RESNET_SLOPE_SHAPE = (2, 3, 32, 32)
 
 
 @check("part4.your_cnn")
