@@ -112,8 +112,11 @@ def supported_names(offerings: list[Offering]) -> str:
 
 
 def unsupported_sentence(rec: Recognition, offerings: list[Offering]) -> str:
+    supported = f"supported offerings: {supported_names(offerings)}"
+    if rec.how == "--offering":
+        return f"--offering={rec.offering.name} ({rec.offering.title}) is not graded by this grader; {supported}"
     return (f"this looks like {rec.offering.title} ({'; '.join(rec.reasons)}), which this grader does not grade; "
-            f"supported offerings: {supported_names(offerings)}")
+            f"{supported}")
 
 
 # -- what a submission shows ------------------------------------------------------------------

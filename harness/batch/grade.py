@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import time
 import traceback
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from ..expected import ExpectedValues
 from ..grading import DataCache, GradingOptions, SubmissionGrader
 from ..manual import ManualScore, digest as manual_digest
 from ..rubric import CheckSpec, Rubric
+from ..offerings import load_offerings, recognise, unsupported_sentence
 from ..submission import SubmissionError, locate
 from .discover import Entry
 from .intake import IntakeLimits, Rejected, content_hash, materialize
@@ -100,6 +102,9 @@ class EntryGrader:
                 submission = locate(folder, self.rubric.submission)
             except SubmissionError as exc:
                 raise Rejected(str(exc).replace(f"--submission={folder}: ", "")) from None
+            refusal = unsupported_offering(submission, self.rubric)
+            if refusal:
+                raise Rejected(refusal)
             grader = SubmissionGrader(submission, self.rubric, self.options, images=self.images,
                                       expected=self.expected, manual_scores=self.manual_scores(entry))
             try:
@@ -119,3 +124,13 @@ class EntryGrader:
             for check_id, kind in grader.aborts.items() if kind in PROBLEM_KINDS
         ]
         record.report = report.relative_to(self.out).as_posix()
+
+
+def unsupported_offering(submission: Any, rubric: Rubric) -> str | None:
+    """One sentence when the entry is of an offering the grader does not grade (none otherwise):
+    it gets no grade, never one made of import errors."""
+    if rubric.offering is None:
+        return None
+    offerings = load_offerings(rubric.path)
+    rec = recognise(submission, offerings)
+    return None if rec.offering.supported else unsupported_sentence(rec, offerings)

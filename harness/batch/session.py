@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from ..grading import GradingOptions, check_assignment, check_declarations, check_functions, identify
+from ..offerings import OfferingError, Recognition, choose, load_offerings, recognise
 from ..manual import ManualScore, ManualScoresError, load_class_manual_scores
 from ..session import load_session_rubric
 from ..submission import SubmissionError
@@ -54,8 +55,12 @@ class BatchSession:
         check_assignment(assignment)
         if assignment == "auto":
             assignment = class_assignment(self.root)
-        # one rubric for the whole class: its report compares everyone on the same checks
+        # one rubric for the whole class, under one offering: its report compares everyone on the same checks
         self.rubric = load_session_rubric(config, assignment)
+        try:
+            self.rubric = self.rubric.for_offering(class_offering(self.root, self.rubric, config.getoption("offering")))
+        except OfferingError as exc:
+            raise pytest.UsageError(str(exc)) from None
         max_bytes = int(float(config.getoption("max_file_mb")) * 1024**2)
         self.intake = IntakeLimits(max_file_bytes=max_bytes)
         options = dataclasses.replace(GradingOptions.from_config(config), max_file_bytes=max_bytes)
@@ -117,8 +122,11 @@ class BatchSession:
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         shard = f", shard {self.shard[0]}/{self.shard[1]}" if self.shard[1] > 1 else ""
         picked = f" ({len(self.checks)} of {len(self.rubric.checks)} checks: -k {self.expression})" if self.expression else ""
-        return [f"batch: {len(self.entries)} submissions in {self.root}{shard} ({self.folder.layout} layout), "
-                f"{self.rubric.title}{picked}; results in {self.out}"]
+        lines = [f"batch: {len(self.entries)} submissions in {self.root}{shard} ({self.folder.layout} layout), "
+                 f"{self.rubric.title}{picked}; results in {self.out}"]
+        if self.rubric.offering is not None:
+            lines.append(f"offering (the whole class): {self.rubric.offering.describe()}")
+        return lines
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
         if file_path.resolve() == self.rubric.path.resolve():
@@ -305,3 +313,44 @@ def class_assignment(root: Path, sample: int = 5) -> str:
         except (SubmissionError, OSError):
             continue
     return votes.most_common(1)[0][0] if votes else "hw2"
+
+
+def class_offering(root: Path, rubric: Any, wanted: str | None, sample: int = 9) -> Recognition | None:
+    """The offering a class is graded under: ``--offering``, else the one most of the first few
+    unpacked entries are recognised as (entries of an offering the grader does not support are
+    refused one by one when graded)."""
+    import collections
+
+    offerings = load_offerings(rubric.path)
+    if wanted or not offerings:
+        return choose_for_class(offerings, wanted)
+    votes: collections.Counter[str] = collections.Counter()
+    seen: dict[str, Recognition] = {}
+    try:
+        children = sorted(p for p in root.iterdir() if not p.name.startswith(".") and not p.is_symlink())
+    except OSError:
+        children = []
+    for child in [c for c in children if c.is_dir()][:sample]:
+        try:
+            rec = recognise(identify(child, rubric.name)[0], offerings)
+        except (SubmissionError, OSError):
+            continue
+        if rec.offering.supported:
+            votes[rec.offering.name] += 1
+            seen.setdefault(rec.offering.name, rec)
+    if not votes:
+        return choose_for_class(offerings, None)
+    name, count = votes.most_common(1)[0]
+    rec = seen[name]
+    why = f"{count} of the {sum(votes.values())} entries sampled look like it (the first: {'; '.join(rec.reasons)})"
+    return Recognition(rec.offering, "recognised", (why,))
+
+
+def choose_for_class(offerings: list, wanted: str | None) -> Recognition | None:
+    """``--offering`` (or, with nothing recognised, the default offering) for a whole class."""
+    if not offerings:
+        return choose(None, offerings, wanted)  # type: ignore[arg-type]
+    if wanted:
+        return choose(None, offerings, wanted)  # type: ignore[arg-type]
+    default = next((o for o in offerings if o.default), next(o for o in offerings if o.supported))
+    return Recognition(default, "default", ("no entry of the class was recognised; graded as the default offering",))
