@@ -178,13 +178,17 @@ class Evidence:
             chunks = []
             for nb in _notebooks(self.sub.source if self.sub.source.is_dir() else self.sub.root):
                 chunks.extend(_markdown_cells(nb))
-            text = " ".join(chunks).lower()
-            self._notebook_text = re.sub(r"\s+", " ", re.sub(r"[*_#`>]", " ", text))
+            self._notebook_text = _plain(" ".join(chunks))
         return self._notebook_text
 
     def says(self, phrase: str) -> bool:
-        wanted = re.sub(r"\s+", " ", re.sub(r"[*_#`>]", " ", phrase.lower())).strip()
-        return wanted in self.notebook_text()
+        return _plain(phrase) in self.notebook_text()
+
+
+def _plain(text: str) -> str:
+    """Lower case without markup or spacing: a notebook's "In this part we'llonly answer questions"
+    (sic, a real offering's text) still says "we'll only answer questions"."""
+    return re.sub(r"[\s*_#`>]+", "", text.lower())
 
 
 def _find(tree: ast.Module | None, dotted: str) -> ast.AST | None:

@@ -219,6 +219,24 @@ class ScriptedModel(torch.nn.Module):
         self.register_buffer("epoch", torch.tensor(0))
 
 
+def _init_trainer(base: type, trainer: Any, model: Any) -> None:
+    """``base.__init__(trainer, model)`` as the skeleton calls it; a student who added a parameter to
+    Trainer.__init__ (and calls it consistently in their own code) gets None for each one it
+    requires, and the model is where the skeleton keeps it (``self.model``) unless their own
+    __init__ kept it elsewhere."""
+    import inspect
+
+    try:
+        base.__init__(trainer, model)
+    except TypeError:
+        params = list(inspect.signature(base.__init__).parameters.values())[2:]
+        kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        extra = [None for p in params if p.kind in kinds and p.default is inspect.Parameter.empty]
+        base.__init__(trainer, model, *extra)
+    if not any(value is model for key, value in vars(trainer).items() if key != "scripted_model"):
+        trainer.model = model
+
+
 def _scripted_trainer(script: dict, tensor_losses: bool = False) -> Any:
     """A subclass of the student's ``Trainer`` whose epochs return the judge's scripted
     EpochResults and log how ``fit`` called them. Losses are floats (the skeleton's annotation),
@@ -231,7 +249,8 @@ def _scripted_trainer(script: dict, tensor_losses: bool = False) -> Any:
 
     class ScriptedTrainer(base):
         def __init__(self) -> None:
-            super().__init__(ScriptedModel())
+            self.scripted_model = ScriptedModel()
+            _init_trainer(base, self, self.scripted_model)
             self.calls: list[dict] = []
 
         def _epoch(self, phase: str, kw: dict) -> Any:
@@ -243,7 +262,7 @@ def _scripted_trainer(script: dict, tensor_losses: bool = False) -> Any:
                                accuracy=float(script[phase]["accuracy"][index]))
 
         def train_epoch(self, dl_train: Any, **kw: Any) -> Any:
-            self.model.epoch.fill_(sum(c["phase"] == "train" for c in self.calls) + 1)
+            self.scripted_model.epoch.fill_(sum(c["phase"] == "train" for c in self.calls) + 1)
             return self._epoch("train", kw)
 
         def test_epoch(self, dl_test: Any, **kw: Any) -> Any:

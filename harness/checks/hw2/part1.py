@@ -249,15 +249,18 @@ def mlp_architecture(ctx: CheckContext) -> list[Finding]:
         spec = _mlp_spec(10, [100, 50, 100], activation)
         problems += _architecture(ctx, spec, f"MLP(activation='{activation}')", [10, 100, 50, 100, NUM_CLASSES],
                                   activation, dropout=False)
+    hint = "FC -> activation -> ... -> FC: one activation after every Linear but the last"
     # the skeleton's default hidden_features=(): one Linear, nothing else
     default = {"cls": "MLP", "args": [10, NUM_CLASSES]}
     try:
-        problems += _architecture(ctx, default, f"MLP(10, {NUM_CLASSES}) (hidden_features=(), the default)",
+        no_hidden = _architecture(ctx, default, f"MLP(10, {NUM_CLASSES}) (hidden_features=(), the skeleton's default)",
                                   [10, NUM_CLASSES], "relu", dropout=False)
     except CheckAbort as exc:
-        problems.append(str(exc))
-    hint = "FC -> activation -> ... -> FC: one activation after every Linear but the last"
-    return [Finding("all", not problems, "\n".join(problems) + (f"\n  hint: {hint}" if problems else ""))]
+        no_hidden = [str(exc)]
+    return [Finding("layers", not problems, "\n".join(problems) + (f"\n  hint: {hint}" if problems else "")),
+            Finding("default_hidden", not no_hidden, "\n".join(no_hidden) + (
+                "\n  hint: with no hidden layers the MLP is a single Linear(in_features, num_classes)"
+                if no_hidden else ""))]
 
 
 @check("part1.mlp_gradients")

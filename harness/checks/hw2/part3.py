@@ -626,13 +626,14 @@ def _trainer_data(ctx: CheckContext) -> tuple[torch.Tensor, torch.Tensor, list, 
 
 def _batch_findings(ctx: CheckContext) -> list[Finding]:
     weight, bias, train, test = _trainer_data(ctx)
+    threshold = float(ctx.params.get("threshold", TRAINER_THRESHOLD))
     reply, error = _call(ctx, "hw2.part3.trainer_batches", "ClassifierTrainer.train_batch/test_batch on a linear "
-                         f"BinaryClassifier(threshold={TRAINER_THRESHOLD}) with SGD", weight=weight, bias=bias,
-                         lr=TRAINER_LR, train=train, test=test, threshold=TRAINER_THRESHOLD)
+                         f"BinaryClassifier(threshold={threshold:g}) with SGD", weight=weight, bias=bias,
+                         lr=TRAINER_LR, train=train, test=test, threshold=threshold)
     if reply is None:
         return [_finding("train_batch", [error]), _finding("test_batch", [error])]
     steps = reply["steps"]
-    replay = Replay(weight.double(), bias.double(), TRAINER_THRESHOLD)
+    replay = Replay(weight.double(), bias.double(), threshold)
     train_problems: list[str] = []
     for i, ((x, y), got) in enumerate(zip(train, steps)):
         loss, before, after = replay.step(x, y, TRAINER_LR)
@@ -642,7 +643,7 @@ def _batch_findings(ctx: CheckContext) -> list[Finding]:
             break
     # test_batch is judged from the model as the student's last train_batch left it
     x, y = test
-    state = Replay(*(torch.from_numpy(np.asarray(p)).double() for p in steps[-2]["params"]), TRAINER_THRESHOLD)
+    state = Replay(*(torch.from_numpy(np.asarray(p)).double() for p in steps[-2]["params"]), threshold)
     test_problems = _step_problems("test_batch", steps[-1], state.loss(x, y), (state.correct(x, y),), state.params())
     return [
         _finding("train_batch", train_problems, "once per batch: optimizer.zero_grad(), forward, loss, "
@@ -654,7 +655,9 @@ def _batch_findings(ctx: CheckContext) -> list[Finding]:
 
 
 # The batches' classifier has a threshold other than 0.5, where counting by argmax of the scores
-# (which ignores it) gives other counts than the classifier's classify().
+# (which ignores it) gives other counts than the classifier's classify(). Where the offering never
+# assigned thresholds (2024-25: Part 3's code dropped, the trainer used with ArgMaxClassifier only)
+# its params set 0.5, where argmax is a correct count.
 TRAINER_THRESHOLD = 0.3
 FIT_TRAIN, FIT_TEST, FIT_EPOCHS = 20, 12, 2  # batches of 8: the last one of each epoch is partial
 

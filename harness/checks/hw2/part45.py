@@ -349,8 +349,11 @@ def resnet(ctx: CheckContext) -> list[Finding]:
     # the notebook's cases use LeakyReLU's default slope only: a ResNet that does not hand
     # activation_params on to its blocks passes them, so one judge-chosen case uses another slope
     label = "ResNet(" + ", ".join(f"{k}={v!r}" for k, v in RESNET_SLOPE_PARAMS.items()) + ")"
-    verdicts.append(judge_net(ctx, "ResNet", RESNET_SLOPE_PARAMS, label, RESNET_SLOPE_SHAPE))
-    return _findings(verdicts, ("architecture", "output"))
+    slope = judge_net(ctx, "ResNet", RESNET_SLOPE_PARAMS, label, RESNET_SLOPE_SHAPE)
+    problems = [p for p in (slope.architecture, slope.output) if p]
+    return _findings(verdicts, ("architecture", "output")) + [
+        Finding("activation_params", not problems, "\n".join(problems) + (
+            "\n  hint: hand activation_type and activation_params on to every block" if problems else ""))]
 
 
 RESNET_SLOPE_PARAMS = dict(in_size=(3, 32, 32), out_classes=4, channels=[8, 8, 16], pool_every=2, hidden_dims=[20],
