@@ -181,6 +181,26 @@ class Evidence:
             self._notebook_text = _plain(" ".join(chunks))
         return self._notebook_text
 
+    def module_defines(self) -> set[str]:
+        """The classes and functions the handed-in notebook or script defines itself (imported names
+        do not count: the Edinburgh lab imports the framework's MultipleLayerModel in every year)."""
+        if self.sub.module_file is None:
+            return set()
+        from .notebook import NotebookError, cells_of
+
+        names: set[str] = set()
+        try:
+            cells = cells_of(self.sub.module_file)
+        except (NotebookError, OSError, UnicodeDecodeError):
+            return names
+        for cell in cells:
+            try:
+                tree = ast.parse("\n".join(line for line in cell.splitlines() if not line.lstrip().startswith(("%", "!"))))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+            names |= {n.name for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))}
+        return names
+
     def says(self, phrase: str) -> bool:
         return _plain(phrase) in self.notebook_text()
 
@@ -278,6 +298,9 @@ def _said(evidence: Evidence, rules: dict) -> list[str]:
     for phrase in rules.get("notebook_says", []):
         if evidence.says(phrase):
             return [f"the notebook says \"{phrase}\""]
+    defined = evidence.module_defines() & set(rules.get("module_defines_any", []))
+    if defined:
+        return [f"{evidence.sub.module_file.name} defines {', '.join(sorted(defined))}"]
     return []
 
 

@@ -62,8 +62,8 @@ def optional(result: CheckResult) -> CheckResult:
     """An optional entry (the offering calls the work optional): reported with what it found, no points."""
     result.indicative_outcome = result.status
     if result.status != "passed":
-        result.notes.insert(0, f"optional in this offering, no points either way ({result.status}): the "
-                               "assignment calls this work optional")
+        because = result.spec.params.get("optional_because", "the assignment calls this work optional")
+        result.notes.insert(0, f"optional in this offering, no points either way ({result.status}): {because}")
     result.status, result.score, result.counted = "optional", 0.0, False
     return result
 

@@ -53,7 +53,7 @@ FULL = RUBRIC.max_points()
 
 def test_example_gets_full_marks_recognised_automatically(pytester: pytest.Pytester) -> None:
     graded = FIXTURES.assert_full_marks(pytester)  # no --assignment
-    assert FULL == 38.0
+    assert FULL == 17.0  # the framework's 21 points are the course's code: reported, worth nothing
     assert {t["number"] for t in graded.report["tests"]} == {c.id for c in RUBRIC.checks}
 
 
@@ -162,7 +162,7 @@ def test_without_a_notebook_the_layers_come_from_mlp_and_the_torch_model_is_miss
     shutil.rmtree(sub / "notebooks")
     layers = sub / "mlp" / "layers.py"
     layers.write_text(layers.read_text() + ACTIVATIONS)
-    graded = grade(pytester, sub, "-k", "exercise3 or pytorch")
+    graded = grade(pytester, sub, "-k", "exercise3 or pytorch", "--offering=2023-24")
     assert graded.failing() == {"pytorch.multiple_layer_model"}
     assert graded.score == 8.0
     assert "no lab notebook was handed in" in graded.output("pytorch.multiple_layer_model")
@@ -174,7 +174,7 @@ def test_a_notebook_without_the_torch_model_is_named(pytester: pytest.Pytester, 
     nb = nbformat.read(str(sub / NOTEBOOK), as_version=4)
     nb.cells = [c for c in nb.cells if "class MultipleLayerModel(nn.Module)" not in c.source]
     nbformat.write(nb, str(sub / NOTEBOOK))
-    graded = grade(pytester, sub, "-k", "pytorch")
+    graded = grade(pytester, sub, "-k", "pytorch", "--offering=2023-24")
     assert graded.failing() == {"pytorch.multiple_layer_model"}
     out = graded.output("pytorch.multiple_layer_model")
     assert "03_Multiple_layer_models.ipynb" in out and "not a torch.nn.Module" in out and "mlp.models" in out
@@ -214,10 +214,10 @@ def test_learning_rule_variants(pytester: pytest.Pytester, tmp_path: Path) -> No
              "            param -= self.learning_rate * grad",
              "        self.params = [p - self.learning_rate * g for p, g in zip(self.params, grads_wrt_params)]")
     graded = grade(pytester, ok, "-k", "learning_rule or training")
-    assert graded.failing() == set()
+    assert graded.failed() == set()
     graded = grade(pytester, new_arrays, "-k", "learning_rule or training")
-    assert graded.failing() == {"framework.learning_rule", "training.mnist"}
-    assert graded.scores()["framework.learning_rule"] == 1.0  # the update is right, it is not in place
+    assert graded.failed() == {"framework.learning_rule", "training.mnist"}
+    assert graded.failing() == {"training.mnist"}  # the framework is the course's code: reported, no points
     assert "unchanged" in graded.output("framework.learning_rule")
     assert "validation accuracy" in graded.output("training.mnist")
 
@@ -226,7 +226,7 @@ def test_data_provider_reading_a_fixed_path_is_caught(pytester: pytest.Pytester,
     sub = _copy(tmp_path)
     _replace(sub / "mlp" / "data_providers.py", "os.environ['MLP_DATA_DIR']", "'/home/student/mlpractical/data'")
     graded = grade(pytester, sub, "-k", "data_provider")
-    assert graded.failing() == {"framework.mnist_data_provider"}
+    assert graded.failed() == {"framework.mnist_data_provider"} and graded.failing() == set()
     assert graded.score == 0.0
     assert "Data file does not exist" in graded.output("framework.mnist_data_provider")
 
@@ -281,3 +281,28 @@ def test_the_lab_3_notebook_is_picked_beside_the_other_labs(tmp_path: Path) -> N
     found, name = identify(sub, "auto")
     assert name == "edinburgh_mlp"
     assert found.module_file == (sub / NOTEBOOK).resolve() or found.module_file == sub / NOTEBOOK
+
+
+# == offerings ======================================================================================
+
+def test_a_lab_without_the_pytorch_section_is_not_graded_on_it(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """The 2022-23 lab has no PyTorch section: a notebook without it is recognised as that offering,
+    and pytorch.* is not assigned (not a 4-point deduction)."""
+    sub = _copy(tmp_path)
+    nb = nbformat.read(str(sub / NOTEBOOK), as_version=4)
+    start = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("# PyTorch"))
+    nb.cells = nb.cells[:start]
+    nbformat.write(nb, str(sub / NOTEBOOK))
+    graded = grade(pytester, sub, "-k", "exercise3 or pytorch")
+    assert "pytorch.multiple_layer_model" not in {t["number"] for t in graded.report["tests"]}
+    assert graded.failing() == set() and graded.score == 8.0
+    graded.result.stdout.fnmatch_lines(["*graded as Edinburgh MLP lab 3 without a PyTorch section (2022-23)*",
+                                        "not assigned in this offering (not graded): pytorch.multiple_layer_model"])
+
+
+def test_the_course_framework_is_reported_not_deducted(pytester: pytest.Pytester) -> None:
+    """The course's own SoftmaxLayer (no max subtraction in some years' upstream code) costs nothing."""
+    graded = grade(pytester, HERE / "broken" / "softmax-no-max-subtraction", "-k", "softmax_layer")
+    test = next(t for t in graded.report["tests"] if t["number"] == "framework.softmax_layer")
+    assert (test["status"], test["score"], test["max_score"]) == ("failed", 0, 0)
+    assert "the course's own framework code" in test["output"]

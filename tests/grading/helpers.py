@@ -45,7 +45,12 @@ class Graded:
         return {t["number"]: t["score"] for t in self.report["tests"]}
 
     def failing(self) -> set[str]:
+        """Checks that cost points."""
         return {t["number"] for t in self.report["tests"] if t["score"] < t["max_score"]}
+
+    def failed(self) -> set[str]:
+        """Checks whose outcome is a failure, including those worth no points (optional work)."""
+        return {t["number"] for t in self.report["tests"] if t["status"] == "failed"}
 
     def output(self, check_id: str) -> str:
         return next(t["output"] for t in self.report["tests"] if t["number"] == check_id)
