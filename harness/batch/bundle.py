@@ -1,12 +1,13 @@
 """Build the Gradescope autograder bundle: a zip with ``setup.sh`` and ``run_autograder`` at its top
 and the grader's source (harness, rubrics, answer key, pyproject) beside them.
 
-    python -m harness.batch.bundle [--assignment hw2] [--out autograder.zip]
+    python -m harness.batch.bundle [--assignment hw2] [--offering 2023] [--out autograder.zip]
 
 Gradescope unpacks it in ``/autograder/source``, runs ``setup.sh`` once when it builds the image,
 and ``run_autograder`` for each submission (``/autograder/submission`` ->
 ``/autograder/results/results.json``). A Gradescope assignment is one of ours: the bundle's
-``ASSIGNMENT`` file names it, so a submission is never graded as another assignment's.
+``ASSIGNMENT`` file names it, so a submission is never graded as another assignment's; its
+``OFFERING`` file (``--offering``) the course offering every submission is graded as.
 """
 
 from __future__ import annotations
@@ -41,14 +42,26 @@ def _add(zf: zipfile.ZipFile, path: Path, name: str, executable: bool = False) -
     zf.writestr(info, path.read_bytes())
 
 
-def build_bundle(out: Path, repo: Path = REPO, assignment: str = "hw2") -> Path:
+def build_bundle(out: Path, repo: Path = REPO, assignment: str = "hw2", offering: str | None = None) -> Path:
     if not (repo / "rubrics" / f"{assignment}.toml").is_file():
         raise ValueError(f"--assignment={assignment}: no rubrics/{assignment}.toml")
+    if offering:
+        from ..offerings import OfferingError, load_offerings, named
+
+        try:
+            if not named(load_offerings(repo / "rubrics" / f"{assignment}.toml"), offering).supported:
+                raise ValueError(f"--offering={offering}: not graded by this grader")
+        except OfferingError as exc:
+            raise ValueError(str(exc)) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w") as zf:
         info = zipfile.ZipInfo("ASSIGNMENT", date_time=(2020, 1, 1, 0, 0, 0))
         info.external_attr = 0o100644 << 16
         zf.writestr(info, assignment + "\n")
+        if offering:
+            info = zipfile.ZipInfo("OFFERING", date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = 0o100644 << 16
+            zf.writestr(info, offering + "\n")
         for script in ("setup.sh", "run_autograder"):
             _add(zf, SCRIPTS / script, script, executable=True)
         for path in _files(repo):
@@ -61,9 +74,11 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=Path("autograder.zip"))
     ap.add_argument("--assignment", default="hw2", help="the assignment this Gradescope assignment grades")
+    ap.add_argument("--offering", default=None,
+                    help="the course offering every submission is graded as (default: recognised per submission)")
     args = ap.parse_args(argv)
     try:
-        bundle = build_bundle(args.out, assignment=args.assignment)
+        bundle = build_bundle(args.out, assignment=args.assignment, offering=args.offering)
     except ValueError as exc:
         print(f"bundle not built: {exc}", file=sys.stderr)
         return 2

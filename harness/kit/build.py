@@ -23,6 +23,7 @@ from pathlib import Path
 import tomli_w
 
 from ..checks import decorated_check_ids
+from ..offerings import offerings_dir
 from ..rubric import Rubric, available, load, read_merged, rubric_path
 from . import KIT_DIR
 from .record import KitError, kit_checks, verified_store
@@ -49,6 +50,10 @@ def build(assignment: str, out: Path, second: Path | None = None) -> Path:
     _strip_checks(package / Path(*rubric.checks_module.split(".")[1:]), {c.id for c in checks})
     (package / "kit" / "rubrics").mkdir(parents=True, exist_ok=True)
     (package / "kit" / "rubrics" / f"{assignment}.toml").write_text(_kit_rubric(rubric, {c.id for c in checks}))
+    offerings = offerings_dir(rubric.path)
+    if offerings.is_dir():  # the course's offerings travel too: a kit grades a student as their offering assigned
+        shutil.copytree(offerings, offerings_dir(package / "kit" / "rubrics" / f"{assignment}.toml"),
+                        ignore=shutil.ignore_patterns("*.md"))
     store.save(package / "kit" / f"expected-{assignment}.bin")
     (package / "kit" / "KIT.toml").write_text(tomli_w.dumps({
         "assignment": assignment,
@@ -198,7 +203,8 @@ def _pyproject(assignment: str) -> str:
         "tool": {"setuptools": {
             "packages": {"find": {"include": ["harness*"]}},
             "package-data": {"harness": ["report/templates/*.j2", "courseware/cs236781/*.py", "courseware/utils/*.py",
-                                         "kit/*.toml", "kit/*.bin", "kit/rubrics/*.toml", "kit/templates/*"]},
+                                         "kit/*.toml", "kit/*.bin", "kit/rubrics/*.toml",
+                                         "kit/rubrics/*/offerings/*.toml", "kit/templates/*"]},
         }},
     })
 

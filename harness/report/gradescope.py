@@ -40,14 +40,15 @@ def results_json(grading: Any) -> dict:
     for r in summary.results:
         tests.append(
             {
-                "name": f"{r.spec.id}: {r.spec.title}",
+                "name": f"{r.spec.id}: {r.spec.title}" + (f" ({r.spec.kind})" if r.spec.kind != "base" else ""),
                 "number": r.spec.id,
                 "score": round(r.score, 4),
                 "max_score": r.max_score,
                 "status": _status(r),
                 "output": _output(r),
                 "visibility": r.spec.visibility,
-                "tags": [r.spec.part],
+                # a bonus earns points over its max_score of 0 (extra credit); an optional entry is worth nothing
+                "tags": [r.spec.part] + ([r.spec.kind] if r.spec.kind != "base" else []),
             }
         )
     return {

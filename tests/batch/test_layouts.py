@@ -117,3 +117,28 @@ def test_gradescope_bundle_grades_a_submission_into_results_json(tmp_path: Path)
     subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, timeout=600)
     failed = json.loads((root / "results" / "results.json").read_text())
     assert failed["score"] == 0 and "no 'hw2' package" in failed["output"]
+
+
+def test_gradescope_bundle_for_one_offering(tmp_path: Path) -> None:
+    """--offering is written into the bundle: every submission is graded as that offering, and
+    results.json says so (students see which offering's rules they were graded by)."""
+    bundle = tmp_path / "autograder.zip"
+    subprocess.run([sys.executable, "-m", "harness.batch.bundle", "--out", str(bundle), "--offering", "2023"],
+                   capture_output=True, text=True, check=True)
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(bundle) as zf:
+        assert zf.read("OFFERING").decode().strip() == "2023"
+        assert "rubrics/hw2/offerings/2023.toml" in zf.namelist()
+        zf.extractall(root / "source")
+    copy_submission(EXAMPLE, root / "submission")
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable,
+               AUTOGRADER_PYTEST_ARGS="-k part2.rmsprop")
+    subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, timeout=600)
+    results = json.loads((root / "results" / "results.json").read_text())
+    validate_results_json(results)
+    assert "(--offering=2023)" in results["output"] and "bonus" in results["output"]
+    (rmsprop,) = results["tests"]
+    assert (rmsprop["score"], rmsprop["max_score"]) == (3, 0)  # a bonus: on top of the maximum
+    bad = subprocess.run([sys.executable, "-m", "harness.batch.bundle", "--out", str(bundle), "--offering", "2020"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "not graded by this grader" in bad.stderr
