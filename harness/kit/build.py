@@ -50,15 +50,12 @@ def build(assignment: str, out: Path, second: Path | None = None) -> Path:
     _strip_checks(package / Path(*rubric.checks_module.split(".")[1:]), {c.id for c in checks})
     (package / "kit" / "rubrics").mkdir(parents=True, exist_ok=True)
     (package / "kit" / "rubrics" / f"{assignment}.toml").write_text(_kit_rubric(rubric, {c.id for c in checks}))
-    offerings = offerings_dir(rubric.path)
-    if offerings.is_dir():  # the course's offerings travel too: a kit grades a student as their offering assigned
-        shutil.copytree(offerings, offerings_dir(package / "kit" / "rubrics" / f"{assignment}.toml"),
-                        ignore=shutil.ignore_patterns("*.md"))
+    _kit_offerings(rubric, package / "kit" / "rubrics" / f"{assignment}.toml", {c.id for c in checks})
     store.save(package / "kit" / f"expected-{assignment}.bin")
     (package / "kit" / "KIT.toml").write_text(tomli_w.dumps({
         "assignment": assignment,
         "checks": [c.id for c in checks],
-        "points": sum(c.points for c in checks),
+        "points": sum(c.points for c in checks if c.kind == "base"),  # bonus and optional entries add nothing
     }))
     (out / "pyproject.toml").write_text(_pyproject(assignment))
     (out / "workflow").mkdir()
@@ -173,6 +170,27 @@ def _strip_checks(folder: Path, keep: set[str]) -> None:
                 node.names = [a for a in node.names if a.name in left]
         tree.body = [n for n in tree.body if not (isinstance(n, ast.ImportFrom) and n.level == 1 and not n.names)]
         init.write_text(ast.unparse(tree) + "\n")
+
+
+def _kit_offerings(rubric: Rubric, kit_rubric: Path, keep: set[str]) -> None:
+    """The course's offerings, so that a kit grades a student as their offering assigned, naming
+    only the kit's own checks (an offering file lists hidden ones too)."""
+    import fnmatch
+    import tomllib
+
+    source = offerings_dir(rubric.path)
+    if not source.is_dir():
+        return
+    target = offerings_dir(kit_rubric)
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        meta = data.get("offering", {})
+        for key in ("dropped", "bonus", "optional"):
+            if key in meta:
+                meta[key] = [p for p in meta[key] if any(fnmatch.fnmatchcase(c, p) for c in keep)]
+        data["params"] = {cid: v for cid, v in data.get("params", {}).items() if cid in keep}
+        (target / path.name).write_text(tomli_w.dumps(data), encoding="utf-8")
 
 
 def _kit_rubric(rubric: Rubric, keep: set[str]) -> str:
