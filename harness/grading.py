@@ -18,7 +18,7 @@ import pytest
 
 from . import reference as reference_loader
 from .checks import CheckAbort, CheckContext, CheckFunction, declared_checks, find_check, load_checks, unmatched
-from .checks.base import LazyAnswerKey
+from .checks.base import LazyAnswerKey, crashed
 from .data import has_known_dataset
 from .expected import ExpectedValues
 from .manual import ManualScore, apply_manual
@@ -266,8 +266,15 @@ class SubmissionGrader:
         return result
 
     def _charged_before(self, spec: CheckSpec, result: CheckResult) -> bool:
+        """The component this check re-tests was judged wrong (not merely unrunnable: a module that
+        does not import or a skeleton left as it was costs every check that needs it) and this
+        check failed on it too."""
         earlier = self.results.get(spec.same_cause_as) if spec.same_cause_as else None
-        return earlier is not None and earlier.counted and earlier.points_lost > 0 and not result.full_marks
+        if earlier is None or not earlier.counted or earlier.points_lost <= 0 or result.full_marks:
+            return False
+        texts = [f.message for r in (earlier, result) for f in r.findings if not f.passed]
+        return ("error" not in (earlier.status, result.status) and spec.same_cause_as not in self.aborts
+                and spec.id not in self.aborts and not any(crashed(t) for t in texts))
 
     def run_checks(self, specs: Iterable[CheckSpec]) -> Summary:
         for spec in specs:

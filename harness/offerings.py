@@ -23,6 +23,7 @@ import ast
 import fnmatch
 import json
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,7 +133,7 @@ class Evidence:
         self._notebook_text: str | None = None
 
     def has_file(self, rel: str) -> bool:
-        return self._path(rel).is_file()
+        return _regular(self._path(rel))
 
     def _path(self, rel: str) -> Path:
         return self.sub.root / rel
@@ -141,7 +142,7 @@ class Evidence:
         if rel not in self._trees:
             path = self._path(rel)
             try:
-                if path.stat().st_size > MAX_MODULE_BYTES:
+                if not _regular(path) or path.stat().st_size > MAX_MODULE_BYTES:
                     raise OSError
                 self._trees[rel] = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
             except (OSError, SyntaxError, ValueError):
@@ -211,6 +212,15 @@ def _plain(text: str) -> str:
     return re.sub(r"[\s*_#`>]+", "", text.lower())
 
 
+def _regular(path: Path) -> bool:
+    """A regular file, not a link: a FIFO, a device or a link to one is never read (it could block or
+    never end), whatever its name."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
 def _find(tree: ast.Module | None, dotted: str) -> ast.AST | None:
     node: ast.AST | None = tree
     for part in dotted.split("."):
@@ -240,7 +250,7 @@ def _notebooks(top: Path) -> list[Path]:
                     continue
                 if child.is_dir():
                     nxt.append(child)
-                elif child.suffix == ".ipynb" and child.stat().st_size <= MAX_MODULE_BYTES:
+                elif child.suffix == ".ipynb" and _regular(child) and child.stat().st_size <= MAX_MODULE_BYTES:
                     found.append(child)
         frontier = nxt
     return found

@@ -30,6 +30,16 @@ class CheckAbort(Exception):
         self.kind = kind
 
 
+# What every text of describe_student_error says: the code did not run to an answer (as opposed to
+# an answer judged wrong). A check that only re-tests another's component is "the same cause" only
+# for wrong answers (harness/grading.py).
+CRASH_MARKERS = ("not implemented yet", "your code raised", "could not be used", "no answer within")
+
+
+def crashed(message: str) -> bool:
+    return any(marker in message for marker in CRASH_MARKERS)
+
+
 def describe_student_error(info: dict, doing: str) -> str:
     kind, msg = info.get("type", "Error"), info.get("message", "")
     if info.get("probe_error"):

@@ -28,7 +28,7 @@ from tests.grading.helpers import grade
 
 from .common import AssignmentFixtures, edited_notebook
 
-MLP = AssignmentFixtures("edinburgh_mlp", full=38.0)
+MLP = AssignmentFixtures("edinburgh_mlp", full=17.0)
 NMA = AssignmentFixtures("nma_w1d5", full=28.0)
 
 
@@ -67,10 +67,11 @@ def test_edinburgh_merge_conflict_markers_fail_what_imports_layers(pytester: pyt
     needs_layers = {"framework.affine_layer", "framework.sigmoid_layer", "framework.softmax_layer",
                     "framework.multiple_layer_model", "training.mnist", "exercise3.tanh_layer",
                     "exercise3.relu_layer"}
-    assert needs_layers <= graded.failing(), graded.report["tests"]
+    assert needs_layers <= graded.failed(), graded.report["tests"]  # the framework's: reported, no points
+    assert {"training.mnist", "exercise3.tanh_layer", "exercise3.relu_layer"} <= graded.failing()
     for check_id in ("framework.cross_entropy_error", "framework.cross_entropy_softmax_error",
                      "framework.learning_rule", "framework.mnist_data_provider"):
-        assert check_id not in graded.failing(), graded.output(check_id)
+        assert check_id not in graded.failed(), graded.output(check_id)
     out = graded.output("framework.affine_layer")
     assert "SyntaxError" in out and "<<<<<<< HEAD" in out and "Traceback" not in out, out
     # not pinned: pytorch.multiple_layer_model also fails today, because the staged notebook's

@@ -50,7 +50,7 @@ def test_class_graded_with_two_workers_matches_grading_alone(tmp_path: Path) -> 
         if expected_lost is not None:  # its bug costs nothing outside Part 1
             full = sum(t["max_score"] for t in report["tests"])
             assert full - report["score"] == pytest.approx(expected_lost), key
-    assert batch.results_json("s01-example")["score"] == 40
+    assert batch.results_json("s01-example")["score"] == 41
 
     # and graded alone, check by check: the example (also what the zip holds), the hang, the crash
     alone = tmp_path / "alone"
@@ -62,7 +62,7 @@ def test_class_graded_with_two_workers_matches_grading_alone(tmp_path: Path) -> 
     assert check_scores(batch.results_json("s23-zipped.zip")) == check_scores(references["s01-example"])
     skeleton = batch.results_json("s20-skeleton")  # every check fails alone too (tests/grading/test_skeleton.py)
     assert skeleton["score"] == 0 and all(t["score"] == 0 for t in skeleton["tests"] if t["max_score"])
-    assert batch.results_json("s21-hangs")["score"] == 38 and batch.results_json("s22-crashes")["score"] == 38
+    assert batch.results_json("s21-hangs")["score"] == 39 and batch.results_json("s22-crashes")["score"] == 39
 
     # exports: one results.json per student in Gradescope's format, the gradebook CSV
     rows = batch.gradebook()

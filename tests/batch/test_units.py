@@ -182,7 +182,7 @@ def test_k_selects_checks_like_a_single_submission_run() -> None:
     rubric = load(rubric_path("hw2"))
     assert [c.id for c in select_checks(rubric, "")] == [c.id for c in rubric.checks]
     linear = [c.id for c in select_checks(rubric, "part1.linear")]
-    assert linear == ["part1.linear", "part1.linear_second_backward"]
+    assert linear == ["part1.linear", "part1.linear_second_backward", "part1.linear_init"]
     assert "part1.dropout" not in [c.id for c in select_checks(rubric, "part1 and not dropout")]
     with pytest.raises(pytest.UsageError):
         select_checks(rubric, "part1 and")

@@ -33,7 +33,7 @@ def test_missing_layers_module(pytester: pytest.Pytester, tmp_path: Path) -> Non
     assert graded.score == 0
     assert "No module named 'hw2.layers'" in graded.output("part1.linear")
     part1 = [t for t in graded.report["tests"] if t["number"].startswith("part1.")]
-    assert len(part1) == 14 and all(t["output"].strip() for t in part1)  # every check ran and said why
+    assert len(part1) == 15 and all(t["output"].strip() for t in part1)  # every check ran and said why
 
 
 def test_linear_init_raising_fails_only_what_needs_linear(pytester: pytest.Pytester, tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ def test_linear_init_raising_fails_only_what_needs_linear(pytester: pytest.Pytes
     graded = grade(pytester, sub, *PART1)
     failing = graded.failing()
     needs_linear = {
-        "part1.linear", "part1.linear_second_backward", "part1.sequential", "part1.mlp_architecture",
+        "part1.linear", "part1.linear_second_backward", "part1.linear_init", "part1.sequential", "part1.mlp_architecture",
         "part1.mlp_gradients", "part1.mlp_dropout_architecture", "part1.mlp_dropout_gradients",
     }
     assert failing == needs_linear
@@ -87,7 +87,8 @@ def test_course_layout_graded_on_its_package_alone(pytester: pytest.Pytester, tm
     graded = grade(pytester, sub)
     assert graded.failing() == set()
     html = graded.html.read_text()
-    assert f"skeleton {year}" in html
+    offering = {"v2022S": "spring 2022", "v2023+": "winter 2022-23 to winter 2023-24"}[year]
+    assert f"Graded as <b>CS236781 HW2, {offering}</b>" in html
 
 
 def test_package_found_below_the_given_folder(pytester: pytest.Pytester, tmp_path: Path) -> None:

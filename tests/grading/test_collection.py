@@ -31,7 +31,7 @@ def test_plain_pytest_in_the_repo_collects_the_project_tests() -> None:
 
 def test_rubric_points_add_up() -> None:
     rubric = load(rubric_path("hw2"))
-    assert rubric.max_points("part1") == 40
+    assert rubric.max_points("part1") == 41
     # hidden: the two checks whose expected values depend on the student's own masks or weights,
     # which a student kit cannot hold (tests/kit)
     assert {c.id for c in rubric.checks if c.visibility == "hidden"} == {"part1.mlp_dropout_gradients", "part3.mlp"}

@@ -39,6 +39,11 @@ def test_example_gets_full_marks_and_own_hp_are_indicative_on_stand_in(pytester:
 def test_v2023_skeleton_loses_nothing_for_the_missing_your_cnn(pytester: pytest.Pytester, tmp_path: Path) -> None:
     graded = grade(pytester, _without_your_cnn(tmp_path / "v2023"), "-k", "part4.your_cnn or part5")
     assert graded.failing() == set()
+    assert "part4.your_cnn" not in graded.scores()  # not assigned in the 2023 offering: not graded
+    graded.result.stdout.fnmatch_lines(["not assigned in this offering (not graded): part4.your_cnn"])
+    # graded as another offering all the same (--offering), the missing class is still not deducted
+    graded = grade(pytester, _without_your_cnn(tmp_path / "v2023-as-2022"), "-k", "part4.your_cnn", "--offering=2022s")
+    assert graded.failing() == set()
     assert "not part of this year's skeleton (v2023+)" in graded.output("part4.your_cnn")
 
 

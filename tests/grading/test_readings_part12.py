@@ -55,7 +55,7 @@ def test_layer_readings_get_full_marks(pytester: pytest.Pytester, tmp_path: Path
     _edit(layers, "            out = x * (1 - self.p)", "            out = x")
     _edit(layers, "            dx = dout * (1 - self.p)", "            dx = dout")
     graded = grade(pytester, sub, "--grading-seed=1", "-k", "part1 and not answers")
-    assert len(graded.scores()) == 14
+    assert len(graded.scores()) == 15
     assert graded.failing() == set(), {c: graded.output(c) for c in graded.failing()}
 
 
@@ -67,7 +67,9 @@ def test_per_sample_dropout_keeping_with_probability_p_still_fails(pytester: pyt
     _edit(sub / "hw2" / "layers.py", "            mask = (torch.rand_like(x) > self.p).to(x.dtype)",
           "            mask = (torch.rand_like(x) < self.p).to(x.dtype)")
     graded = grade(pytester, sub, "--grading-seed=1", "-k", "part1.dropout or mlp_dropout_gradients")
-    assert graded.failing() == {"part1.dropout", "part1.mlp_dropout_gradients"}
+    assert graded.failed() == {"part1.dropout", "part1.mlp_dropout_gradients"}
+    assert graded.failing() == {"part1.dropout"}  # the MLP's cell re-tests the same Dropout: charged once
+    assert "same cause as part1.dropout" in graded.output("part1.mlp_dropout_gradients")
     assert "of activations dropped in train mode with p=0.6" in graded.output("part1.dropout")
 
 
@@ -145,14 +147,16 @@ def test_optimizer_and_trainer_readings_get_full_marks(pytester: pytest.Pytester
     assert graded.failing() == set(), {c: graded.output(c) for c in graded.failing()}
 
 
-def test_epoch_counted_after_the_early_stopping_break_loses_only_the_count(pytester: pytest.Pytester,
-                                                                           tmp_path: Path) -> None:
-    """A slip seen in real code: the stopping is right, FitResult.num_epochs is one short."""
+def test_epoch_counted_after_the_early_stopping_break_loses_nothing(pytester: pytest.Pytester,
+                                                                    tmp_path: Path) -> None:
+    """A slip seen in real code: the stopping is right, FitResult.num_epochs is one short (a note: no
+    TODO asks for the count)."""
     sub = copy_example(tmp_path / "count-after-break")
     training = sub / "hw2" / "training.py"
     _edit(training, "            actual_num_epochs += 1\n\n", "")
     _edit(training, "                    break\n                # ========================\n",
           "                    break\n                # ========================\n            actual_num_epochs += 1\n")
     graded = grade(pytester, sub, "-k", "part2.early_stopping or part2.fit")
-    assert graded.scores() == {"part2.fit": 3.0, "part2.early_stopping": 1.5}
-    assert "FitResult.num_epochs = 4, but 5 epochs ran" in graded.output("part2.early_stopping")
+    assert graded.scores() == {"part2.fit": 3.0, "part2.early_stopping": 0.0}  # optional: worth nothing
+    assert graded.failed() == set()
+    assert "FitResult.num_epochs = 4, but 5 epochs ran (not deducted" in graded.output("part2.early_stopping")

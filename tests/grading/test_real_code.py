@@ -44,7 +44,10 @@ def test_mlp_experiment_that_does_not_learn_in_ten_epochs_still_fails(pytester: 
           "    optimizer = torch.optim.SGD(model.parameters(), lr=1e-5)\n")
     graded = grade(pytester, sub, "-k", "part3.mlp_experiment")
     assert graded.failing() == {"part3.mlp_experiment"}
-    assert "after 10 epochs (the notebook's n_epochs; 2 epochs missed too)" in graded.output("part3.mlp_experiment")
+    out = graded.output("part3.mlp_experiment")
+    assert "the notebook's grid with its n_epochs=10 (2 epochs on [(4, 2), (1, 8), (2, 32), (1, 128)] missed too)" \
+        in out, out
+    assert "for [(1, 2), (2, 2), (4, 2), (1, 8)" in out  # the notebook cell's 12 runs, widths outer
 
 
 def test_classifier_assuming_its_model_starts_with_a_sequential_is_graded_around_the_students_mlp(
