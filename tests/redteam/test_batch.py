@@ -83,7 +83,7 @@ def test_attacks_in_a_batch_cost_only_themselves(tmp_path: Path) -> None:
 
     # the honest student: full marks, as if graded alone
     example = batch.results_json("s01-example")
-    assert example["score"] == 40 and all(t["score"] == t["max_score"] for t in example["tests"]), log
+    assert example["score"] == 41 and all(t["score"] == t["max_score"] for t in example["tests"]), log
     # each attack: exactly the checks its expected.toml names lose points, and nothing else
     for name in BESIDE_THE_EXAMPLE:
         report = batch.results_json(name)
