@@ -24,7 +24,7 @@ from .expected import ExpectedValues
 from .manual import ManualScore, apply_manual
 from .offerings import OfferingError, choose as choose_offering, load_offerings
 from .rubric import CheckSpec, Rubric, RubricError, available, load as load_rubric, rubric_path
-from .sandbox import Limits, Worker, confine
+from .sandbox import Limits, Worker, confine, math_mode
 from .scoring import CheckResult, Summary, indicative, optional, same_cause, score
 from .submission import Contract, Submission, SubmissionError, locate, stage
 
@@ -298,6 +298,7 @@ class SubmissionGrader:
             "call timeout": f"{self.limits.call_timeout:g} s",
             "memory limit": f"{self.limits.memory_bytes / 1024**3:g} GiB",
             "sandbox": confine.detect(self.options.sandbox).describe(),
+            "math": math_mode.describe(),
         }
         if self.rubric.offering is not None:
             env["offering"] = self.rubric.offering.describe()
@@ -314,6 +315,8 @@ class SubmissionGrader:
         if self._worker is not None:
             w = self._worker.environment
             env["worker starts"] = self._worker.starts
+            if "cpu capability" in w:
+                env["math"] += f"; the worker's ATen kernels: {w['cpu capability']}"
             env["compatibility measures"] = w.get("compat") or ["none needed"]
         return env
 

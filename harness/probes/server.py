@@ -66,6 +66,7 @@ def serve(cfg: dict) -> None:
                 "python": platform.python_version(),
                 "torch": torch.__version__,
                 "numpy": np.__version__,
+                "cpu capability": str(torch.backends.cpu.get_cpu_capability()),  # the ATen kernels in use
                 "pid": os.getpid(),
             },
         },

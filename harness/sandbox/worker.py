@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import confine
+from . import confine, math_mode
 from ..probes.wire import DEFAULT_MAX_FRAME, PeerClosed, ReadTimeout, WireError, read_frame, write_frame
 
 PROBES_DIR = Path(__file__).resolve().parent.parent / "probes"
@@ -324,6 +324,7 @@ class Worker:
             "OMP_NUM_THREADS": str(self.threads),
             "LANG": "C.UTF-8",
             **MALLOC_SETTINGS,
+            **math_mode.settings(),  # the same float results on every x86-64 CPU (math_mode.py)
         }
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine-specific BLAS safety settings
             if key in os.environ:

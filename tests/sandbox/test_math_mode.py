@@ -1,0 +1,78 @@
+"""Reproducible math (harness/sandbox/math_mode.py): the caps reach the sandboxed worker, the report
+names them and the CPU, and the checks that train give the same grade on both kernel paths this
+machine has (capped at AVX2, and its native ones)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.sandbox import math_mode
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "submissions" / "example"
+TRAINING_CHECKS = "training_learns or part2.overfit or optimizer_comparison or part4.overfit or cnn_experiment"
+x86_avx2 = pytest.mark.skipif(platform.machine() != "x86_64" or "avx2" not in math_mode.cpu()[1],
+                              reason="the caps apply to x86-64 CPUs with AVX2")
+
+
+def test_settings_and_the_native_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(math_mode.NATIVE, raising=False)
+    if "avx2" in math_mode.cpu()[1] and platform.machine() == "x86_64":
+        assert math_mode.settings() == math_mode.CAPS
+        assert math_mode.describe().startswith("reproducible across x86-64 CPUs")
+    monkeypatch.setenv(math_mode.NATIVE, "native")
+    assert math_mode.settings() == {}
+    assert math_mode.describe().startswith("native kernels (DL_AUTOGRADER_MATH=native)")
+    assert math_mode.cpu()[0] in math_mode.describe()
+
+
+def _grade(submission: Path, out: Path, native: bool, *args: str) -> tuple[dict, str]:
+    env = dict(os.environ)
+    env.pop(math_mode.NATIVE, None)
+    if native:
+        env[math_mode.NATIVE] = "native"
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--submission={submission}",
+                    f"--report={out / 'report.html'}", *args], cwd=out, env=env, capture_output=True, text=True,
+                   timeout=900)
+    return json.loads((out / "results.json").read_text()), (out / "report.html").read_text()
+
+
+@x86_avx2
+def test_the_caps_reach_the_worker_and_the_report_names_them(tmp_path: Path) -> None:
+    _, html = _grade(EXAMPLE, tmp_path / "capped", False, "-k", "part1.relu")
+    assert "kernels capped at AVX2 (ATen, MKL CNR, oneDNN)" in html
+    assert "the worker&#39;s ATen kernels: AVX2" in html  # read back from inside the sandbox
+    assert math_mode.cpu()[0] in html
+
+
+def _unit_variance_init(dest: Path) -> Path:
+    """A real pattern: the student's MLP re-initialises its weights with N(0, 1) (tests/grading/test_real_code.py)."""
+    import shutil
+
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    mlp = dest / "hw2" / "mlp.py"
+    text = mlp.read_text()
+    old = "            layers.append(nn.Linear(prev_dim, dim))\n"
+    assert text.count(old) == 1
+    mlp.write_text(text.replace(old, old + "            nn.init.normal_(layers[-1].weight, 0, 1)\n"))
+    return dest
+
+
+@x86_avx2
+@pytest.mark.parametrize("which", ["example", "unit-variance-init"])
+def test_checks_that_train_give_the_same_grade_on_both_kernel_paths(tmp_path: Path, which: str) -> None:
+    submission = EXAMPLE if which == "example" else _unit_variance_init(tmp_path / "sub")
+    capped, _ = _grade(submission, tmp_path / "capped", False, "-k", TRAINING_CHECKS)
+    native, html = _grade(submission, tmp_path / "native", True, "-k", TRAINING_CHECKS)
+    assert "native kernels (DL_AUTOGRADER_MATH=native)" in html
+    scores = {t["number"]: t["score"] for t in capped["tests"]}
+    assert scores == {t["number"]: t["score"] for t in native["tests"]}
+    assert len(scores) >= 5
