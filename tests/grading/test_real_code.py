@@ -112,7 +112,22 @@ def test_mlp_that_does_not_learn_within_the_notebooks_epochs_still_fails(pyteste
           "            nn.init.zeros_(layers[-1].weight)\n")
     graded = grade(pytester, sub, "-k", "part3.training_learns")
     assert graded.failing() == {"part3.training_learns"}
-    assert "(and after the notebook's 20)" in graded.output("part3.training_learns")
+    assert "(and after the notebook's 20, seeds 42, 43 and 44)" in graded.output("part3.training_learns")
+
+
+def test_training_that_misses_on_the_notebooks_seed_only_is_decided_on_three_seeds(pytester: pytest.Pytester,
+                                                                                  tmp_path: Path) -> None:
+    """The decision rule for a run that can go either way with a CPU's last bits: three 20-epoch runs
+    (seeds 42, 43, 44), the majority decides. Made exact here with an MLP that fails on seed 42 only."""
+    sub = copy_example(tmp_path / "seed-42-only")
+    _edit(sub / "hw2" / "mlp.py", "            layers.append(nn.Linear(prev_dim, dim))\n",
+          "            layers.append(nn.Linear(prev_dim, dim))\n"
+          "            if torch.initial_seed() == 42:\n"
+          "                nn.init.zeros_(layers[-1].weight)\n")
+    graded = grade(pytester, sub, "-k", "part3.training_learns")
+    assert graded.failing() == set(), graded.output("part3.training_learns")
+    out = graded.output("part3.training_learns")
+    assert "borderline: the notebook's seed misses after 20 epochs, but 2 of 3 runs pass" in out, out
 
 
 def test_skeleton_importing_the_support_package_as_utils_gets_full_marks(pytester: pytest.Pytester,

@@ -755,6 +755,31 @@ def _reference_hp(ctx: CheckContext) -> tuple[dict, dict, str]:
     return dict(hp["arch"]), dict(hp["optim"]), hp["loss"]
 
 
+# A run that misses at the notebook's length is decided on three runs, the notebook's seed and these:
+# with an initialisation of its own (N(0, 1), which the skeleton allows) one seed's run can land far
+# from another's on a CPU whose arithmetic differs in the last bits. The check passes when the
+# majority of the three runs pass the notebook's asserts.
+MORE_SEEDS = (NOTEBOOK_SEED + 1, NOTEBOOK_SEED + 2)
+
+
+def _majority_of_seeds_learns(ctx: CheckContext, hp_arch: dict, hp_optim: dict, loss: str, cause: str,
+                              first: dict) -> bool:
+    runs = [first]
+    for seed in MORE_SEEDS:
+        runs.append(ctx.call("hw2.part3.notebook_training", doing=f"the same training for the notebook's {HP_EPOCHS} "
+                             f"epochs after torch.manual_seed({seed})", timeout=60, data=moons(), hp_arch=hp_arch,
+                             hp_optim=hp_optim, loss=loss, num_epochs=HP_EPOCHS, init_seed=seed))
+    passed = [not _accuracy_problems(r["train_acc"], r["test_acc"], HP_EPOCHS, r, cause) for r in runs]
+    if sum(passed) * 2 < len(runs):
+        return False
+    finals = ", ".join(f"seed {s}: train {r['train_acc'][-1]:.1f}%, validation {r['test_acc'][-1]:.1f}%"
+                       for s, r in zip((NOTEBOOK_SEED, *MORE_SEEDS), runs))
+    ctx.notes.append(f"borderline: the notebook's seed misses after {HP_EPOCHS} epochs, but {sum(passed)} of 3 runs "
+                     f"pass the notebook's asserts ({finals}); decided on the majority (a run like this can go "
+                     "either way with a CPU's last bits)")
+    return True
+
+
 @check("part3.training_learns")
 def training_learns(ctx: CheckContext) -> list[Finding]:
     hp_arch, hp_optim, loss = _reference_hp(ctx)
@@ -778,9 +803,12 @@ def training_learns(ctx: CheckContext) -> list[Finding]:
                              f"its {HP_EPOCHS} epochs (train {full['train_acc'][-1]:.1f}%, "
                              f"validation {full['test_acc'][-1]:.1f}%)")
             problems = []
+        elif _majority_of_seeds_learns(ctx, hp_arch, hp_optim, loss, cause, full):
+            problems = []
         else:
             problems = [p.replace(f"after {LEARN_EPOCHS} epochs:", f"after {LEARN_EPOCHS} epochs (and after the "
-                                  f"notebook's {HP_EPOCHS}):", 1) for p in problems]
+                                  f"notebook's {HP_EPOCHS}, seeds {NOTEBOOK_SEED}, {MORE_SEEDS[0]} and {MORE_SEEDS[1]}):", 1)
+                        for p in problems]
     return [_finding("all", problems, "with these hyper-parameters a correct MLP, BinaryClassifier and "
                                       "ClassifierTrainer pass the notebook's asserts within 2 epochs")]
 
