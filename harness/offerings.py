@@ -28,7 +28,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .submission import MAX_MODULE_BYTES, SKIP_DIRS, Submission
+from .submission import MAX_MODULE_BYTES, Submission, files_below
 
 NOTEBOOK_DEPTH = 3  # how far below the submission's folder handed-in notebooks are looked for
 
@@ -237,23 +237,8 @@ def _raises_not_implemented(node: ast.Raise) -> bool:
 
 
 def _notebooks(top: Path) -> list[Path]:
-    found, frontier = [], [top]
-    for _ in range(NOTEBOOK_DEPTH):
-        nxt = []
-        for folder in frontier:
-            try:
-                children = sorted(folder.iterdir())
-            except OSError:
-                continue
-            for child in children:
-                if child.is_symlink() or child.name.startswith(".") or child.name in SKIP_DIRS:
-                    continue
-                if child.is_dir():
-                    nxt.append(child)
-                elif child.suffix == ".ipynb" and _regular(child) and child.stat().st_size <= MAX_MODULE_BYTES:
-                    found.append(child)
-        frontier = nxt
-    return found
+    return [p for p in files_below(top, (".ipynb",), NOTEBOOK_DEPTH)
+            if _regular(p) and p.stat().st_size <= MAX_MODULE_BYTES]
 
 
 def _markdown_cells(path: Path) -> list[str]:

@@ -119,9 +119,15 @@ def _locate_module(path: Path, contract: Contract, required: bool, skip: Path | 
 
 
 def _module_files(top: Path, skip: Path | None) -> list[Path]:
+    return files_below(top, MODULE_SUFFIXES, MAX_DEPTH, skip)
+
+
+def files_below(top: Path, suffixes: tuple[str, ...], depth: int, skip: Path | None = None) -> list[Path]:
+    """Regular files (no links, FIFOs or devices) ending in ``suffixes``, ``depth`` folder levels
+    below ``top`` at most, past hidden folders, caches and ``skip``."""
     found: list[Path] = []
     frontier = [top]
-    for _ in range(MAX_DEPTH):
+    for _ in range(depth):
         nxt = []
         for folder in frontier:
             try:
@@ -133,7 +139,7 @@ def _module_files(top: Path, skip: Path | None) -> list[Path]:
                     continue
                 if child.is_dir() and child != skip:
                     nxt.append(child)
-                elif child.is_file() and child.suffix in MODULE_SUFFIXES:
+                elif child.is_file() and child.suffix in suffixes:
                     found.append(child)
         frontier = nxt
     return found
