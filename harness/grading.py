@@ -119,6 +119,8 @@ def identify(path: Path, assignment: str) -> tuple[Submission, str]:
     wins (tutorial files are then not even read); else the module file that defines the largest
     share of an assignment's names; ties go to the first in ``available()``."""
     check_assignment(assignment)
+    if not path.exists():
+        raise SubmissionError(f"--submission={path}: no such file or directory")
     names = available() if assignment == "auto" else [assignment]
     contracts = {name: contract_of(name) for name in names}
     error: SubmissionError | None = None

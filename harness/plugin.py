@@ -27,7 +27,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("grading", "deep-learning homework grading (dl-autograder)")
     group.addoption("--submission", metavar="PATH", default=None, help=HELP_SUBMISSION)
     group.addoption("--assignment", metavar="NAME", default="auto",
-                    help="the assignment to grade, the name of a rubric under rubrics/ (default: recognised from the submission)")
+                    help="the assignment to grade: " + ", ".join(_assignment_names()) +
+                         " (a rubric under rubrics/; default: recognised from the submission)")
     group.addoption("--offering", metavar="NAME", default=None,
                     help="the course offering the submission was assigned (e.g. hw2: 2022s, 2023, 2024-25, 2025-26; "
                          "see rubrics/<assignment>/offerings/); default: recognised from what was handed in, and "
@@ -68,6 +69,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="batch mode: grade only the K-th of N deterministic parts of the class (cluster arrays)")
     group.addoption("--max-file-mb", metavar="MB", type=float, default=100.0,
                     help="batch mode: a zip, or a file in a submission, larger than this is not read (default 100)")
+
+
+def _assignment_names() -> list[str]:
+    """The rubrics' names, read without loading the grading machinery (this runs for every pytest)."""
+    from .rubric import available
+
+    try:
+        return available()
+    except OSError:
+        return []
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -35,3 +35,13 @@ def test_rubric_points_add_up() -> None:
     # hidden: the two checks whose expected values depend on the student's own masks or weights,
     # which a student kit cannot hold (tests/kit)
     assert {c.id for c in rubric.checks if c.visibility == "hidden"} == {"part1.mlp_dropout_gradients", "part3.mlp"}
+
+
+def test_a_path_that_does_not_exist_says_so_and_help_names_the_assignments(tmp_path) -> None:
+    proc = _collect(tmp_path, f"--submission={tmp_path / 'nowhere'}")
+    assert proc.returncode == 4
+    assert f"--submission={tmp_path / 'nowhere'}: no such file or directory" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()[-1]) < 200  # one short line, not every assignment's names
+    helped = subprocess.run([sys.executable, "-m", "pytest", "--help"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=300)
+    assert "hw2, csc321_tut4, csc321_tut6," in " ".join(helped.stdout.split())
