@@ -338,8 +338,13 @@ def recognise(sub: Submission, offerings: list[Offering]) -> Recognition:
         if others:
             reasons = reasons + [f"nothing handed in tells it from {', '.join(f.name for f in others)}"]
         return Recognition(o, "recognised", tuple(reasons))
-    fallback = next((o for o in offerings if o.default), next(o for o in offerings if o.supported))
-    return Recognition(fallback, "default", ("no offering's layout matched exactly; graded as the default offering",))
+    return Recognition(default_offering(offerings), "default",
+                       ("no offering's layout matched exactly; graded as the default offering",))
+
+
+def default_offering(offerings: list[Offering]) -> Offering:
+    """The offering marked ``default`` (else the first supported one): graded when nothing is recognised."""
+    return next((o for o in offerings if o.default), next(o for o in offerings if o.supported))
 
 
 def choose(sub: Submission, offerings: list[Offering], wanted: str | None) -> Recognition | None:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from ..grading import GradingOptions, check_assignment, check_declarations, check_functions, identify
-from ..offerings import OfferingError, Recognition, choose, load_offerings, recognise
+from ..offerings import OfferingError, Recognition, choose, default_offering, load_offerings, recognise
 from ..manual import ManualScore, ManualScoresError, load_class_manual_scores
 from ..session import load_session_rubric
 from ..submission import SubmissionError
@@ -348,9 +348,7 @@ def class_offering(root: Path, rubric: Any, wanted: str | None, sample: int = 9)
 
 def choose_for_class(offerings: list, wanted: str | None) -> Recognition | None:
     """``--offering`` (or, with nothing recognised, the default offering) for a whole class."""
-    if not offerings:
+    if wanted or not offerings:
         return choose(None, offerings, wanted)  # type: ignore[arg-type]
-    if wanted:
-        return choose(None, offerings, wanted)  # type: ignore[arg-type]
-    default = next((o for o in offerings if o.default), next(o for o in offerings if o.supported))
-    return Recognition(default, "default", ("no entry of the class was recognised; graded as the default offering",))
+    return Recognition(default_offering(offerings), "default",
+                       ("no entry of the class was recognised; graded as the default offering",))

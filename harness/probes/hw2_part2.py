@@ -298,13 +298,19 @@ def _fit_result(result: Any) -> dict:
 def fit(script: dict, num_epochs: int, kwargs: dict, checkpoint: bool = False) -> dict:
     """``Trainer.fit`` over scripted epochs. With ``checkpoint``, ``checkpoints=`` names a file
     in a fresh folder and the epoch each file written there holds is reported."""
+    return float_losses_then_tensors(
+        lambda tensor_losses: _scripted_fit(script, num_epochs, kwargs, checkpoint, tensor_losses))
+
+
+def float_losses_then_tensors(run: Callable[[bool], dict]) -> dict:
+    """``run(tensor_losses)`` with the grader's stand-in losses as floats (the skeleton's annotation),
+    and when the student's code fails on those, as 0-d tensors (a ``fit`` written around its own
+    trainer's tensor losses, ``.item()`` on their mean) before failing it with the first error."""
     try:
-        return _scripted_fit(script, num_epochs, kwargs, checkpoint, tensor_losses=False)
+        return run(False)
     except Exception as first:
-        # The stand-in epochs gave float losses; a fit written around its own trainer's 0-d tensor
-        # losses (``.item()`` on their mean) works with those: judge it on them before failing it.
         try:
-            return _scripted_fit(script, num_epochs, kwargs, checkpoint, tensor_losses=True)
+            return run(True)
         except Exception:
             raise first from None
 
