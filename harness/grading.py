@@ -23,6 +23,7 @@ from .data import has_known_dataset
 from .expected import ExpectedValues
 from .manual import ManualScore, apply_manual
 from .offerings import OfferingError, choose as choose_offering, load_offerings
+from .preflight import ImportProblem, modules_to_import, preflight, summary_lines
 from .rubric import CheckSpec, Rubric, RubricError, available, load as load_rubric, rubric_path
 from .sandbox import Limits, Worker, confine, math_mode
 from .scoring import CheckResult, Summary, indicative, optional, same_cause, score
@@ -41,6 +42,7 @@ class GradingOptions:
     max_file_bytes: int | None = None  # larger files of the package are not staged (batch mode sets it)
     benchmarks: bool = False  # run the rubric's opt-in parts (throughput benchmarks) too
     sandbox: str = "auto"  # confinement mode of the worker (harness/sandbox/confine.py)
+    submission_timeout: float | None = None  # wall seconds per submission; None: the rubric's; 0: none
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> "GradingOptions":
@@ -57,7 +59,14 @@ class GradingOptions:
             data_dir=base / data_dir if data_dir else None,
             benchmarks=bool(config.getoption("benchmarks")),
             sandbox=_sandbox_mode(config.getoption("sandbox")),
+            submission_timeout=_budget_option(config.getoption("submission_timeout")),
         )
+
+    def budget(self, rubric: Rubric) -> float:
+        """Wall seconds one submission may take (0: no limit)."""
+        if self.submission_timeout is not None:
+            return self.submission_timeout
+        return rubric.budget(with_opt_in=self.benchmarks)
 
     def runs(self, rubric: Rubric, spec: CheckSpec) -> bool:
         """Whether ``spec`` is graded in this run: opt-in parts only with --benchmarks."""
@@ -66,6 +75,12 @@ class GradingOptions:
     @property
     def limits(self) -> Limits:
         return Limits(call_timeout=self.call_timeout, sandbox=self.sandbox)
+
+
+def _budget_option(value: float | None) -> float | None:
+    if value is not None and value < 0:
+        raise pytest.UsageError(f"--submission-timeout={value:g}: expected seconds (0: no budget)")
+    return value
 
 
 def _sandbox_mode(wanted: str) -> str:
@@ -196,6 +211,11 @@ class SubmissionGrader:
         self.results: dict[str, CheckResult] = {}
         self.aborts: dict[str, str] = {}  # check id -> why it could not run ("timeout", "crashed", ...)
         self.started = time.time()
+        self.budget = options.budget(rubric)  # wall seconds for the whole submission (0: none)
+        self._deadline = time.monotonic() + self.budget if self.budget else None
+        self.import_problems: dict[str, ImportProblem] = {}  # module -> why it does not import (preflight)
+        self._preflighted = False
+        self.not_reached: list[str] = []  # checks the time budget left no time for
         self._images = images or DataCache(options.data_dir)
         self._worker: Worker | None = None
         self._reference_worker: Worker | None = None
@@ -203,6 +223,7 @@ class SubmissionGrader:
         self.expected = expected or default_expected(rubric.name)
         self.reference_touched: set[str] = set()  # checks that used the answer key outside expect()
         self._scratch: Path | None = None
+        self.left_out: list[str] = []  # entries of the submission not copied for the worker (harness/files.py)
         # Start the worker first: its torch import then overlaps the judge's own (2 cores).
         self.worker.spawn()
         try:
@@ -218,7 +239,9 @@ class SubmissionGrader:
         if self._worker is None:
             self._scratch = confine.make_scratch(self.limits.scratch_bytes)
             staged = stage(self.submission, self._scratch, self.options.max_file_bytes)
-            self._worker = Worker(staged, self.rubric.probe_modules, self.limits, self.threads, self._scratch)
+            self.left_out = list(staged.left_out)
+            self._worker = Worker(staged.path, self.rubric.probe_modules, self.limits, self.threads, self._scratch,
+                                  deadline=self._deadline, budget_seconds=self.budget)
         return self._worker
 
     def _get_reference_worker(self) -> Worker:
@@ -235,9 +258,15 @@ class SubmissionGrader:
     # -- grading ------------------------------------------------------------------------------
 
     def run_check(self, spec: CheckSpec) -> CheckResult:
+        if self._out_of_time():
+            return self._not_reached(spec)
+        self._preflight()
         ctx = CheckContext(self.worker, self._answer_key, self.seed, spec.id, images_loader=self._images,
                            params=dict(spec.params), reference_worker_loader=self._get_reference_worker,
                            expected=self.expected)
+        if self._stand_in_for(spec):
+            ctx.indicative(f"judged on {spec.indicative_without}, and this run has stand-in data (grade with "
+                           "--data-dir=DIR holding it)")  # the check may say more
         start = time.perf_counter()
         aborted = None
         findings = []
@@ -260,12 +289,54 @@ class SubmissionGrader:
             apply_manual(result, self.manual_scores.get(spec.id))
         elif spec.kind == "optional":
             optional(result)
-        elif ctx.indicative_reason and not aborted:
+        elif ctx.indicative_reason:  # even when the code crashed: the maximum must not depend on it
             indicative(result, ctx.indicative_reason)
         elif self._charged_before(spec, result):
             same_cause(result, self.results[spec.same_cause_as])
         self.results[spec.id] = result
         return result
+
+    def _stand_in_for(self, spec: CheckSpec) -> bool:
+        """The check is judged on a dataset this run only has a stand-in for (it is indicative)."""
+        return bool(spec.indicative_without) and not self._images(spec.indicative_without).real
+
+    def _out_of_time(self) -> bool:
+        return self._deadline is not None and time.monotonic() >= self._deadline
+
+    def _not_reached(self, spec: CheckSpec) -> CheckResult:
+        points, status, complete = score(spec, [], "not reached: the submission's time budget "
+                                                    f"({self.budget:g} s) ran out before this check")
+        result = CheckResult(spec, status, complete, [], 0.0, points)
+        if spec.manual:  # a person's score stands; without one it stays out of the total, as always
+            apply_manual(result, self.manual_scores.get(spec.id))
+        elif self._stand_in_for(spec):
+            indicative(result, f"judged on {spec.indicative_without}, and this run has stand-in data")
+        self.aborts[spec.id] = "budget"
+        self.not_reached.append(spec.id)
+        self.results[spec.id] = result
+        return result
+
+    def _preflight(self) -> None:
+        """Import the graded modules once, before the first check (harness/preflight.py)."""
+        if self._preflighted:
+            return
+        self._preflighted = True
+        worker = self.worker
+        modules = modules_to_import(self.rubric, worker.submission)
+        self.import_problems = preflight(worker, modules, self.limits.call_timeout, worker.submission)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """What went wrong with the run as a whole, (kind, one line) each, for the top of every report:
+        "import" (a module does not import), "budget" (the time budget ran out)."""
+        lines = [("import", line) for line in summary_lines(self.import_problems)]
+        budget_hit = self.not_reached or any(kind == "budget" for kind in self.aborts.values()) \
+            or any(p.kind == "budget" for p in self.import_problems.values())
+        if budget_hit:
+            count = len(self.not_reached)
+            lines.append(("budget", f"the submission's time budget ({self.budget:g} s) ran out: {count} "
+                                    f"check{'s' if count != 1 else ''} not reached (0 points); the points earned "
+                                    "before are kept"))
+        return lines
 
     def _charged_before(self, spec: CheckSpec, result: CheckResult) -> bool:
         """The component this check re-tests was judged wrong (not merely unrunnable: a module that
@@ -320,6 +391,9 @@ class SubmissionGrader:
             if "cpu capability" in w:
                 env["math"] += f"; the worker's ATen kernels: {w['cpu capability']}"
             env["compatibility measures"] = w.get("compat") or ["none needed"]
+        if self.left_out:
+            env["not copied for grading"] = self.left_out[:20] + (
+                [f"... and {len(self.left_out) - 20} more"] if len(self.left_out) > 20 else [])
         return env
 
     def write_reports(self, html_path: Path) -> dict[str, Path]:

@@ -39,6 +39,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--rubric", metavar="PATH", default=None, help="grade with this rubric instead of rubrics/<assignment>.toml")
     group.addoption("--check-timeout", metavar="SECONDS", type=float, default=60.0,
                     help="wall-time limit of one call into the student's code (default 60)")
+    group.addoption("--submission-timeout", metavar="SECONDS", type=float, default=None,
+                    help="wall-time budget of one submission, all its checks together: when it runs out the check "
+                         "running is stopped and the rest are 'not reached' with 0 points (points earned are kept). "
+                         "Default: the rubric's (hw2: 900 s, 300 s more with --benchmarks); 0: no budget")
     group.addoption("--grading-seed", metavar="INT", type=int, default=0,
                     help="seed of every check's inputs (default 0): the same seed gives the same grade")
     group.addoption("--worker-threads", metavar="N", type=int, default=1,

@@ -64,6 +64,9 @@ class CheckSpec:
     # a check that re-tests another's component: when that check lost points and this one fails,
     # its points are kept and the feedback says "same cause as <id>" (one bug is charged once)
     same_cause_as: str = ""
+    # a dataset ("cifar10"): without the real one (stand-in data) the check is indicative, worth no
+    # points either way, whatever the student's code does; the maximum is then the same for everyone
+    indicative_without: str = ""
 
     @property
     def components(self) -> list[str]:
@@ -84,6 +87,12 @@ class Rubric:
     submission: Contract = Contract(package="hw2")  # what a submission holds ([assignment.submission])
     offering: Any = None  # harness.offerings.Recognition: the offering graded, and why (None: single offering)
     not_assigned: tuple[str, ...] = ()  # entries the offering dropped (not graded)
+    time_budget: float = 900.0  # wall seconds one submission may take ([assignment] time_budget_s)
+    opt_in_budgets: dict[str, float] = field(default_factory=dict)  # added when an opt-in part runs ([parts.X] budget_s)
+
+    def budget(self, with_opt_in: bool) -> float:
+        """The default time budget of one submission (``--submission-timeout`` overrides it)."""
+        return self.time_budget + (sum(self.opt_in_budgets.values()) if with_opt_in else 0.0)
 
     def check(self, check_id: str) -> CheckSpec:
         for spec in self.checks:
@@ -219,6 +228,7 @@ def load(path: Path) -> Rubric:
                 locate=str(entry.get("locate", "")),
                 kind=kind,
                 same_cause_as=str(entry.get("same_cause_as", "")),
+                indicative_without=str(entry.get("indicative_without", "")),
             )
         )
     return Rubric(
@@ -232,4 +242,6 @@ def load(path: Path) -> Rubric:
         digest=digest.hexdigest(),
         opt_in_parts=frozenset(pid for pid, p in raw.get("parts", {}).items() if p.get("opt_in", False)),
         submission=_contract(meta, path),
+        time_budget=float(meta.get("time_budget_s", 900)),
+        opt_in_budgets={pid: float(p.get("budget_s", 0)) for pid, p in raw.get("parts", {}).items() if p.get("opt_in")},
     )

@@ -113,6 +113,8 @@ class GradingSession:
         summary = self.grader.summary()
         tr = terminalreporter
         tr.section(f"grade: {self.rubric.name} ({self.submission.name})")
+        for _, line in self.grader.problems():
+            tr.write_line(f"problem: {line}", red=True, bold=True)
         for part, (got, best) in summary.part_scores().items():
             if best or not any(r.spec.part == part and r.status in ("manual", "indicative") for r in summary.results):
                 tr.write_line(f"{part:8s} {self.rubric.parts[part]:45s} {got:6.1f}/{best:.1f}")

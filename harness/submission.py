@@ -11,10 +11,12 @@ here (for detection, and to keep a notebook's definitions); it never imports or 
 from __future__ import annotations
 
 import functools
-import shutil
+import os
 import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from .files import copy_tree
 
 SKIP_DIRS = {".ipynb_checkpoints", "__pycache__", ".git", "results", "node_modules"}
 MAX_DEPTH = 4
@@ -182,33 +184,38 @@ def detect_version(package_dir: Path) -> str:
     return "v2022S" if "class YourCNN" in text else "v2023+"
 
 
-def stage(sub: Submission, scratch: Path, max_file_bytes: int | None = None) -> Path:
+@dataclass(frozen=True)
+class Staged:
+    """The worker's copy of a submission, and what was left out of it that the report names."""
+
+    path: Path
+    left_out: tuple[str, ...] = ()
+
+
+def stage(sub: Submission, scratch: Path, max_file_bytes: int | None = None) -> Staged:
     """Copy the package, and the module's definitions as ``<module>.py``, into ``scratch/submission``
     (the worker's working directory).
 
-    Files larger than ``max_file_bytes`` (when given) are left behind without being read. A module
-    file (notebook or script) is staged as its definitions only (harness/notebook.py): its
-    top-level training runs, downloads and plots never run.
+    Only folders and regular files are copied (harness/files.py: links, named pipes and devices are
+    left out and named), within a depth and count bound. Files larger than ``max_file_bytes`` (when
+    given) are left behind without being read. A module file (notebook or script) is staged as its
+    definitions only (harness/notebook.py): its top-level training runs, downloads and plots never run.
     """
     dest = scratch / "submission"
     dest.mkdir(parents=True, exist_ok=True)
+    left: list[str] = []
     if sub.package:
-        shutil.copytree(
-            sub.root / sub.package,
-            dest / sub.package,
-            ignore=functools.partial(_ignore, max_file_bytes=max_file_bytes),
-        )
+        skip = functools.partial(_skipped, max_file_bytes=max_file_bytes)
+        left = copy_tree(sub.root / sub.package, dest / sub.package, skip)
     if sub.module and sub.module_file is not None:
         from .notebook import converted
 
         (dest / f"{sub.module}.py").write_text(converted(sub.module_file).source, encoding="utf-8")
-    return dest
+    return Staged(dest, tuple(left))
 
 
-def _ignore(folder: str, names: list[str], max_file_bytes: int | None = None) -> set[str]:
-    """Skip caches, checkpoints, every symbolic link (a link could point anywhere), oversized files."""
-    base = Path(folder)
-    skipped = {n for n in names if n in SKIP_DIRS or n.endswith(".pyc") or (base / n).is_symlink()}
-    if max_file_bytes is not None:
-        skipped |= {n for n in names if (base / n).is_file() and (base / n).stat().st_size > max_file_bytes}
-    return skipped
+def _skipped(path: Path, info: os.stat_result, max_file_bytes: int | None = None) -> bool:
+    """Caches, checkpoints and compiled files, and files over ``max_file_bytes``: left out silently."""
+    if path.name in SKIP_DIRS or path.name.endswith(".pyc"):
+        return True
+    return max_file_bytes is not None and stat.S_ISREG(info.st_mode) and info.st_size > max_file_bytes

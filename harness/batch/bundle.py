@@ -7,7 +7,10 @@ Gradescope unpacks it in ``/autograder/source``, runs ``setup.sh`` once when it 
 and ``run_autograder`` for each submission (``/autograder/submission`` ->
 ``/autograder/results/results.json``). A Gradescope assignment is one of ours: the bundle's
 ``ASSIGNMENT`` file names it, so a submission is never graded as another assignment's; its
-``OFFERING`` file (``--offering``) the course offering every submission is graded as.
+``OFFERING`` file (``--offering``) the course offering every submission is graded as; its
+``BUDGET`` file (``--submission-timeout``, default 480 s) the wall time one submission may take: set it
+under the Gradescope assignment's own timeout (600 s unless raised), so a submission that hangs still
+ends with a results.json (what was graded, and why the rest was not).
 """
 
 from __future__ import annotations
@@ -36,13 +39,25 @@ def _files(repo: Path) -> list[Path]:
 
 
 def _add(zf: zipfile.ZipFile, path: Path, name: str, executable: bool = False) -> None:
+    _add_bytes(zf, name, path.read_bytes(), executable)
+
+
+def _add_text(zf: zipfile.ZipFile, name: str, line: str) -> None:
+    _add_bytes(zf, name, (line + "\n").encode())
+
+
+def _add_bytes(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
     info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))  # fixed: the same source, the same bundle
     info.external_attr = (0o100755 if executable else 0o100644) << 16
     info.compress_type = zipfile.ZIP_DEFLATED
-    zf.writestr(info, path.read_bytes())
+    zf.writestr(info, data)
 
 
-def build_bundle(out: Path, repo: Path = REPO, assignment: str = "hw2", offering: str | None = None) -> Path:
+DEFAULT_BUDGET = 480.0  # seconds: under Gradescope's default timeout of 600 s, with room to start and write
+
+
+def build_bundle(out: Path, repo: Path = REPO, assignment: str = "hw2", offering: str | None = None,
+                 budget: float = DEFAULT_BUDGET) -> Path:
     if not (repo / "rubrics" / f"{assignment}.toml").is_file():
         raise ValueError(f"--assignment={assignment}: no rubrics/{assignment}.toml")
     if offering:
@@ -55,13 +70,10 @@ def build_bundle(out: Path, repo: Path = REPO, assignment: str = "hw2", offering
             raise ValueError(str(exc)) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w") as zf:
-        info = zipfile.ZipInfo("ASSIGNMENT", date_time=(2020, 1, 1, 0, 0, 0))
-        info.external_attr = 0o100644 << 16
-        zf.writestr(info, assignment + "\n")
+        _add_text(zf, "ASSIGNMENT", assignment)
         if offering:
-            info = zipfile.ZipInfo("OFFERING", date_time=(2020, 1, 1, 0, 0, 0))
-            info.external_attr = 0o100644 << 16
-            zf.writestr(info, offering + "\n")
+            _add_text(zf, "OFFERING", offering)
+        _add_text(zf, "BUDGET", f"{budget:g}")
         for script in ("setup.sh", "run_autograder"):
             _add(zf, SCRIPTS / script, script, executable=True)
         for path in _files(repo):
@@ -76,9 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--assignment", default="hw2", help="the assignment this Gradescope assignment grades")
     ap.add_argument("--offering", default=None,
                     help="the course offering every submission is graded as (default: recognised per submission)")
+    ap.add_argument("--submission-timeout", type=float, default=DEFAULT_BUDGET, metavar="SECONDS",
+                    help="wall time one submission may take (default 480); keep it under the Gradescope "
+                         "assignment's timeout")
     args = ap.parse_args(argv)
+    if args.submission_timeout <= 0:
+        print("bundle not built: --submission-timeout must be a positive number of seconds", file=sys.stderr)
+        return 2
     try:
-        bundle = build_bundle(args.out, assignment=args.assignment, offering=args.offering)
+        bundle = build_bundle(args.out, assignment=args.assignment, offering=args.offering,
+                              budget=args.submission_timeout)
     except ValueError as exc:
         print(f"bundle not built: {exc}", file=sys.stderr)
         return 2

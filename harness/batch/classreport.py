@@ -73,7 +73,8 @@ def problems(records: list[GradeRecord]) -> list[Problem]:
         if r.status != "graded":
             out.append(Problem(r.key, who, r.status, r.reason, r.report))
         for check, kind, message in r.problems:
-            out.append(Problem(r.key, who, {"timeout": "timed out", "crashed": "crashed"}.get(kind, kind),
+            out.append(Problem(r.key, who, {"timeout": "timed out", "crashed": "crashed", "import": "does not import",
+                                           "budget": "time budget ran out"}.get(kind, kind),
                                f"{check}: {message}", r.report))
     return out
 

@@ -7,7 +7,6 @@ same grading digest, its report still on disk) is reused instead of grading agai
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import time
 import traceback
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..expected import ExpectedValues
+from ..files import remove_tree
 from ..grading import DataCache, GradingOptions, SubmissionGrader
 from ..manual import ManualScore, digest as manual_digest
 from ..rubric import CheckSpec, Rubric
@@ -114,12 +114,12 @@ class EntryGrader:
             finally:
                 grader.close(graceful=False)
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            remove_tree(scratch)
         record.status = "graded"
         record.total, record.max_total = summary.total, summary.max_total
         record.parts = {p: [got, best] for p, (got, best) in summary.part_scores().items()}
         record.checks = {r.spec.id: [r.score, r.max_score, r.status] for r in summary.results}
-        record.problems = [
+        record.problems = [["the submission", kind, line[:300]] for kind, line in grader.problems()] + [
             [check_id, kind, (grader.results[check_id].feedback().splitlines() or [""])[0][:300]]
             for check_id, kind in grader.aborts.items() if kind in PROBLEM_KINDS
         ]

@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from ..files import Walk
 from ..submission import SKIP_DIRS
 from .discover import Entry
 
@@ -40,14 +41,13 @@ def content_hash(entry: Entry, limits: IntakeLimits) -> str:
     if entry.kind in ("zip", "module"):
         _hash_file(h, entry.path)
         return f"{entry.kind}:" + h.hexdigest()
-    for path in _walk(entry.path):
+    for path, info in _walk(entry.path):
         rel = path.relative_to(entry.path).as_posix()
-        info = path.lstat()
-        h.update(f"\0{rel}\0{info.st_size}\0".encode())
+        h.update(f"\0{rel}\0{info.st_size}\0{stat.S_IFMT(info.st_mode)}\0".encode())
         if stat.S_ISLNK(info.st_mode):
             h.update(b"link:" + os.readlink(path).encode(errors="replace"))
-        elif info.st_size <= limits.max_file_bytes:
-            _hash_file(h, path)
+        elif stat.S_ISREG(info.st_mode) and info.st_size <= limits.max_file_bytes:
+            _hash_file(h, path)  # never a named pipe or a device: opening one could wait for ever
     return "dir:" + h.hexdigest()
 
 
@@ -57,13 +57,15 @@ def _hash_file(h: "hashlib._Hash", path: Path) -> None:
             h.update(chunk)
 
 
-def _walk(top: Path) -> list[Path]:
-    """Files under ``top`` in a stable order, skipping the folders grading skips (caches, results)."""
+def _walk(top: Path) -> list[tuple[Path, os.stat_result]]:
+    """What is under ``top`` but folders, in a stable order (bounded, iterative: harness/files.py),
+    past the folders grading skips (caches, results)."""
     out = []
-    for folder, dirs, files in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-        out += [Path(folder) / f for f in sorted(files)]
-    return out
+    skipped = lambda path, info: stat.S_ISDIR(info.st_mode) and (path.name in SKIP_DIRS or path.name.startswith("."))
+    for path, info in Walk(top, prune=skipped):
+        if not stat.S_ISDIR(info.st_mode):
+            out.append((path, info))
+    return sorted(out, key=lambda item: item[0].relative_to(top).parts)
 
 
 def materialize(entry: Entry, scratch: Path, limits: IntakeLimits) -> Path:

@@ -9,7 +9,9 @@ of a ``--submission`` run (its id and its rubric file's name, case-insensitive s
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
+import platform
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +20,15 @@ from _pytest.mark import KeywordMatcher  # pytest's own -k matcher (not public A
 from _pytest.mark.expression import Expression
 
 from ..grading import GradingOptions
+from ..sandbox import math_mode
 from ..rubric import CheckSpec, Rubric
 
 HARNESS = Path(__file__).resolve().parent.parent
-CODE_FOLDERS = ("checks", "probes", "sandbox")  # judge and worker code whose change can change a grade
-CODE_FILES = ("scoring.py", "compare.py", "grading.py")
+REPO = HARNESS.parent
+# What only renders or files results (a change there cannot change a grade); all else in harness/ can.
+RENDERING_ONLY = ("report/", "batch/templates/", "batch/classreport.py", "batch/gradebook.py", "batch/merge.py",
+                  "batch/progress.py", "batch/outputs.py", "kit/templates/")
+VERSIONED = ("torch", "torchvision", "numpy")  # libraries whose numbers are the grade's numbers
 
 
 def select_checks(rubric: Rubric, expression: str) -> list[CheckSpec]:
@@ -37,27 +43,54 @@ def select_checks(rubric: Rubric, expression: str) -> list[CheckSpec]:
 
 
 def grading_digest(rubric: Rubric, checks: list[CheckSpec], options: GradingOptions) -> str:
-    """Equal digests, equal grades for equal content: what a stored result is reused under."""
+    """Equal digests, equal grades for equal content: what a stored result is reused under. It covers
+    the rubric and its offering, the options that decide a grade, every file the judge or the worker
+    runs (``judge_files``), the answer key, and the versions of Python and the numeric libraries."""
     h = hashlib.sha256()
     h.update(json.dumps({
         "rubric": rubric.digest,
         "checks": [c.id for c in checks],
         "seed": options.seed,
         "call_timeout": options.call_timeout,
+        "budget": options.budget(rubric),
+        "threads": options.threads,
+        "sandbox": options.sandbox,
+        "max_file_bytes": options.max_file_bytes,
         "data": str(options.data_dir) if options.data_dir else None,
+        "math": math_mode.settings(),  # the kernel caps, not the CPU: capped, every x86-64 CPU gives one grade
+        "versions": library_versions(),
     }, sort_keys=True).encode())
-    for path in _code_files(rubric):
-        h.update(f"\0{path.relative_to(HARNESS.parent).as_posix()}\0".encode())
-        h.update(path.read_bytes())
+    h.update(code_digest(rubric.name).encode())
     return h.hexdigest()[:32]
 
 
-def _code_files(rubric: Rubric) -> list[Path]:
-    files = [HARNESS / name for name in CODE_FILES]
-    for folder in CODE_FOLDERS:
-        files += (HARNESS / folder).rglob("*.py")
-    files += (HARNESS.parent / "reference" / rubric.name).rglob("*.py")
-    return sorted(p for p in files if p.is_file() and "__pycache__" not in p.parts)
+def code_digest(assignment: str, repo: Path = REPO) -> str:
+    """A hash of ``judge_files`` under ``repo``: names and bytes."""
+    h = hashlib.sha256()
+    for path in judge_files(assignment, repo):
+        h.update(f"\0{path.relative_to(repo).as_posix()}\0".encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def judge_files(assignment: str, repo: Path = REPO) -> list[Path]:
+    """Every file of ``harness/`` but those that only render reports, and the assignment's answer key."""
+    harness = repo / "harness"
+    files = [p for p in harness.rglob("*") if not p.relative_to(harness).as_posix().startswith(RENDERING_ONLY)]
+    files += (repo / "reference" / assignment).rglob("*")
+    files.append(repo / "reference" / "__init__.py")
+    return sorted(p for p in files if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+
+
+def library_versions() -> dict[str, str]:
+    """Python's and the numeric libraries' versions (read from their metadata: nothing is imported)."""
+    found = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "absent"
+    return found
 
 
 def grading_info(rubric: Rubric, checks: list[CheckSpec], options: GradingOptions, expression: str) -> dict[str, Any]:

@@ -33,7 +33,8 @@ class CheckAbort(Exception):
 # What every text of describe_student_error says: the code did not run to an answer (as opposed to
 # an answer judged wrong). A check that only re-tests another's component is "the same cause" only
 # for wrong answers (harness/grading.py).
-CRASH_MARKERS = ("not implemented yet", "your code raised", "could not be used", "no answer within")
+CRASH_MARKERS = ("not implemented yet", "your code raised", "could not be used", "no answer within", "does not import",
+                 "time budget")
 
 
 def crashed(message: str) -> bool:
@@ -42,6 +43,8 @@ def crashed(message: str) -> bool:
 
 def describe_student_error(info: dict, doing: str) -> str:
     kind, msg = info.get("type", "Error"), info.get("message", "")
+    if info.get("refused_module"):  # found broken before any check (harness/preflight.py)
+        return f"{doing}: not run: {info['refused_module']} does not import (see the top of the report)"
     if info.get("probe_error"):
         return f"{doing}: {msg}"
     where = info.get("where")
@@ -144,7 +147,8 @@ class CheckContext:
         try:
             return self.worker.call(probe, seed=self.seed if seed is None else seed, timeout=timeout, **kwargs)
         except StudentError as exc:
-            raise CheckAbort(describe_student_error(exc.info, doing)) from None
+            kind = "import" if exc.info.get("refused_module") else "error"
+            raise CheckAbort(describe_student_error(exc.info, doing), kind=kind) from None
         except WorkerFailure as exc:
             raise CheckAbort(f"{doing}: {exc}", kind=exc.kind) from None
 

@@ -8,12 +8,15 @@ judge validates every reply and computes expected values itself.
 
 from __future__ import annotations
 
+import faulthandler
 import importlib
 import linecache
 import os
 import platform
 import random
 import re
+import sys
+import time
 import traceback
 from typing import Any, Callable
 
@@ -50,6 +53,31 @@ class ProbeError(Exception):
     """A problem the probe found in the student's API (wrong type, wrong shape, missing name)."""
 
 
+class ModuleRefused(ImportError):
+    """A module of the submission the preflight found broken (it raised or never finished importing):
+    refused at once instead of imported again, so each check that needs it fails in no time."""
+
+    def __init__(self, module: str, reason: str):
+        super().__init__(f"{module} does not import: {reason}")
+        self.module, self.reason = module, reason
+
+
+class _RefuseBroken:
+    """A ``sys.meta_path`` finder that refuses the broken modules (and what is below a broken package)."""
+
+    def __init__(self) -> None:
+        self.broken: dict[str, str] = {}
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        for module, reason in self.broken.items():
+            if fullname == module or fullname.startswith(module + "."):
+                raise ModuleRefused(module, reason)
+        return None
+
+
+REFUSED = _RefuseBroken()
+
+
 def serve(cfg: dict) -> None:
     import torch
 
@@ -57,6 +85,8 @@ def serve(cfg: dict) -> None:
     submission = _STATE["submission"] = os.path.realpath(cfg["submission"])
     for module in cfg.get("probe_modules", []):
         importlib.import_module(module)
+    REFUSED.broken.update({str(k): str(v) for k, v in (cfg.get("broken_modules") or {}).items()})
+    sys.meta_path.insert(0, REFUSED)
     req_fd, rep_fd = cfg["request_fd"], cfg["reply_fd"]
     write_frame(
         rep_fd,
@@ -166,6 +196,7 @@ def describe_exception(exc: BaseException, submission: str) -> dict:
         "student_traceback": "\n".join(lines),
         "in_student_code": bool(student) or isinstance(exc, SyntaxError),
         "probe_error": isinstance(exc, ProbeError),
+        **({"refused_module": exc.module, "reason": exc.reason[:MAX_MESSAGE]} if isinstance(exc, ModuleRefused) else {}),
     }
 
 
@@ -173,6 +204,25 @@ def import_student(module: str) -> Any:
     """Import a module of the submission, applying the compatibility shims it needs first."""
     compat.prepare_for(module)
     return importlib.import_module(module)
+
+
+@probe("preflight_import")
+def preflight_import(module: str, dump_after: float = 0.0) -> dict:
+    """Import one module of the submission before any check. One that raises is refused from then on
+    (``REFUSED``); for one that never finishes, the stack is dumped to stderr ``dump_after`` seconds
+    in, so the judge, which then kills this worker, can name the line the import was stuck on."""
+    if dump_after > 0:
+        faulthandler.dump_traceback_later(dump_after, exit=False)
+    started = time.perf_counter()
+    try:
+        import_student(module)
+    except BaseException as exc:
+        if not isinstance(exc, ModuleRefused):
+            REFUSED.broken[module] = f"{type(exc).__name__}: {exc}"[:MAX_MESSAGE]
+        raise
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    return {"seconds": time.perf_counter() - started}
 
 
 @probe("inspect_package")

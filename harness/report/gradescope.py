@@ -29,6 +29,8 @@ def headline(grading: Any, summary: Any) -> str:
     text = f"{grading.rubric.title}: {summary.total:g}/{summary.max_total:g}"
     if summary.bonus:
         text += f" (including {summary.bonus:g} bonus points)"
+    for _, line in grading.problems():
+        text += f"\nProblem: {line}"
     if grading.rubric.offering is not None:
         text += f"\nGraded as {grading.rubric.offering.describe()}."
     return text

@@ -21,6 +21,7 @@ def render_html(grading: Any) -> str:
         rubric=grading.rubric,
         submission=grading.submission,
         summary=summary,
+        problems=[line for _, line in grading.problems()],
         parts=summary.part_scores(),
         environment=grading.environment(),
         benchmarks=benchmark_results(summary),

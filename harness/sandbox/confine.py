@@ -33,6 +33,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import chown_tree, remove_tree  # noqa: F401 (chown_tree: the worker's use)
+
 SANDBOX_UID_BASE = 1_000_000  # each worker start gets its own uid in [BASE, BASE + SPAN)
 SANDBOX_UID_SPAN = 1_000_000
 _uids = itertools.count()
@@ -298,14 +300,6 @@ def _write(path: Path, value: int, missing_ok: bool = False) -> None:
             raise
 
 
-def chown_tree(root: Path, uid: int) -> None:
-    """Give the worker's uid the submission copy (its only writable place); links are not followed."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in [*dirnames, *filenames]:
-            os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
-    os.chown(root, uid, uid)
-
-
 # -- the scratch folder ------------------------------------------------------------------------
 
 
@@ -351,7 +345,7 @@ def _dead_owner(name: str) -> bool:
 def remove_scratch(path: Path) -> None:
     if os.path.ismount(path):
         subprocess.run(["umount", "--lazy", str(path)], capture_output=True, timeout=30)
-    shutil.rmtree(path, ignore_errors=True)
+    remove_tree(path)
 
 
 def scratch_is_bounded(path: Path) -> bool:

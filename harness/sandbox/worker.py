@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..files import chown_tree, remove_tree
 from . import confine, math_mode
 from ..probes.wire import DEFAULT_MAX_FRAME, PeerClosed, ReadTimeout, WireError, read_frame, write_frame
 
@@ -139,6 +139,9 @@ class Worker:
     writable: bool = True  # False: the submission folder is bound read-only (the reference's own)
     starts: int = 0
     environment: dict[str, Any] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)  # broken modules (harness/preflight.py): never imported again
+    deadline: float | None = None  # time.monotonic() when the submission's time budget runs out
+    budget_seconds: float = 0.0  # that budget, for messages
     _proc: subprocess.Popen | None = None
     _req_w: int = -1
     _rep_r: int = -1
@@ -151,10 +154,30 @@ class Worker:
 
     # -- public API ---------------------------------------------------------------------------
 
+    def refuse(self, module: str, reason: str) -> None:
+        """Never import ``module`` again, in this worker or the next ones (it raised or hung at import)."""
+        self.refused[module] = reason
+
+    def remaining(self) -> float | None:
+        """Seconds left of the submission's time budget (None: no budget)."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def _out_of_budget(self) -> WorkerFailure:
+        return WorkerFailure("budget", f"the submission's time budget ({self.budget_seconds:g} s) ran out")
+
     def call(self, probe: str, *, seed: int = 0, timeout: float | None = None, **kwargs: Any) -> Any:
         """Run ``probe`` in the worker and return its plain-data result."""
-        self._ensure_started()
         timeout = self.limits.call_timeout if timeout is None else timeout
+        left = self.remaining()
+        if left is not None and left <= 0:
+            raise self._out_of_budget()
+        self._ensure_started()
+        left = self.remaining()
+        clipped = left is not None and left < timeout
+        if clipped:
+            if left <= 0:
+                raise self._out_of_budget()
+            timeout = left
         self._requests += 1
         request = {"op": "call", "id": self._requests, "probe": probe, "seed": seed, "kwargs": _plain(kwargs)}
         deadline = time.monotonic() + timeout
@@ -164,6 +187,9 @@ class Worker:
                                max_size=self.limits.reply_bytes)
         except ReadTimeout:
             self.kill()
+            if clipped:
+                raise WorkerFailure("budget", f"the submission's time budget ({self.budget_seconds:g} s) ran out "
+                                              "during this call; the worker was killed") from None
             raise WorkerFailure("timeout", f"no answer within {timeout:.0f} s wall time; the worker was killed") from None
         except PeerClosed:
             status = self._reap(grace=1.0)
@@ -211,7 +237,7 @@ class Worker:
             try:
                 self._stop()
             finally:
-                shutil.rmtree(scratch, ignore_errors=True)
+                remove_tree(scratch)
         else:
             self._stop()
 
@@ -294,9 +320,9 @@ class Worker:
         tmp.mkdir(parents=True, exist_ok=True)
         if uid is not None:
             os.chmod(scratch, 0o711)  # the worker's uid may pass through, not list
-            confine.chown_tree(tmp, uid)
+            chown_tree(tmp, uid)
             if self.writable:
-                confine.chown_tree(self.submission, uid)
+                chown_tree(self.submission, uid)
         if mode.cgroups is not None:
             self._cgroup = confine.Cgroup.create(
                 mode.cgroups, f"dl-autograder-{os.getpid()}-{uid or self.starts}-{self.starts}",
@@ -313,6 +339,7 @@ class Worker:
             "reply_fd": rep_w,
             "threads": self.threads,
             "rlimits": self.limits.rlimits(own_uid=uid is not None),
+            "broken_modules": dict(self.refused),
         }
         home = "/tmp" if mode.hides_files else str(tmp)
         env = {
@@ -372,10 +399,14 @@ class Worker:
         return prefix + (confine.drop_privileges(uid) if uid is not None else [])
 
     def _await_hello(self) -> None:
+        left = self.remaining()
+        wait = self.limits.startup_timeout if left is None else max(0.0, min(self.limits.startup_timeout, left))
         try:
-            hello = read_frame(self._rep_r, timeout=self.limits.startup_timeout, max_size=1 << 20)
+            hello = read_frame(self._rep_r, timeout=wait, max_size=1 << 20)
         except WireError as exc:
             status = self._reap()
+            if isinstance(exc, ReadTimeout) and wait < self.limits.startup_timeout:
+                raise self._out_of_budget() from None
             raise WorkerFailure("startup", f"the worker did not start ({exc}; {status})\n{self.output()[-2000:]}") from None
         if isinstance(hello, dict) and isinstance(hello.get("result"), dict):
             self.environment.update({k: v for k, v in hello["result"].items() if isinstance(v, (str, int))})

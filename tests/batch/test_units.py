@@ -176,6 +176,46 @@ def test_grading_digest_is_stable_and_follows_what_decides_a_grade() -> None:
     assert grading_digest(rubric, part1, GradingOptions(seed=1)) != digest
     assert grading_digest(rubric, part1, GradingOptions(call_timeout=5)) != digest
     assert grading_digest(rubric, part1[:-1], GradingOptions()) != digest
+    assert grading_digest(rubric, part1, GradingOptions(submission_timeout=5)) != digest
+
+
+def test_grading_digest_follows_the_library_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.batch import selection
+    from harness.grading import GradingOptions
+
+    rubric = load(rubric_path("hw2"))
+    digest = selection.grading_digest(rubric, rubric.checks, GradingOptions())
+    versions = selection.library_versions()
+    for name in ("python", "torch", "torchvision", "numpy"):
+        monkeypatch.setattr(selection, "library_versions", lambda name=name: {**versions, name: "0.0.1"})
+        assert selection.grading_digest(rubric, rubric.checks, GradingOptions()) != digest, name
+
+
+def test_every_byte_the_judge_runs_is_in_the_code_digest(tmp_path: Path) -> None:
+    """One byte changed in any file of harness/ (but the report renderers) or of the answer key
+    changes the digest that stored grades are reused under."""
+    import shutil
+
+    from harness.batch.selection import REPO, code_digest, judge_files
+
+    for folder in ("harness", "reference"):
+        shutil.copytree(REPO / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    files = judge_files("hw2", tmp_path)
+    names = {p.relative_to(tmp_path).as_posix() for p in files}
+    assert {"harness/notebook.py", "harness/submission.py", "harness/expected.py", "harness/rubric.py",
+            "harness/offerings.py", "harness/preflight.py", "harness/files.py", "harness/data/images.py",
+            "harness/probes/server.py", "harness/sandbox/worker.py", "reference/hw2/layers.py"} <= names
+    assert any(n.startswith("harness/courseware/") for n in names)
+    assert not any(n.startswith("harness/report/") for n in names)  # rendering only
+    base = code_digest("hw2", tmp_path)
+    for path in files:
+        original = path.read_bytes()
+        path.write_bytes(original[:-1] + bytes([(original[-1] + 1) % 256]) if original else b"x")
+        try:
+            assert code_digest("hw2", tmp_path) != base, path
+        finally:
+            path.write_bytes(original)
+    assert code_digest("hw2", tmp_path) == base
 
 
 def test_k_selects_checks_like_a_single_submission_run() -> None:

@@ -19,10 +19,16 @@ def test_syntax_error_is_reported_with_file_and_line(pytester: pytest.Pytester, 
     sub = copy_example(tmp_path / "syntax")
     layers = sub / "hw2" / "layers.py"
     layers.write_text(layers.read_text().replace("class Sigmoid(Layer):", "class Sigmoid(Layer)", 1))
+    line = next(i for i, text in enumerate(layers.read_text().splitlines(), 1) if text.startswith("class Sigmoid"))
     graded = grade(pytester, sub, *PART1)
     assert graded.score == 0
-    out = graded.output("part1.relu")
-    assert "SyntaxError" in out and "hw2/layers.py:" in out
+    # one line at the top says what happened, where; each check points to it in one line
+    top = f"hw2/layers.py:{line}: SyntaxError"
+    assert top in graded.report["output"]
+    assert graded.result.stdout.str().count(top) == 1
+    assert graded.output("part1.relu").splitlines()[0].endswith("not run: hw2.layers does not import (see the top "
+                                                                "of the report)")
+    assert {t["status"] for t in graded.report["tests"] if t["number"].startswith("part1.")} == {"failed"}
     assert "Traceback" not in graded.result.stdout.str()
 
 
