@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import platform
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -17,6 +18,7 @@ from typing import Any, Iterable
 import pytest
 
 from . import reference as reference_loader
+from .bounded import MAX_MESSAGE, cut, printable
 from .checks import CheckAbort, CheckContext, CheckFunction, declared_checks, find_check, load_checks, unmatched
 from .checks.base import LazyAnswerKey, crashed
 from .data import has_known_dataset
@@ -29,6 +31,7 @@ from .sandbox import Limits, Worker, confine, math_mode
 from .scoring import CheckResult, Summary, indicative, optional, same_cause, score
 from .submission import Contract, Submission, SubmissionError, locate, stage
 
+MAX_NOTES = 12  # notes kept per check
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,8 @@ class SubmissionGrader:
         self.import_problems: dict[str, ImportProblem] = {}  # module -> why it does not import (preflight)
         self._preflighted = False
         self.not_reached: list[str] = []  # checks the time budget left no time for
+        self.grader_errors: dict[str, str] = {}  # check id -> the judge's own traceback (staff only: the log)
+        self.interrupted: tuple[int, int] | None = None  # (checks graded, checks planned) of a run stopped early
         self._images = images or DataCache(options.data_dir)
         self._worker: Worker | None = None
         self._reference_worker: Worker | None = None
@@ -260,17 +265,17 @@ class SubmissionGrader:
     def run_check(self, spec: CheckSpec) -> CheckResult:
         if self._out_of_time():
             return self._not_reached(spec)
-        self._preflight()
         ctx = CheckContext(self.worker, self._answer_key, self.seed, spec.id, images_loader=self._images,
                            params=dict(spec.params), reference_worker_loader=self._get_reference_worker,
                            expected=self.expected)
-        if self._stand_in_for(spec):
-            ctx.indicative(f"judged on {spec.indicative_without}, and this run has stand-in data (grade with "
-                           "--data-dir=DIR holding it)")  # the check may say more
         start = time.perf_counter()
         aborted = None
         findings = []
         try:
+            self._preflight()
+            if self._stand_in_for(spec):
+                ctx.indicative(f"judged on {spec.indicative_without}, and this run has stand-in data (grade "
+                               "with --data-dir=DIR holding it)")  # the check may say more
             findings = find_check(self.check_functions, spec.id)(ctx) or []
         except CheckAbort as exc:
             aborted = str(exc)
@@ -279,10 +284,21 @@ class SubmissionGrader:
             # the reply of the student's code had an unexpected form
             aborted = f"the output of your code could not be judged ({type(exc).__name__}: {exc})"
             self.aborts[spec.id] = "error"
+        except Exception as exc:  # the grader's own failure: this check says so, the run goes on
+            aborted = (f"grader error ({type(exc).__name__}: {exc}): a fault of the grader, not a finding about "
+                       "your code; no points were awarded for this check in this run, and the course staff "
+                       "can see why")
+            self.aborts[spec.id] = "grader"
+            self.grader_errors[spec.id] = traceback.format_exc(limit=-10)
         if ctx.reference_touched:
             self.reference_touched.add(spec.id)
         points, status, complete = score(spec, findings, aborted)
-        result = CheckResult(spec, status, complete, ctx.notes, time.perf_counter() - start, points)
+        for finding in complete:  # messages quote student code's text: bounded whatever it sent
+            finding.message = printable(cut(finding.message, MAX_MESSAGE))
+        notes = [printable(cut(n, MAX_MESSAGE)) for n in ctx.notes[:MAX_NOTES]]
+        if len(ctx.notes) > MAX_NOTES:
+            notes.append(f"[... {len(ctx.notes) - MAX_NOTES} more notes cut]")
+        result = CheckResult(spec, status, complete, notes, time.perf_counter() - start, points)
         result.attachments = dict(ctx.attachments)
         result.measurements = dict(ctx.measurements)
         if spec.manual:
@@ -331,6 +347,13 @@ class SubmissionGrader:
         lines = [("import", line) for line in summary_lines(self.import_problems)]
         budget_hit = self.not_reached or any(kind == "budget" for kind in self.aborts.values()) \
             or any(p.kind == "budget" for p in self.import_problems.values())
+        if self.grader_errors:
+            lines.append(("grader", f"the grader itself failed on {', '.join(self.grader_errors)}: no points "
+                                    "were awarded there in this run; grade again, or ask the course staff"))
+        if self.interrupted is not None:
+            done, planned = self.interrupted
+            lines.append(("interrupted", f"interrupted: {done} of {planned} checks graded; this is not a grade "
+                                         "(grade again for one)"))
         if budget_hit:
             count = len(self.not_reached)
             lines.append(("budget", f"the submission's time budget ({self.budget:g} s) ran out: {count} "

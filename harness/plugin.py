@@ -127,5 +127,21 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     config.stash[GRADING_KEY] = grading
     config.pluginmanager.register(grading, "dl-autograder-grading")
+    _stop_on_sigterm()
     # collect the grading items only (the rubric file stands for them), whatever paths were given
     config.args[:] = [str(grading.rubric.path)]
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (``timeout``, SLURM's ``scancel``, a container stop) ends the run as Ctrl-C does:
+    pytest's interrupt path runs, so the reports say "interrupted" and every worker, scratch tmpfs
+    and cgroup is removed, instead of the process dying where it stands."""
+    import signal
+    import threading
+
+    def interrupt(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM kills at once
+        raise KeyboardInterrupt(f"stopped by signal {signum} (SIGTERM)")
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)

@@ -141,6 +141,8 @@ class GradingSession:
                 tr.write_line(f"not assigned in this offering (not graded): {', '.join(self.rubric.not_assigned)}")
         bonus = f" (including {summary.bonus:g} bonus)" if summary.bonus else ""
         tr.write_line(f"{self.rubric.name}: {summary.total:.1f}/{summary.max_total:.1f}{bonus}", bold=True)
+        for check_id, trace in self.grader.grader_errors.items():  # for the staff: the judge's own fault
+            tr.write_line(f"grader error in {check_id}:\n{trace}", red=True)
         for label, path in self._written.items():
             tr.write_line(f"{label}: {path}")
         if self.fail_under is not None:
@@ -162,8 +164,13 @@ class GradingSession:
             with open(target, "a", encoding="utf-8") as f:
                 f.write(step_summary(summary, self.rubric.title, self.submission))
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.planned = sum(1 for item in session.items if item.get_closest_marker("skip") is None)
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if exitstatus == pytest.ExitCode.INTERRUPTED:
+            self.grader.interrupted = (len(self.grader.results), getattr(self, "planned", len(self.rubric.checks)))
         try:
             self._written = self.grader.write_reports(self.report_path)
         finally:
@@ -174,7 +181,7 @@ class GradingSession:
             session.exitstatus = pytest.ExitCode.OK if passed else pytest.ExitCode.TESTS_FAILED
 
     def close(self) -> None:
-        self.grader.close()
+        self.grader.close(graceful=self.grader.interrupted is None)  # a stopped run does not wait on a busy worker
 
 
 class RubricFile(pytest.File):
@@ -206,7 +213,10 @@ class CheckItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CheckFailure):
             r = excinfo.value.result
-            return f"{r.spec.title}: {r.score:g}/{r.max_score:g} points\n{r.feedback()}"
+            # indented: text quoted from student code never starts a line, so it cannot pass for the
+            # grader's own summary lines ("hw2: 118.0/118.0", "71 passed")
+            feedback = "\n".join("  " + line for line in r.feedback().splitlines())
+            return f"{r.spec.title}: {r.score:g}/{r.max_score:g} points\n{feedback}"
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:

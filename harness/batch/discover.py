@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from ..files import kind_of
 
 METADATA = "submission_metadata.yml"
 IGNORED = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", METADATA}
@@ -96,9 +99,12 @@ def _entry(path: Path, who: dict[str, str], max_bytes: int) -> Entry:
     suffix = path.suffix.lower()
     kind = "zip" if suffix == ".zip" else "module" if suffix in (".py", ".ipynb") else "file"
     try:
-        size = path.stat().st_size
+        info = path.lstat()
     except OSError as exc:
         return Entry(path.name, path, kind, problem=f"cannot be read: {exc.strerror}", **student)
+    if not stat.S_ISREG(info.st_mode):  # a named pipe or a device would block whoever opens it
+        return Entry(path.name, path, "file", problem=f"{kind_of(info.st_mode)}: not read", **student)
+    size = info.st_size
     if kind == "file":
         return Entry(path.name, path, kind, problem="not a folder or a .zip file", **student)
     if kind == "module":

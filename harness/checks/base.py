@@ -34,7 +34,7 @@ class CheckAbort(Exception):
 # an answer judged wrong). A check that only re-tests another's component is "the same cause" only
 # for wrong answers (harness/grading.py).
 CRASH_MARKERS = ("not implemented yet", "your code raised", "could not be used", "no answer within", "does not import",
-                 "time budget")
+                 "time budget", "grader error")
 
 
 def crashed(message: str) -> bool:

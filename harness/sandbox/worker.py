@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..bounded import MAX_MESSAGE, clean, cut, printable
 from ..files import chown_tree, remove_tree
 from . import confine, math_mode
 from ..probes.wire import DEFAULT_MAX_FRAME, PeerClosed, ReadTimeout, WireError, read_frame, write_frame
@@ -35,6 +36,7 @@ from ..probes.wire import DEFAULT_MAX_FRAME, PeerClosed, ReadTimeout, WireError,
 PROBES_DIR = Path(__file__).resolve().parent.parent / "probes"
 COURSEWARE_DIR = Path(__file__).resolve().parent.parent / "courseware"
 GiB = 1024**3
+MAX_OUTPUT = 256 * 1024  # what the reports show of everything the student's code printed
 
 
 # glibc's malloc hands tensors above a moving threshold (128 KiB at first) straight to mmap and back,
@@ -197,6 +199,7 @@ class Worker:
         except WireError as exc:
             self.kill()
             raise WorkerFailure("rejected", f"reply rejected: {exc}") from None
+        reply = clean(reply)  # student text: escaped and bounded on this side too (harness/bounded.py)
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
             self.kill()
             raise WorkerFailure("rejected", "reply rejected: not a reply object")
@@ -205,14 +208,17 @@ class Worker:
             self.kill()
             raise WorkerFailure("rejected", "reply rejected: it does not answer this request (something else "
                                             "wrote to the reply pipe); the worker was killed")
-        for note in reply.get("compat") or []:
-            if isinstance(note, str):
+        for note in (reply.get("compat") or [])[:20]:
+            if isinstance(note, str) and len(self.environment.get("compat", [])) < 20:
+                note = cut(note, 300)
                 self.environment.setdefault("compat", [])
                 if note not in self.environment["compat"]:
                     self.environment["compat"].append(note)
         if not reply["ok"]:
             info = reply.get("error")
-            raise StudentError(info if isinstance(info, dict) else {"type": "Error", "message": str(info)})
+            info = info if isinstance(info, dict) else {"type": "Error", "message": str(info)}
+            raise StudentError({k: cut(v, 200 if k == "type" else 4 * MAX_MESSAGE) if isinstance(v, str) else v
+                                for k, v in info.items()})
         return reply.get("result")
 
     def _more_to_read(self) -> bool:
@@ -229,7 +235,10 @@ class Worker:
         parts = list(self._outputs)
         if self._tap is not None:
             parts.append(self._tap.text())
-        return "\n".join(p for p in parts if p)
+        text = "\n".join(p for p in parts if p)
+        if len(text) > MAX_OUTPUT:  # many worker starts, each with its own head and tail: keep the last
+            text = f"[... {len(text) - MAX_OUTPUT} characters of earlier output cut]\n" + text[-MAX_OUTPUT:]
+        return printable(text)
 
     def close(self) -> None:
         if self._own_scratch is not None:  # removed after the worker is gone (it writes there)
@@ -409,7 +418,7 @@ class Worker:
                 raise self._out_of_budget() from None
             raise WorkerFailure("startup", f"the worker did not start ({exc}; {status})\n{self.output()[-2000:]}") from None
         if isinstance(hello, dict) and isinstance(hello.get("result"), dict):
-            self.environment.update({k: v for k, v in hello["result"].items() if isinstance(v, (str, int))})
+            self.environment.update({k: v for k, v in clean(hello["result"], 200).items() if isinstance(v, (str, int))})
         self._ready = True
 
 

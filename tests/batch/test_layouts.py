@@ -66,7 +66,7 @@ def test_shards_partition_the_class_and_merge_into_one_report(tmp_path: Path) ->
     graded: list[str] = []
     for k, out in enumerate(shard_outs, start=1):
         proc = run_batch(cls, out, "-k", FAST, f"--shard={k}/2")
-        assert proc.returncode in (0, 5), proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         graded += [r["submission"] for r in BatchOutput(out).gradebook()]
     assert sorted(graded) == keys  # every student in exactly one shard
 
@@ -79,6 +79,16 @@ def test_shards_partition_the_class_and_merge_into_one_report(tmp_path: Path) ->
         assert f'href="{key}/report.html"' in html
         assert (merged / key / "report.html").is_file()
     assert "merged from 2 shards" in html
+
+
+def test_a_shard_that_receives_no_submission_exits_0_with_a_note(tmp_path: Path) -> None:
+    cls = tmp_path / "class"
+    copy_submission(EXAMPLE, cls / "only-student")
+    empty = next(k for k in (1, 2) if not run_batch(cls, tmp_path / "probe", "--collect-only", "-q", f"--shard={k}/2")
+                 .stdout.count("only-student"))
+    proc = run_batch(cls, tmp_path / "out", "-k", FAST, f"--shard={empty}/2")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert f"shard {empty}/2 holds no submission" in proc.stdout
 
 
 def test_bad_shard_value_is_a_usage_error(tmp_path: Path) -> None:

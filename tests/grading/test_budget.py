@@ -76,3 +76,37 @@ def test_a_syntax_error_in_one_module_costs_only_the_checks_that_need_it(pyteste
     assert scores["part1.linear"] == 4 and scores["part4.cnn"] == 0 and scores["part4.resnet"] == 0
     assert "hw2/cnn.py:1: SyntaxError" in graded.report["output"]
     assert graded.report["output"].count("SyntaxError") == 1
+
+
+def test_sigterm_stops_a_grading_like_ctrl_c_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    """``timeout``, ``scancel`` and container stops send SIGTERM: the run ends through pytest's interrupt
+    path, so its report says "interrupted" (never a plain 0/N) and its scratch copy is gone."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+
+    sub = copy_example(tmp_path / "slow")
+    layers = sub / "hw2" / "layers.py"
+    layers.write_text(layers.read_text() + "\nimport time\ntime.sleep(120)\n")  # a long import: mid-grading
+    report = tmp_path / "out" / "report.html"
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--submission={sub}",
+                             f"--report={report}", "-k", "part1"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    scratch = f"dl-autograder-{proc.pid}-"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(p.startswith(scratch) for p in os.listdir(tempfile.gettempdir())):
+        time.sleep(0.2)
+    time.sleep(3)  # the preflight is waiting on the import now
+    proc.send_signal(signal.SIGTERM)
+    stopped = time.monotonic()
+    out, _ = proc.communicate(timeout=60)
+    assert time.monotonic() - stopped < 15, out[-2000:]
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED, out[-2000:]
+    assert not [p for p in os.listdir(tempfile.gettempdir()) if p.startswith(scratch)]
+    assert scratch not in Path("/proc/mounts").read_text()
+    import json
+
+    results = json.loads((report.parent / "results.json").read_text())
+    assert "interrupted: 0 of " in results["output"]
