@@ -86,9 +86,10 @@ def _raised_line(module: str, info: dict) -> str:
     text = f"{kind}: {message[0][:200]}" if message else kind
     where = info.get("where") or ""
     if where and info.get("in_student_code"):
-        at = where.split(": ", 1)[0] if kind in ("SyntaxError", "IndentationError", "TabError") \
-            else where.split(" in ", 1)[0]
-        return f"{at}: {text}"
+        if kind in ("SyntaxError", "IndentationError", "TabError"):  # where: "file:line: the line's code"
+            at, _, code = where.partition(": ")
+            return f"{at}: {text}" + (f": {code.strip()[:120]}" if code.strip() else "")
+        return f"{where.split(' in ', 1)[0]}: {text}"
     return f"importing {module}: {text}"
 
 

@@ -28,6 +28,10 @@ def _build_class(root: Path) -> dict[str, Path]:
     zipped = copy_submission(EXAMPLE, root.parent / "s23-zipped")
     zip_folder(zipped, root / "s23-zipped.zip")
     sources["s23-zipped.zip"] = zipped
+    hangs_at_import = copy_submission(EXAMPLE, root / "s24-hangs-at-import")
+    layers = hangs_at_import / "hw2" / "layers.py"
+    layers.write_text(layers.read_text() + "\nwhile True:\n    pass\n")
+    sources["s24-hangs-at-import"] = hangs_at_import
     return sources
 
 
@@ -63,6 +67,9 @@ def test_class_graded_with_two_workers_matches_grading_alone(tmp_path: Path) -> 
     skeleton = batch.results_json("s20-skeleton")  # every check fails alone too (tests/grading/test_skeleton.py)
     assert skeleton["score"] == 0 and all(t["score"] == 0 for t in skeleton["tests"] if t["max_score"])
     assert batch.results_json("s21-hangs")["score"] == 39 and batch.results_json("s22-crashes")["score"] == 39
+    stuck = batch.results_json("s24-hangs-at-import")  # one wait for the import, one line saying so
+    assert stuck["score"] == 0 and "importing hw2.layers did not finish within 5 s" in stuck["output"]
+    assert sum(t["max_score"] for t in stuck["tests"]) == 41  # the rubric's maximum, as for everyone
 
     # exports: one results.json per student in Gradescope's format, the gradebook CSV
     rows = batch.gradebook()
@@ -79,7 +86,7 @@ def test_class_graded_with_two_workers_matches_grading_alone(tmp_path: Path) -> 
 
     # the class report names the hang and the crash, and links every student's report
     html = batch.class_report()
-    assert "timed out" in html and "crashed" in html
+    assert "timed out" in html and "crashed" in html and "does not import" in html
     assert html.count("<svg") >= 1
     for key in sources:
         assert f'href="{key}/report.html"' in html, key

@@ -47,3 +47,38 @@ def test_escape_sequences_fake_lines_and_huge_messages_are_defused(pytester: pyt
     assert (graded.html.parent / "results.json").stat().st_size < 500_000
     assert graded.html.stat().st_size < 2_000_000
     assert len(stdout) < 300_000
+
+
+DEEP_TREE_AT_IMPORT = '''
+import os as _os
+_here = _os.getcwd()
+for _ in range(1200):  # deeper than Python's recursion limit: a recursive walk in the judge would crash
+    _os.makedirs("d", exist_ok=True)
+    _os.chdir("d")
+_os.chdir(_here)
+
+
+def _exit_forward(self, x, **kw):
+    _os._exit(3)  # the next check starts a fresh worker: the judge hands it the copy, tree and all
+
+
+TanH.forward = _exit_forward
+'''
+
+
+def test_a_deep_tree_a_named_pipe_and_a_link_to_dev_zero_neither_hang_nor_crash_the_judge(
+        pytester: pytest.Pytester, tmp_path: Path) -> None:
+    import os
+
+    sub = copy_example(tmp_path / "files")
+    layers = sub / "hw2" / "layers.py"
+    layers.write_text(layers.read_text() + DEEP_TREE_AT_IMPORT)
+    (sub / "hw2" / "cnn.py").unlink()
+    os.mkfifo(sub / "hw2" / "cnn.py")  # reading it would wait for a writer for ever
+    (sub / "hw2" / "zero.py").symlink_to("/dev/zero")  # reading it would never end
+    graded = grade(pytester, sub, "-k", "part1.tanh or part1.relu or part1.sigmoid")
+    assert graded.scores() == {"part1.tanh": 0, "part1.relu": 2, "part1.sigmoid": 2}
+    assert sum(t["max_score"] for t in graded.report["tests"]) == 6
+    html = graded.html.read_text()
+    assert "hw2/cnn.py: a named pipe, not copied" in html and "hw2/zero.py: a symbolic link, not copied" in html
+    assert "INTERNALERROR" not in graded.result.stdout.str()

@@ -1,0 +1,48 @@
+"""Small pieces of the preflight and the time budget (harness/preflight.py, the rubric's budget)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.grading import GradingOptions
+from harness.preflight import ImportProblem, modules_to_import, stuck_at, summary_lines
+from harness.rubric import load, rubric_path
+
+DUMP = """some output the student printed
+Timeout (0:00:57)!
+Thread 0x00007f2a (most recent call first):
+  File "/usr/lib/python3.11/time.py", line 12 in sleep
+  File "/tmp/dl-autograder-1-x/submission/hw2/layers.py", line 546 in <module>
+  File "<frozen importlib._bootstrap>", line 241 in _call_with_frames_removed
+  File "/tmp/dl-autograder-1-x/submission/hw2/training.py", line 3 in <module>
+"""
+
+
+def test_the_stuck_line_is_the_innermost_frame_of_the_submission() -> None:
+    assert stuck_at(DUMP, Path("/elsewhere/submission")) == "hw2/layers.py:546"
+    assert stuck_at("no dump here", Path("/x/submission")) is None
+    assert stuck_at(DUMP.replace("hw2/layers.py", "../../etc/passwd"), Path("/x/submission")) == "hw2/training.py:3"
+
+
+def test_the_modules_tried_are_the_package_then_the_rubrics_files_that_exist(tmp_path: Path) -> None:
+    (tmp_path / "hw2").mkdir()
+    for name in ("__init__", "layers", "cnn", "scratch_notes"):
+        (tmp_path / "hw2" / f"{name}.py").write_text("")
+    modules = modules_to_import(load(rubric_path("hw2")), tmp_path)
+    assert modules == ["hw2", "hw2.layers", "hw2.cnn"]  # not a module no check grades; not a missing one
+
+
+def test_one_line_per_cause_naming_what_it_blocks() -> None:
+    line = "hw2/cnn.py:12: SyntaxError: invalid syntax"
+    problems = {"hw2.experiments": ImportProblem("hw2.experiments", line, "raised"),
+                "hw2.cnn": ImportProblem("hw2.cnn", line, "raised")}
+    assert summary_lines(problems) == [f"{line} (not imported, so the checks that need it were not run: "
+                                       "hw2.experiments, hw2.cnn)"]
+
+
+def test_the_default_budget_is_the_rubrics_and_the_option_overrides_it() -> None:
+    rubric = load(rubric_path("hw2"))
+    assert GradingOptions().budget(rubric) == 900
+    assert GradingOptions(benchmarks=True).budget(rubric) == 1200
+    assert GradingOptions(submission_timeout=0).budget(rubric) == 0
+    assert load(rubric_path("csc321_tut4")).time_budget == 300
