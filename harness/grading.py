@@ -273,6 +273,7 @@ class SubmissionGrader:
         findings = []
         try:
             self._preflight()
+            ctx.broken_modules = {m: p.pointer for m, p in self.import_problems.items()}
             if self._stand_in_for(spec):
                 ctx.indicative(f"judged on {spec.indicative_without}, and this run has stand-in data (grade "
                                "with --data-dir=DIR holding it)")  # the check may say more

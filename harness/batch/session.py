@@ -202,7 +202,7 @@ class BatchSession:
                     self.out, self.store.grading_info(self.digest), self.entries, records, self.crashed,
                     notes=self.folder.notes, shard=self.shard,
                 )
-            if not self.entries and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+            if not self.entries and self.shard[1] > 1 and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
                 # a shard that received no submission did its part (a SLURM array task must not read FAILED)
                 session.exitstatus = pytest.ExitCode.OK
         finally:
@@ -216,9 +216,9 @@ class BatchSession:
             tr.write_line("")
         tr.section(f"batch: {self.rubric.name} ({self.root.name})")
         tr.write_line(self.progress.summary())
-        if not self.entries:
-            shard = f"shard {self.shard[0]}/{self.shard[1]}" if self.shard[1] > 1 else "this class folder"
-            tr.write_line(f"note: {shard} holds no submission: nothing to grade (exit status 0)")
+        if not self.entries and self.shard[1] > 1:
+            tr.write_line(f"note: shard {self.shard[0]}/{self.shard[1]} holds no submission: nothing to grade "
+                          "(exit status 0)")
         for note in self.folder.notes:
             tr.write_line(f"note: {note}")
         for label, path in self.written.items():

@@ -87,6 +87,7 @@ class CheckContext:
     reference_worker_loader: Callable[[], Worker] | None = None  # a worker running the reference's package
     expected: ExpectedValues = field(default_factory=ExpectedValues)  # where expected values come from
     reference_touched: bool = False  # the answer key was used outside expect(): this check cannot go in a kit
+    broken_modules: dict[str, str] = field(default_factory=dict)  # module -> why it does not import (preflight)
     _computing: int = 0
 
     @property
@@ -147,8 +148,11 @@ class CheckContext:
         try:
             return self.worker.call(probe, seed=self.seed if seed is None else seed, timeout=timeout, **kwargs)
         except StudentError as exc:
-            kind = "import" if exc.info.get("refused_module") else "error"
-            raise CheckAbort(describe_student_error(exc.info, doing), kind=kind) from None
+            module = exc.info.get("refused_module")
+            if module:  # found broken before any check: point to that one line (harness/preflight.py)
+                why = self.broken_modules.get(module, "see the top of the report")
+                raise CheckAbort(f"{doing}: not run: {module} does not import ({why})", kind="import") from None
+            raise CheckAbort(describe_student_error(exc.info, doing)) from None
         except WorkerFailure as exc:
             raise CheckAbort(f"{doing}: {exc}", kind=exc.kind) from None
 

@@ -26,8 +26,8 @@ def test_syntax_error_is_reported_with_file_and_line(pytester: pytest.Pytester, 
     top = f"hw2/layers.py:{line}: SyntaxError"
     assert top in graded.report["output"]
     assert graded.result.stdout.str().count(top) == 1
-    assert graded.output("part1.relu").splitlines()[0].endswith("not run: hw2.layers does not import (see the top "
-                                                                "of the report)")
+    assert graded.output("part1.relu").splitlines()[0].endswith(
+        f"not run: hw2.layers does not import (hw2/layers.py:{line}; see the top of the report)")
     assert {t["status"] for t in graded.report["tests"] if t["number"].startswith("part1.")} == {"failed"}
     assert "Traceback" not in graded.result.stdout.str()
 

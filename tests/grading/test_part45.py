@@ -60,7 +60,8 @@ def test_trainer_that_never_returns_fails_its_own_checks(pytester: pytest.Pytest
     sub = _mutated(tmp_path / "hang", "training.py", "        self.optimizer.zero_grad()\n\n        scores",
                    "        while True:\n            pass\n\n        scores")
     graded = grade(pytester, sub, "--check-timeout=4", "-k", "part4.overfit or part4.residual_block")
-    assert graded.failing() == {"part4.overfit", "part4.overfit_hp"}
+    # part4.overfit_hp fails too, but on stand-in data it is indicative whatever happens: no points either way
+    assert graded.failing() == {"part4.overfit"}
     out = graded.output("part4.overfit")
     assert "training your CNN with your ClassifierTrainer on 50 images" in out and "no answer within 4 s" in out
 
@@ -95,9 +96,9 @@ def test_missing_cnn_module_fails_only_what_needs_it(pytester: pytest.Pytester, 
     (sub / "hw2" / "cnn.py").unlink()
     graded = grade(pytester, sub, "-k", PARTS_4_5)
     assert graded.failing() == {
-        "part4.cnn", "part4.overfit", "part4.overfit_hp", "part4.residual_block", "part4.bottleneck_block",
+        "part4.cnn", "part4.overfit", "part4.residual_block", "part4.bottleneck_block",
         "part4.resnet", "part4.your_cnn", "part5.cnn_experiment", "part5.load_experiment",
-    }
+    }  # and part4.overfit_hp, indicative on stand-in data (no points either way)
     assert "No module named 'hw2.cnn'" in graded.output("part4.resnet")
 
 

@@ -154,4 +154,5 @@ def test_utils_alias_is_no_free_pass_for_a_missing_support_module(pytester: pyte
           "from utils.no_such_module import FitResult, BatchResult, EpochResult\n")
     graded = grade(pytester, sub, "-k", "part2.fit")
     assert graded.failing() == {"part2.fit"}
-    assert "no_such_module" in graded.output("part2.fit")
+    assert "hw2.training does not import" in graded.output("part2.fit")
+    assert "hw2/training.py:" in graded.report["output"] and "no_such_module" in graded.report["output"]
