@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from .grading import GradingOptions, OfferingError, SubmissionGrader, identify, offering_rubric
+from .kit import scope_line
 from .manual import ManualScoresError, load_manual_scores
 from .rubric import CheckSpec, Rubric, RubricError, load as load_rubric, rubric_path
 from .scoring import CheckResult
@@ -145,6 +146,9 @@ class GradingSession:
             tr.write_line(f"grader error in {check_id}:\n{trace}", red=True)
         for label, path in self._written.items():
             tr.write_line(f"{label}: {path}")
+        kit_scope = scope_line(self.rubric, summary.max_total)  # a student kit: the visible part of the grade, and what else counts
+        if kit_scope:
+            tr.write_line(kit_scope)
         if self.fail_under is not None:
             threshold = fail_under_points(self.fail_under, summary.max_total)
             verdict = "passes" if summary.total >= threshold - 1e-9 else "FAILS"

@@ -36,6 +36,22 @@ LEFT_OUT = {"batch", "__pycache__"}
 LEFT_OUT_FILES = {"kit/build.py", "kit/record.py", "kit/__main__.py"}
 
 
+def grade_scope(rubric: Rubric) -> dict[str, dict[str, float]]:
+    """The automatic and the written-answer points of the full grade, for the rubric ("") and each
+    offering it grades: a kit run says how much of the grade it checks."""
+    from ..offerings import Recognition, load_offerings
+
+    def points(r: Rubric) -> dict[str, float]:
+        base = [c for c in r.checks if c.kind == "base" and c.part not in r.opt_in_parts]
+        return {"automatic": sum(c.points for c in base if not c.manual), "manual": sum(c.points for c in base if c.manual)}
+
+    scope = {"": points(rubric)}
+    for offering in load_offerings(rubric.path):
+        if offering.supported:
+            scope[offering.name] = points(rubric.for_offering(Recognition(offering, "--offering", ())))
+    return scope
+
+
 def build(assignment: str, out: Path, second: Path | None = None) -> Path:
     """Make the kit for ``assignment`` in ``out`` (replaced if it exists) and return ``out``."""
     rubric = load(rubric_path(assignment))
@@ -56,6 +72,7 @@ def build(assignment: str, out: Path, second: Path | None = None) -> Path:
         "assignment": assignment,
         "checks": [c.id for c in checks],
         "points": sum(c.points for c in checks if c.kind == "base"),  # bonus and optional entries add nothing
+        "scope": grade_scope(rubric),  # what the whole grade holds, per offering: the kit's end-of-run line
     }))
     (out / "pyproject.toml").write_text(_pyproject(assignment))
     (out / "workflow").mkdir()

@@ -146,7 +146,8 @@ def test_gradescope_bundle_for_one_offering(tmp_path: Path) -> None:
     subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, timeout=600)
     results = json.loads((root / "results" / "results.json").read_text())
     validate_results_json(results)
-    assert "(--offering=2023)" in results["output"] and "bonus" in results["output"]
+    assert "bonus" in results["output"] and "--offering" not in results["output"]  # students: no command lines
+    assert any("(--offering=2023)" in line for line in results["extra_data"]["staff"])  # the staff: how it ran
     (rmsprop,) = results["tests"]
     assert (rmsprop["score"], rmsprop["max_score"]) == (3, 0)  # a bonus: on top of the maximum
     bad = subprocess.run([sys.executable, "-m", "harness.batch.bundle", "--out", str(bundle), "--offering", "2020"],

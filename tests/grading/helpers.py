@@ -53,7 +53,17 @@ class Graded:
         return {t["number"] for t in self.report["tests"] if t["status"] == "failed"}
 
     def output(self, check_id: str) -> str:
-        return next(t["output"] for t in self.report["tests"] if t["number"] == check_id)
+        """A check's feedback as plain text (results.json holds it as a markdown code block)."""
+        return unfence(next(t["output"] for t in self.report["tests"] if t["number"] == check_id))
+
+
+def unfence(markdown: str) -> str:
+    """The text of results.json's markdown output: the code block's content, then what follows it."""
+    lines = markdown.splitlines()
+    if lines and lines[0].startswith("```"):
+        end = next(i for i in range(1, len(lines)) if lines[i] == lines[0][: len(lines[0]) - len("text")])
+        return "\n".join(lines[1:end] + lines[end + 1:]).strip("\n")
+    return markdown
 
 
 def grade(pytester: pytest.Pytester, submission: Path, *args: str) -> Graded:

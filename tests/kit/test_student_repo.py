@@ -21,6 +21,11 @@ def test_workflow_run_summarises_annotates_and_fails_under_the_threshold(tmp_pat
     out = done.stdout
     full = re.search(r"hw2: [0-9.]+/([0-9.]+)", out).group(1)  # the visible maximum of the offering graded
     assert f"--fail-under={float(full):g}: the score FAILS" in out, out[-2000:]
+    # the end of every run says what part of the grade the kit checks, and what the course grades
+    scope = re.search(r"This kit checks ([0-9.]+) of the ([0-9.]+) automatic points of your grade; ([0-9.]+) more "
+                      r"automatic points and the ([0-9.]+) points of written answers are graded by the course\.", out)
+    assert scope is not None, out[-2000:]
+    assert float(scope.group(1)) == float(full) and float(scope.group(3)) > 0 and float(scope.group(4)) > 0
     annotation = next(line for line in out.splitlines() if line.startswith("::") and "part1.sigmoid" in line)
     assert "file=hw2/layers.py" in annotation and "line=" in annotation and "d sigmoid(x)/dx" in annotation
     text = summary.read_text()
