@@ -75,28 +75,34 @@ def optimizer_steps(cls: str, kwargs: dict, params: list, grads: list) -> dict:
 # -- a small, correct model for the trainer to drive -------------------------------------------
 
 class ProbeLinear:
-    """A correct linear classifier with the ``Layer`` API (gradients accumulate, as the skeleton
-    says); it flattens its input itself, so a trainer that leaves images 4D still works."""
+    """A linear classifier with the ``Layer`` API whose gradients are torch's autograd (accumulated
+    into ``dw``/``db``, as the skeleton's API says): no hand-written backward a student could copy.
+    It flattens its input itself, so a trainer that leaves images 4D still works."""
 
     def __init__(self, w: torch.Tensor, b: torch.Tensor):
         self.w, self.b = w, b
         self.dw, self.db = torch.zeros_like(w), torch.zeros_like(b)
-        self.x: torch.Tensor | None = None
         self.training = True
         self.modes: list[bool] = []  # the mode of every forward call
+        self._graph: tuple[torch.Tensor, ...] = ()
 
     def __call__(self, x: torch.Tensor, **kw: Any) -> torch.Tensor:
         return self.forward(x, **kw)
 
     def forward(self, x: torch.Tensor, **kw: Any) -> torch.Tensor:
         self.modes.append(self.training)
-        self.x = x.reshape(x.shape[0], -1)
-        return self.x @ self.w.T + self.b
+        leaves = [t.detach().clone().requires_grad_(True) for t in (x.reshape(x.shape[0], -1), self.w, self.b)]
+        with torch.enable_grad():  # a trainer may call it under no_grad
+            out = F.linear(*leaves)
+        self._graph = (out, *leaves)
+        return out.detach()
 
     def backward(self, dout: torch.Tensor) -> torch.Tensor:
-        self.dw += dout.T @ self.x
-        self.db += dout.sum(dim=0)
-        return dout @ self.w
+        out, *leaves = self._graph
+        dx, dw, db = torch.autograd.grad(out, leaves, dout)
+        self.dw += dw
+        self.db += db
+        return dx
 
     def params(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
         return [(self.w, self.dw), (self.b, self.db)]
@@ -106,41 +112,48 @@ class ProbeLinear:
 
 
 class ProbeCrossEntropy:
-    """Mean cross-entropy over the batch with the ``CrossEntropyLoss`` layer's API."""
+    """Mean cross-entropy over the batch with the ``CrossEntropyLoss`` layer's API; its gradient is
+    torch's autograd."""
 
     def __init__(self) -> None:
-        self.cache: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._graph: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor | None = None, **kw: Any) -> torch.Tensor:
         return self.forward(x, y, **kw)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None, **kw: Any) -> torch.Tensor:
         y = kw.get("y") if y is None else y
-        self.cache = (torch.softmax(x, dim=1), y)
-        return F.cross_entropy(x, y)
+        scores = x.detach().clone().requires_grad_(True)
+        with torch.enable_grad():
+            loss = F.cross_entropy(scores, y)
+        self._graph = (loss, scores)
+        return loss.detach()
 
     def backward(self, dout: Any = 1.0) -> torch.Tensor:
-        probs, y = self.cache
-        onehot = F.one_hot(y, probs.shape[1]).to(probs.dtype)
-        return dout * (probs - onehot) / probs.shape[0]
+        loss, scores = self._graph
+        (dx,) = torch.autograd.grad(loss, scores, torch.as_tensor(dout, dtype=loss.dtype).reshape(loss.shape))
+        return dx
 
     def train(self, training_mode: bool = True) -> None:
         pass
 
 
 class ProbeSGD:
-    """Plain SGD with the ``Optimizer`` API: ``p -= lr * dp`` in place."""
+    """Plain SGD with the ``Optimizer`` API, stepped by ``torch.optim.SGD`` (each ``dp`` handed to it
+    as the parameter's ``.grad``): no hand-written update a student could copy."""
 
     def __init__(self, params: list, learn_rate: float):
         self.params, self.learn_rate = params, learn_rate
+        self._sgd = torch.optim.SGD([pair[0] for pair in params], lr=learn_rate)
 
     def zero_grad(self) -> None:
-        for _, dp in self.params:
-            dp.zero_()
+        for pair in self.params:
+            pair[1].zero_()
 
     def step(self) -> None:
-        for p, dp in self.params:
-            p -= self.learn_rate * dp
+        for param, grad in self.params:
+            param.grad = grad
+        self._sgd.step()
 
 
 def _batch_result(result: Any, where: str) -> dict:

@@ -17,21 +17,53 @@ def _kit_text(kit: Path) -> dict[Path, str]:
     return {p: p.read_text(errors="replace") for p in kit.rglob("*") if p.is_file() and p.suffix != ".bin"}
 
 
-def test_no_reference_module_or_source_in_the_kit(kit: Path) -> None:
-    assert not list(kit.rglob("reference/hw2")) and not list(kit.rglob("cnn.py"))
-    texts = _kit_text(kit)
-    harness_text = "\n".join(p.read_text() for p in (REPO / "harness").rglob("*.py"))
-    # every substantial line of the answer key that the harness does not share (imports, the skeleton's
-    # docstrings) must be absent from every file of the kit
-    own_lines = set()
+# Lines the answer key shares with the harness by accident, reviewed: none answers a TODO by itself.
+INCIDENTAL = {
+    "self.softmax = nn.Softmax(dim=1)",  # an attribute a classifier holds (the probe's known classifier keeps it)
+    "return nn.Sequential(*layers)",  # the end of any layer-list builder
+    "self.optimizer.step()",
+}
+SIGNATURE = re.compile(r"^(async def|def|class|import|from|@|#|\"\"\"|\'\'\')")
+
+
+def _normalised(line: str) -> str:
+    return re.sub(r"\s+", " ", line.strip())
+
+
+def secret_lines() -> set[str]:
+    """Every line of the answer key the course skeleton lacks (whitespace-normalised, 20+ characters,
+    not a comment, signature, decorator or import): the code that answers the TODOs."""
+    skeleton = {_normalised(line) for path in (REPO / "submissions" / "skeleton" / "hw2").glob("*.py")
+                for line in path.read_text().splitlines()}
+    secret = set()
     for path in (REPO / "reference" / "hw2").glob("*.py"):
         for line in path.read_text().splitlines():
-            line = line.strip()
-            if len(line) >= 30 and not line.startswith(("#", "import ", "from ")) and line not in harness_text:
-                own_lines.add(line)
-    assert len(own_lines) > 100  # the test has teeth
-    leaked = {line for line in own_lines for text in texts.values() if line in text}
-    assert leaked == set()
+            text = _normalised(line)
+            if len(text) >= 20 and not SIGNATURE.match(text) and text not in skeleton and text not in INCIDENTAL:
+                secret.add(text)
+    assert len(secret) > 300  # the test has teeth
+    return secret
+
+
+def leaked_lines(files: list[Path]) -> list[str]:
+    secret = secret_lines()
+    return [f"{path}:{i}: {_normalised(line)}" for path in files
+            for i, line in enumerate(path.read_text(errors="replace").splitlines(), 1) if _normalised(line) in secret]
+
+
+def test_no_line_of_the_answer_key_in_the_kit(kit: Path) -> None:
+    assert not list(kit.rglob("reference/hw2")) and not list(kit.rglob("cnn.py"))
+    assert leaked_lines(sorted(kit.rglob("*.py"))) == []
+
+
+def test_no_line_of_the_answer_key_where_the_worker_can_read(tmp_path: Path) -> None:
+    """The worker (student code) can read its probe modules and the course support package."""
+    worker_readable = sorted((REPO / "harness" / "probes").rglob("*.py")) + sorted(
+        (REPO / "harness" / "courseware").rglob("*.py"))
+    assert leaked_lines(worker_readable) == []
+    planted = tmp_path / "planted.py"  # and it finds one when there is one
+    planted.write_text("    " + next(iter(secret_lines())) + "\n")
+    assert len(leaked_lines([planted])) == 1
 
 
 def test_no_check_outside_the_kit_is_named_in_it(kit: Path) -> None:
