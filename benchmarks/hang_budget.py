@@ -5,8 +5,9 @@ Each kind is the example submission with one edit (made in a temporary copy):
 - ``import-sleep-noterm``: a long sleep at module level that ignores SIGTERM;
 - ``backward-loop``: an endless loop inside every ``backward`` of ``hw2/layers.py``;
 - ``sleep-under-limit``: every method of ``hw2/layers.py`` sleeps just under the call limit;
-- ``syntax-error``: a SyntaxError in ``hw2/layers.py`` (beside ``skeleton``, the untouched course skeleton,
-  which fails every check cleanly: the SyntaxError must cost no more than it).
+- ``syntax-error``: a SyntaxError in ``hw2/layers.py``, beside ``skeleton`` (the untouched course skeleton,
+  which fails every check cleanly) and ``example`` (the complete submission it was made from): the
+  SyntaxError must cost no more time than they do.
 The whole rubric is graded with the default limits (60 s per call, the rubric's budget), as course
 staff would run it. Goal: none takes more than the budget plus 30 s; the SyntaxError no longer than
 the skeleton.
@@ -73,14 +74,15 @@ def main() -> None:
     argv = sys.argv[1:]
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("kinds", nargs="*", default=["skeleton", *KINDS])
-    ap.add_argument("--jobs", type=int, default=2, help="gradings at once (hanging ones mostly wait)")
+    ap.add_argument("kinds", nargs="*", default=["skeleton", "example", *KINDS])
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="gradings at once (the hanging kinds mostly wait; compare times of one --jobs only)")
     args = ap.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
     with tempfile.TemporaryDirectory() as tmp:
         folders = {}
         for kind in args.kinds:
-            if kind == "skeleton":
-                folders[kind] = SKELETON
+            if kind in ("skeleton", "example"):
+                folders[kind] = SKELETON if kind == "skeleton" else EXAMPLE
                 continue
             folder = Path(tmp) / kind
             shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("__pycache__", "expected.toml"))

@@ -6,7 +6,8 @@ machine meanwhile) and records each one's command and output:
 - the trust boundary's overhead vs the same checks in one process, and start-up (boundary_overhead.py);
 - the sandbox's overhead (sandbox_overhead.py);
 - the throughput benchmarks' stability over 5 repeats (benchmark_stability.py).
-Batch throughput (batch_throughput.py) takes ~10 minutes: add ``--batch`` to include it.
+Batch throughput (batch_throughput.py) takes ~10 minutes: add ``--batch`` to include it. Hanging
+submissions under the default time budget (hang_budget.py) take ~35 minutes: add ``--hangs``.
 
 Usage: python benchmarks/write_benchmarks_md.py [--out BENCHMARKS.md] [--quick] [--batch]
 """
@@ -59,6 +60,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
     ap.add_argument("--quick", action="store_true", help="one round each (a smoke run)")
     ap.add_argument("--batch", action="store_true", help="also the batch throughput benchmark (~10 min)")
+    ap.add_argument("--hangs", action="store_true", help="also hanging submissions under the default budget (~35 min)")
     args = ap.parse_args()
     rounds = "1" if args.quick else "3"
     examples = [str(p) for p in sorted((REPO / "submissions").glob("*/example")) if p.is_dir()]
@@ -72,6 +74,8 @@ def main() -> None:
                  ["benchmark_stability.py", "--repeats", "2" if args.quick else "5"])
     if args.batch:
         lines += run("Batch throughput (1 vs 2 workers)", ["batch_throughput.py"])
+    if args.hangs:
+        lines += run("Hanging submissions under the default time budget", ["hang_budget.py"])
     args.out.write_text("\n".join(lines) + "\n")
     print(f"wrote {args.out}")
 

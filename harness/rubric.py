@@ -67,6 +67,8 @@ class CheckSpec:
     # a dataset ("cifar10"): without the real one (stand-in data) the check is indicative, worth no
     # points either way, whatever the student's code does; the maximum is then the same for everyone
     indicative_without: str = ""
+    # false: never in a student kit, though visible (its expected values would give an answer away)
+    kit: bool = True
 
     @property
     def components(self) -> list[str]:
@@ -229,6 +231,7 @@ def load(path: Path) -> Rubric:
                 kind=kind,
                 same_cause_as=str(entry.get("same_cause_as", "")),
                 indicative_without=str(entry.get("indicative_without", "")),
+                kit=bool(entry.get("kit", True)),
             )
         )
     return Rubric(

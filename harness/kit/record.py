@@ -21,9 +21,10 @@ class KitError(Exception):
 
 
 def kit_checks(rubric: Rubric) -> list[CheckSpec]:
-    """The checks a kit holds: visible, graded automatically, not opt-in (benchmarks)."""
+    """The checks a kit holds: visible, graded automatically, not opt-in (benchmarks), not kept out
+    (``kit = false``: the values it needs would answer a scored question)."""
     return [c for c in rubric.checks
-            if c.visibility == "visible" and not c.manual and c.part not in rubric.opt_in_parts]
+            if c.visibility == "visible" and not c.manual and c.part not in rubric.opt_in_parts and c.kit]
 
 
 @dataclass

@@ -86,3 +86,53 @@ def test_the_kit_store_holds_plain_data_for_kit_checks_only(kit: Path) -> None:
     kept = {c.id for c in kit_checks(load(rubric_path("hw2")))}
     assert store.mode == "replay" and set(store.store) <= kept
     assert {"part1.linear", "part2.momentum_sgd", "part4.resnet"} <= set(store.store)
+
+
+NUMBER = re.compile(r"(?<![\w.])-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])")
+
+
+def answer_value_sets() -> dict[str, set[float]]:
+    """What each ``part*_hp()`` of the answer key returns, as a set of its telling numbers: 0, 1 and
+    small integers (layer counts) are everywhere in code and say nothing; a set needs two telling
+    numbers to be looked for (part3_arch_hp's 32 alone is not)."""
+    from harness.reference import load as load_reference
+
+    answers = load_reference("hw2").answers
+    sets = {}
+    for name in dir(answers):
+        if re.fullmatch(r"part\d_\w*hp", name):
+            values = {round(float(v), 12) for v in getattr(answers, name)().values()
+                      if isinstance(v, (int, float)) and not isinstance(v, bool)}
+            telling = {v for v in values if not (v.is_integer() and abs(v) < 10)}
+            if len(telling) >= 2:
+                sets[name] = telling
+    assert {"part2_overfit_hp", "part3_optim_hp", "part4_optim_hp"} <= set(sets)
+    return sets
+
+
+def value_set_leaks(text: str, sets: dict[str, set[float]], window: int = 400) -> list[str]:
+    """The answer sets whose every value appears within one ``window`` of ``text``."""
+    wanted = set().union(*sets.values())
+    tokens = [(m.start(), value) for m in NUMBER.finditer(text) if (value := round(float(m.group()), 12)) in wanted]
+    found = []
+    for name, values in sets.items():
+        for i, (start, _) in enumerate(tokens):
+            seen = set()
+            for pos, value in tokens[i:]:
+                if pos >= start + window:
+                    break
+                seen.add(value)
+            if values <= seen:
+                found.append(name)
+                break
+    return found
+
+
+def test_no_answer_hyper_parameters_in_the_kit_or_where_the_worker_can_read(kit: Path) -> None:
+    sets = answer_value_sets()
+    files = [p for p in kit.rglob("*") if p.is_file()] + [
+        p for folder in ("probes", "courseware") for p in (REPO / "harness" / folder).rglob("*") if p.is_file()]
+    leaks = {str(p): found for p in files if (found := value_set_leaks(p.read_text(errors="replace"), sets))}
+    assert leaks == {}
+    # it finds a set where there is one
+    assert value_set_leaks("hp = dict(wstd=0.1, lr=2e-2, reg=0)", {"x": {0.1, 0.02, 0.0}}) == ["x"]
