@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from html import unescape
 from pathlib import Path
@@ -36,6 +37,9 @@ def test_bad_inputs_are_reported_and_the_rest_is_graded(tmp_path: Path) -> None:
     copy_submission(EXAMPLE, cls / "twice")
     zip_folder(copy_submission(EXAMPLE, tmp_path / "twice"), cls / "twice.zip")
     (cls / "notes.txt").write_text("hello")
+    os.mkfifo(cls / "pipe.zip")  # unzipping it would wait for a writer for ever
+    copy_submission(EXAMPLE, cls / "pipe-inside")
+    os.mkfifo(cls / "pipe-inside" / "hw2" / "notes.py")  # hashing or staging it would too
     scratch = tmp_path / "tmp"  # the run's TMPDIR: where zips are unpacked and packages staged
     scratch.mkdir()
 
@@ -43,7 +47,7 @@ def test_bad_inputs_are_reported_and_the_rest_is_graded(tmp_path: Path) -> None:
     proc = run_batch(cls, out, "-n", "2", "-k", FAST, "--max-file-mb=50", tmpdir=scratch)
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]  # rejected items fail; the batch ran on
     rows = {r["submission"]: r for r in BatchOutput(out).gradebook()}
-    for key in ("good", "huge-file-inside"):
+    for key in ("good", "huge-file-inside", "pipe-inside"):
         assert (rows[key]["status"], rows[key]["total"]) == ("graded", "6"), (rows[key], proc.stdout[-3000:])
     reasons = {
         "empty": "no 'hw2' package found",
@@ -54,12 +58,14 @@ def test_bad_inputs_are_reported_and_the_rest_is_graded(tmp_path: Path) -> None:
         "twice": "also claimed by twice.zip",
         "twice.zip": "also claimed by twice",
         "notes.txt": "not a folder or a .zip file",
+        "pipe.zip": "a named pipe: not read",
     }
     html = unescape(BatchOutput(out).class_report())
     for key, reason in reasons.items():
         assert rows[key]["status"] == "rejected", key
         assert reason in rows[key]["note"], (key, rows[key]["note"])
         assert reason in html, key
+    assert "hw2/notes.py: a named pipe, not copied" in (out / "pipe-inside" / "report.html").read_text()
     # nothing was written outside the output folder, and the scratch copies are gone
     assert not list(tmp_path.rglob("escaped.py"))
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".benchmarks") == ["class", "out", "tmp", "twice"]

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -127,6 +128,31 @@ def test_gradescope_bundle_grades_a_submission_into_results_json(tmp_path: Path)
     subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, timeout=600)
     failed = json.loads((root / "results" / "results.json").read_text())
     assert failed["score"] == 0 and "no 'hw2' package" in failed["output"]
+
+
+def test_gradescope_bundle_budget_ends_a_hanging_submission_with_a_results_json(tmp_path: Path) -> None:
+    """The bundle's budget (BUDGET) is under Gradescope's own timeout: a submission that hangs still gets
+    a results.json, with what was graded and why the rest was not."""
+    bundle = tmp_path / "autograder.zip"
+    subprocess.run([sys.executable, "-m", "harness.batch.bundle", "--out", str(bundle), "--submission-timeout", "12"],
+                   capture_output=True, text=True, check=True)
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(bundle) as zf:
+        assert zf.read("BUDGET").decode().strip() == "12"
+        zf.extractall(root / "source")
+    sub = copy_submission(EXAMPLE, root / "submission")
+    layers = sub / "hw2" / "layers.py"
+    layers.write_text(layers.read_text().replace("    def backward(self, dout):",
+                                                 "    def backward(self, dout):\n        while True:\n            pass"))
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable,
+               AUTOGRADER_PYTEST_ARGS="-k part1")
+    start = time.monotonic()
+    subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, timeout=600)
+    assert time.monotonic() - start < 12 + 40
+    results = json.loads((root / "results" / "results.json").read_text())
+    validate_results_json(results)
+    assert "time budget (12 s) ran out" in results["output"]
+    assert sum(t["max_score"] for t in results["tests"]) == 41  # the rubric's Part 1, not a shrunk maximum
 
 
 def test_gradescope_bundle_for_one_offering(tmp_path: Path) -> None:
