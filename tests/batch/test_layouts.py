@@ -98,25 +98,36 @@ def test_bad_shard_value_is_a_usage_error(tmp_path: Path) -> None:
     assert proc.returncode == 4 and "--shard=3/2" in proc.stderr
 
 
-def test_gradescope_bundle_grades_a_submission_into_results_json(tmp_path: Path) -> None:
+def _bundle(tmp_path: Path, *options: str) -> tuple[Path, list[str]]:
+    """Build the Gradescope bundle with ``options`` and unpack it as Gradescope does: the autograder
+    root, and the bundle's member names."""
     bundle = tmp_path / "autograder.zip"
-    build = subprocess.run([sys.executable, "-m", "harness.batch.bundle", "--out", str(bundle)],
+    build = subprocess.run([sys.executable, "-m", "harness.batch.bundle", "--out", str(bundle), *options],
                            capture_output=True, text=True, check=True)
     assert str(bundle) in build.stdout
     root = tmp_path / "autograder"
     with zipfile.ZipFile(bundle) as zf:
-        names = zf.namelist()
-        assert {"setup.sh", "run_autograder", "pyproject.toml", "rubrics/hw2.toml"} <= set(names)
-        assert any(n.startswith("reference/hw2/") for n in names) and any(n.startswith("harness/") for n in names)
         assert (zf.getinfo("run_autograder").external_attr >> 16) & 0o111
         zf.extractall(root / "source")
-    copy_submission(EXAMPLE, root / "submission")
+        return root, zf.namelist()
+
+
+def _run_autograder(root: Path, pytest_args: str) -> dict:
+    """``run_autograder`` on ``root/submission``; its results.json."""
     env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable,
-               AUTOGRADER_PYTEST_ARGS="-k part1.linear")  # split by the script's shell: one word
+               AUTOGRADER_PYTEST_ARGS=pytest_args)  # split by the script's shell
     run = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True,
                          timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
-    results = json.loads((root / "results" / "results.json").read_text())
+    return json.loads((root / "results" / "results.json").read_text())
+
+
+def test_gradescope_bundle_grades_a_submission_into_results_json(tmp_path: Path) -> None:
+    root, names = _bundle(tmp_path)
+    assert {"setup.sh", "run_autograder", "pyproject.toml", "rubrics/hw2.toml"} <= set(names)
+    assert any(n.startswith("reference/hw2/") for n in names) and any(n.startswith("harness/") for n in names)
+    copy_submission(EXAMPLE, root / "submission")
+    results = _run_autograder(root, "-k part1.linear")
     validate_results_json(results)
     assert results["score"] == 7  # Linear, its second backward, its initialisation
 
@@ -125,31 +136,22 @@ def test_gradescope_bundle_grades_a_submission_into_results_json(tmp_path: Path)
         if child.is_dir():
             shutil.rmtree(child)
     (root / "results" / "results.json").unlink()
-    subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, timeout=600)
-    failed = json.loads((root / "results" / "results.json").read_text())
+    failed = _run_autograder(root, "-k part1.linear")
     assert failed["score"] == 0 and "no 'hw2' package" in failed["output"]
 
 
 def test_gradescope_bundle_budget_ends_a_hanging_submission_with_a_results_json(tmp_path: Path) -> None:
     """The bundle's budget (BUDGET) is under Gradescope's own timeout: a submission that hangs still gets
     a results.json, with what was graded and why the rest was not."""
-    bundle = tmp_path / "autograder.zip"
-    subprocess.run([sys.executable, "-m", "harness.batch.bundle", "--out", str(bundle), "--submission-timeout", "12"],
-                   capture_output=True, text=True, check=True)
-    root = tmp_path / "autograder"
-    with zipfile.ZipFile(bundle) as zf:
-        assert zf.read("BUDGET").decode().strip() == "12"
-        zf.extractall(root / "source")
+    root, names = _bundle(tmp_path, "--submission-timeout", "12")
+    assert (root / "source" / "BUDGET").read_text().strip() == "12"
     sub = copy_submission(EXAMPLE, root / "submission")
     layers = sub / "hw2" / "layers.py"
     layers.write_text(layers.read_text().replace("    def backward(self, dout):",
                                                  "    def backward(self, dout):\n        while True:\n            pass"))
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable,
-               AUTOGRADER_PYTEST_ARGS="-k part1")
     start = time.monotonic()
-    subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, timeout=600)
+    results = _run_autograder(root, "-k part1")
     assert time.monotonic() - start < 12 + 40
-    results = json.loads((root / "results" / "results.json").read_text())
     validate_results_json(results)
     assert "time budget (12 s) ran out" in results["output"]
     assert sum(t["max_score"] for t in results["tests"]) == 41  # the rubric's Part 1, not a shrunk maximum
@@ -158,24 +160,16 @@ def test_gradescope_bundle_budget_ends_a_hanging_submission_with_a_results_json(
 def test_gradescope_bundle_for_one_offering(tmp_path: Path) -> None:
     """--offering is written into the bundle: every submission is graded as that offering, and
     results.json says so (students see which offering's rules they were graded by)."""
-    bundle = tmp_path / "autograder.zip"
-    subprocess.run([sys.executable, "-m", "harness.batch.bundle", "--out", str(bundle), "--offering", "2023"],
-                   capture_output=True, text=True, check=True)
-    root = tmp_path / "autograder"
-    with zipfile.ZipFile(bundle) as zf:
-        assert zf.read("OFFERING").decode().strip() == "2023"
-        assert "rubrics/hw2/offerings/2023.toml" in zf.namelist()
-        zf.extractall(root / "source")
+    root, names = _bundle(tmp_path, "--offering", "2023")
+    assert (root / "source" / "OFFERING").read_text().strip() == "2023"
+    assert "rubrics/hw2/offerings/2023.toml" in names
     copy_submission(EXAMPLE, root / "submission")
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable,
-               AUTOGRADER_PYTEST_ARGS="-k part2.rmsprop")
-    subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, timeout=600)
-    results = json.loads((root / "results" / "results.json").read_text())
+    results = _run_autograder(root, "-k part2.rmsprop")
     validate_results_json(results)
     assert "bonus" in results["output"] and "--offering" not in results["output"]  # students: no command lines
     assert any("(--offering=2023)" in line for line in results["extra_data"]["staff"])  # the staff: how it ran
     (rmsprop,) = results["tests"]
     assert (rmsprop["score"], rmsprop["max_score"]) == (3, 0)  # a bonus: on top of the maximum
-    bad = subprocess.run([sys.executable, "-m", "harness.batch.bundle", "--out", str(bundle), "--offering", "2020"],
-                         capture_output=True, text=True)
+    bad = subprocess.run([sys.executable, "-m", "harness.batch.bundle", "--out", str(tmp_path / "x.zip"),
+                          "--offering", "2020"], capture_output=True, text=True)
     assert bad.returncode == 2 and "not graded by this grader" in bad.stderr
