@@ -28,8 +28,10 @@ CONSTANT = ("known_good_hp:",)
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_kit_judges_like_the_full_grader(kit: Path, name: str) -> None:
+def test_kit_judges_like_the_full_grader(kit: Path, name: str, request: pytest.FixtureRequest) -> None:
     expected_file = SUBMISSIONS / name / "expected.toml"
+    if "redteam-marker" in (SUBMISSIONS / name / "hw2" / "layers.py").read_text():
+        request.getfixturevalue("marked_processes_alone")  # its processes must not be taken for another test's
     if name.startswith("adversarial/") and "sandbox" in expected_file.read_text():
         if confine.detect().name != "bubblewrap":
             pytest.skip("this attack stays harmless only in the bubblewrap sandbox")
