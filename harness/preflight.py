@@ -81,6 +81,8 @@ def preflight(worker: Any, modules: list[str], limit: float, staged: Path) -> di
                 continue
             problem = ImportProblem(module, _raised_line(module, exc.info), "raised")
         except WorkerFailure as exc:
+            if exc.kind == "startup":  # the worker itself did not start: not this module's doing; the checks retry
+                break
             if exc.kind == "budget":
                 problems[module] = ImportProblem(module, f"importing {module}: {exc}", "budget")
                 break
