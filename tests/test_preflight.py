@@ -46,3 +46,45 @@ def test_the_default_budget_is_the_rubrics_and_the_option_overrides_it() -> None
     assert GradingOptions(benchmarks=True).budget(rubric) == 1200
     assert GradingOptions(submission_timeout=0).budget(rubric) == 0
     assert load(rubric_path("csc321_tut4")).time_budget == 300
+
+
+class _Worker:
+    """A stand-in worker: each import answers with the outcome given for its module."""
+
+    def __init__(self, outcomes: dict):
+        self.outcomes, self.refused, self.calls = outcomes, {}, []
+
+    def call(self, probe: str, **kwargs):
+        self.calls.append(kwargs["module"])
+        outcome = self.outcomes.get(kwargs["module"])
+        if outcome is not None:
+            raise outcome
+        return {"seconds": 0.1}
+
+    def refuse(self, module: str, reason: str) -> None:
+        self.refused[module] = reason
+
+    def output(self) -> str:
+        return ""
+
+
+def test_a_worker_that_does_not_start_blames_no_module() -> None:
+    from harness.preflight import preflight
+    from harness.sandbox import WorkerFailure
+
+    worker = _Worker({"hw2": WorkerFailure("startup", "the worker did not start")})
+    assert preflight(worker, ["hw2", "hw2.layers"], 60, Path("/x/submission")) == {}
+    assert worker.refused == {} and worker.calls == ["hw2"]
+
+
+def test_a_module_below_a_broken_package_is_not_tried_again() -> None:
+    from harness.preflight import preflight
+    from harness.sandbox import StudentError
+
+    error = StudentError({"type": "NameError", "message": "name 'x' is not defined", "in_student_code": True,
+                          "where": "hw2/__init__.py:3 in <module>: x"})
+    worker = _Worker({"hw2": error})
+    problems = preflight(worker, ["hw2", "hw2.layers"], 60, Path("/x/submission"))
+    assert list(problems) == ["hw2"] and worker.calls == ["hw2"]
+    assert problems["hw2"].line == "hw2/__init__.py:3: NameError: name 'x' is not defined"
+    assert problems["hw2"].pointer == "hw2/__init__.py:3; see the top of the report"
