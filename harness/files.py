@@ -98,9 +98,7 @@ def copy_tree(src: Path, dest: Path, skip: Callable[[Path, os.stat_result], bool
     walk = Walk(src, max_depth, max_entries, prune=skip)
     for path, info in walk:
         rel = path.relative_to(src)
-        target = dest / rel
-        if not target.parent.is_dir():  # below a folder that was skipped
-            continue
+        target = dest / rel  # its folder exists: the walk yields a folder before what is in it
         if stat.S_ISDIR(info.st_mode):
             target.mkdir(exist_ok=True)
         elif stat.S_ISREG(info.st_mode):

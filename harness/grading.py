@@ -218,6 +218,7 @@ class SubmissionGrader:
         self._deadline = time.monotonic() + self.budget if self.budget else None
         self.import_problems: dict[str, ImportProblem] = {}  # module -> why it does not import (preflight)
         self._preflighted = False
+        self._broken_pointers: dict[str, str] = {}  # module -> what a check that needs it says (preflight)
         self.not_reached: list[str] = []  # checks the time budget left no time for
         self.grader_errors: dict[str, str] = {}  # check id -> the judge's own traceback (staff only: the log)
         self.interrupted: tuple[int, int] | None = None  # (checks graded, checks planned) of a run stopped early
@@ -273,7 +274,7 @@ class SubmissionGrader:
         findings = []
         try:
             self._preflight()
-            ctx.broken_modules = {m: p.pointer for m, p in self.import_problems.items()}
+            ctx.broken_modules = self._broken_pointers
             if self._stand_in_for(spec):
                 ctx.indicative(f"judged on {spec.indicative_without}, and this run has stand-in data (grade "
                                "with --data-dir=DIR holding it)")  # the check may say more
@@ -341,6 +342,7 @@ class SubmissionGrader:
         worker = self.worker
         modules = modules_to_import(self.rubric, worker.submission)
         self.import_problems = preflight(worker, modules, self.limits.call_timeout, worker.submission)
+        self._broken_pointers = {m: p.pointer for m, p in self.import_problems.items()}
 
     def problems(self) -> list[tuple[str, str]]:
         """What went wrong with the run as a whole, (kind, one line) each, for the top of every report:

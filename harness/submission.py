@@ -16,7 +16,7 @@ import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .files import copy_tree
+from .files import Walk, copy_tree
 
 SKIP_DIRS = {".ipynb_checkpoints", "__pycache__", ".git", "results", "node_modules"}
 MAX_DEPTH = 4
@@ -126,25 +126,12 @@ def _module_files(top: Path, skip: Path | None) -> list[Path]:
 
 def files_below(top: Path, suffixes: tuple[str, ...], depth: int, skip: Path | None = None) -> list[Path]:
     """Regular files (no links, FIFOs or devices) ending in ``suffixes``, ``depth`` folder levels
-    below ``top`` at most, past hidden folders, caches and ``skip``."""
-    found: list[Path] = []
-    frontier = [top]
-    for _ in range(depth):
-        nxt = []
-        for folder in frontier:
-            try:
-                children = sorted(folder.iterdir())
-            except OSError:
-                continue
-            for child in children:
-                if child.is_symlink() or child.name.startswith(".") or child.name in SKIP_DIRS:
-                    continue
-                if child.is_dir() and child != skip:
-                    nxt.append(child)
-                elif child.is_file() and child.suffix in suffixes:
-                    found.append(child)
-        frontier = nxt
-    return found
+    below ``top`` at most, past hidden folders, caches and ``skip`` (harness/files.py's bounded walk)."""
+    def pruned(path: Path, info: os.stat_result) -> bool:
+        return path.name.startswith(".") or path.name in SKIP_DIRS or path == skip or stat.S_ISLNK(info.st_mode)
+
+    return sorted((path for path, info in Walk(top, max_depth=depth, prune=pruned)
+                   if stat.S_ISREG(info.st_mode) and path.suffix in suffixes), key=lambda p: (len(p.parts), str(p)))
 
 
 def _find_packages(top: Path, package: str) -> list[Path]:

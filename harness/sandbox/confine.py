@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import chown_tree, remove_tree  # noqa: F401 (chown_tree: the worker's use)
+from ..files import remove_tree
 
 SANDBOX_UID_BASE = 1_000_000  # each worker start gets its own uid in [BASE, BASE + SPAN)
 SANDBOX_UID_SPAN = 1_000_000

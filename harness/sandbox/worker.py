@@ -164,8 +164,9 @@ class Worker:
         """Seconds left of the submission's time budget (None: no budget)."""
         return None if self.deadline is None else self.deadline - time.monotonic()
 
-    def _out_of_budget(self) -> WorkerFailure:
-        return WorkerFailure("budget", f"the submission's time budget ({self.budget_seconds:g} s) ran out")
+    def _out_of_budget(self, during_call: bool = False) -> WorkerFailure:
+        during = " during this call; the worker was killed" if during_call else ""
+        return WorkerFailure("budget", f"the submission's time budget ({self.budget_seconds:g} s) ran out{during}")
 
     def call(self, probe: str, *, seed: int = 0, timeout: float | None = None, **kwargs: Any) -> Any:
         """Run ``probe`` in the worker and return its plain-data result."""
@@ -190,8 +191,7 @@ class Worker:
         except ReadTimeout:
             self.kill()
             if clipped:
-                raise WorkerFailure("budget", f"the submission's time budget ({self.budget_seconds:g} s) ran out "
-                                              "during this call; the worker was killed") from None
+                raise self._out_of_budget(during_call=True) from None
             raise WorkerFailure("timeout", f"no answer within {timeout:.0f} s wall time; the worker was killed") from None
         except PeerClosed:
             status = self._reap(grace=1.0)
