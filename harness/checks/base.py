@@ -127,6 +127,12 @@ class CheckContext:
         return self.dataset("cifar10")
 
     @property
+    def own_images(self) -> Any:
+        """The grader's own images (the stand-in, whatever --data-dir holds): for checks that train
+        with the grader's own settings, measured on exactly these images."""
+        return self.dataset("own-images")
+
+    @property
     def mnist(self) -> Any:
         """MNIST or its stand-in (``harness.data.MnistData``); ``.real`` says which."""
         return self.dataset("mnist")

@@ -9,10 +9,11 @@ dataset must know which one they got: ``.real``.
 
 from pathlib import Path
 
-from .images import CIFAR_FOLDER, DEFAULT_DATA_DIR, DataError, ImageData, load_images
+from .images import CIFAR_FOLDER, DEFAULT_DATA_DIR, DataError, ImageData, load_images, load_own_images
 from .mnist import MnistData, has_mnist, load_mnist
 
-DATASETS = {"cifar10": load_images, "mnist": load_mnist}
+# "own-images": the stand-in even when CIFAR-10 is there (checks with the grader's own settings)
+DATASETS = {"cifar10": load_images, "own-images": load_own_images, "mnist": load_mnist}
 
 
 def has_known_dataset(folder: Path) -> bool:
@@ -20,4 +21,4 @@ def has_known_dataset(folder: Path) -> bool:
 
 
 __all__ = ["DATASETS", "DEFAULT_DATA_DIR", "DataError", "ImageData", "MnistData", "has_known_dataset",
-           "load_images", "load_mnist"]
+           "load_images", "load_mnist", "load_own_images"]

@@ -455,12 +455,22 @@ def _losses_report(losses: list[float], num_epochs: int) -> dict:
     return {"first_nonfinite_loss": bad, "loss_unit": "batch" if len(losses) > num_epochs else "epoch"}
 
 
+# The optimizers a judge may name for its own settings (torch's, never the student's).
+JUDGE_OPTIMIZERS = {"SGD": torch.optim.SGD, "Adam": torch.optim.Adam}
+
+
+def judge_optimizer(name: str, params: Any, kwargs: dict) -> torch.optim.Optimizer:
+    if name not in JUDGE_OPTIMIZERS:
+        raise ProbeError(f"the judge asked for an unknown optimizer {name!r}")
+    return JUDGE_OPTIMIZERS[name](params, **kwargs)
+
+
 @probe("hw2.part3.notebook_training")
 def notebook_training(data: dict, hp_arch: dict, hp_optim: dict, loss: str, num_epochs: int,
-                      init_seed: int = NOTEBOOK_SEED) -> dict:
+                      init_seed: int = NOTEBOOK_SEED, optimizer: str = "SGD") -> dict:
     """The notebook's first training cell with the student's MLP, BinaryClassifier and
-    ClassifierTrainer, with the hyper-parameters the judge gives (known to learn; ``loss`` names
-    a torch.nn loss class); ``init_seed`` is the notebook's unless the judge asks for more runs."""
+    ClassifierTrainer, with the settings the judge gives (known to learn; ``optimizer`` and
+    ``loss`` name torch classes); ``init_seed`` is the notebook's unless the judge asks for more runs."""
     mlp_cls = _student_attr("mlp", "MLP")
     clf_cls = _student_attr("classifier", "BinaryClassifier")
     trainer_cls = _student_attr("training", "ClassifierTrainer")
@@ -472,8 +482,7 @@ def notebook_training(data: dict, hp_arch: dict, hp_optim: dict, loss: str, num_
                       nonlins=[*[hp_arch["activation"]] * n, hp_arch["out_activation"]]),
         threshold=0.5,
     )
-    optimizer = torch.optim.SGD(params=model.parameters(), **hp_optim)
-    trainer = trainer_cls(model, getattr(nn, loss)(), optimizer)
+    trainer = trainer_cls(model, getattr(nn, loss)(), judge_optimizer(optimizer, model.parameters(), hp_optim))
     result = _fit_result(trainer.fit(dl_train, dl_valid, num_epochs=num_epochs, print_every=0))
     return {**result, **_losses_report(result["train_loss"], num_epochs)}
 

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from .data import image_dataset, install_cifar10, loader, to_tensor_images
-from .hw2_part3 import wrap_model
+from .hw2_part3 import judge_optimizer, wrap_model
 from .server import ProbeError, current_seed, describe_exception, import_student, probe, submission_dir
 
 MAX_RESULT_FILE = 1 << 20  # bytes of an experiment's JSON file the judge is sent back
@@ -172,8 +172,8 @@ def argmax_classifier(weight: Any, bias: Any, x: Any) -> dict:
 
 
 def _optimizer_hp(hp: dict | None) -> tuple[dict, Any, dict]:
-    """(SGD arguments, loss function, a description for the feedback) from the judge's
-    hyper-parameters, or from the student's ``answers.part4_optim_hp()`` when ``hp`` is None."""
+    """(optimizer arguments, loss function, a description for the feedback) from the judge's own
+    settings, or from the student's ``answers.part4_optim_hp()`` (SGD's) when ``hp`` is None."""
     if hp is not None:
         return dict(hp), nn.CrossEntropyLoss(), dict(hp, loss_fn="CrossEntropyLoss()")
     got = import_student("hw2.answers").part4_optim_hp()
@@ -189,15 +189,16 @@ def _optimizer_hp(hp: dict | None) -> tuple[dict, Any, dict]:
 
 @probe("hw2.part4.overfit")
 def overfit(images: Any, labels: Any, hp: dict | None, epochs: int, batch_size: int, max_batches: int,
-            stop_at: float) -> dict:
+            stop_at: float, optimizer: str = "SGD") -> dict:
     """The notebook's overfitting cell: CNN([32], pool_every=1, hidden [100]) in an
-    ArgMaxClassifier, SGD, the student's ClassifierTrainer.train_epoch. After every epoch the
+    ArgMaxClassifier, the student's ClassifierTrainer.train_epoch; SGD with the student's
+    part4_optim_hp(), or the optimizer the judge names with its own settings. After every epoch the
     trained model's own predictions on the training images are recorded (the judge counts them,
     not the trainer); stops once ``stop_at`` percent are right."""
     cnn_cls = _student_class("hw2.cnn", "CNN")
     classifier_cls = _student_class("hw2.classifier", "ArgMaxClassifier")
     trainer_cls = _student_class("hw2.training", "ClassifierTrainer")
-    sgd_args, loss_fn, shown = _optimizer_hp(hp)
+    args, loss_fn, shown = _optimizer_hp(hp)
 
     torch.manual_seed(current_seed())
     dl_train = loader(image_dataset(images, labels), batch_size, shuffle=False)
@@ -207,8 +208,8 @@ def overfit(images: Any, labels: Any, hp: dict | None, epochs: int, batch_size: 
         tuple(x.shape[1:]), 10, channels=[32], pool_every=1, hidden_dims=[100],
         conv_params=dict(kernel_size=3, stride=1, padding=1), pooling_params=dict(kernel_size=2),
     ))
-    optimizer = torch.optim.SGD(params=model.parameters(), **sgd_args)
-    trainer = trainer_cls(model, loss_fn, optimizer, torch.device("cpu"))
+    opt = judge_optimizer(optimizer if hp is not None else "SGD", model.parameters(), args)
+    trainer = trainer_cls(model, loss_fn, opt, torch.device("cpu"))
 
     predictions, reported, losses = [], [], []
     for _ in range(epochs):

@@ -91,12 +91,15 @@ def test_sigterm_stops_a_grading_like_ctrl_c_and_leaves_nothing_behind(tmp_path:
     layers = sub / "hw2" / "layers.py"
     layers.write_text(layers.read_text() + "\nimport time\ntime.sleep(120)\n")  # a long import: mid-grading
     report = tmp_path / "out" / "report.html"
+    # a folder of a dead judge that had this pid may be there already (pids are reused): wait for a new one
+    before = set(os.listdir(tempfile.gettempdir()))
     proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--submission={sub}",
                              f"--report={report}", "-k", "part1"], cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     scratch = f"dl-autograder-{proc.pid}-"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(p.startswith(scratch) for p in os.listdir(tempfile.gettempdir())):
+    while time.monotonic() < deadline and not any(p.startswith(scratch) and p not in before
+                                                  for p in os.listdir(tempfile.gettempdir())):
         time.sleep(0.2)
     time.sleep(3)  # the preflight is waiting on the import now
     proc.send_signal(signal.SIGTERM)
@@ -104,7 +107,7 @@ def test_sigterm_stops_a_grading_like_ctrl_c_and_leaves_nothing_behind(tmp_path:
     out, _ = proc.communicate(timeout=60)
     assert time.monotonic() - stopped < 15, out[-2000:]
     assert proc.returncode == pytest.ExitCode.INTERRUPTED, out[-2000:]
-    assert not [p for p in os.listdir(tempfile.gettempdir()) if p.startswith(scratch)]
+    assert not [p for p in os.listdir(tempfile.gettempdir()) if p.startswith(scratch) and p not in before]
     assert scratch not in Path("/proc/mounts").read_text()
     import json
 

@@ -24,7 +24,6 @@ from harness.sandbox import confine
 SUBMISSIONS = Path(__file__).resolve().parents[2] / "submissions"
 CASES = (["example", "skeleton", "slow"] + [f"broken/{p.name}" for p in sorted((SUBMISSIONS / "broken").iterdir())]
          + [f"adversarial/{p.name}" for p in sorted((SUBMISSIONS / "adversarial").iterdir()) if (p / "hw2").is_dir()])
-CONSTANT = ("known_good_hp:",)
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -37,8 +36,7 @@ def test_kit_judges_like_the_full_grader(kit: Path, name: str, request: pytest.F
             pytest.skip("this attack stays harmless only in the bubblewrap sandbox")
     rubric = load(rubric_path("hw2"))
     stored = ExpectedValues.load(kit / "harness" / "kit" / "expected-hw2.bin").store
-    keyed = [c for c in kit_checks(rubric)
-             if any(not key.startswith(CONSTANT) for key in stored.get(c.id, {}))]
+    keyed = [c for c in kit_checks(rubric) if stored.get(c.id)]
     assert len(keyed) >= 15
     verify = ExpectedValues("verify", stored)
     grader = SubmissionGrader(locate_submission(SUBMISSIONS / name, "hw2"), rubric, GradingOptions(call_timeout=10),

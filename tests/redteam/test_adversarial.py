@@ -22,6 +22,8 @@ canary touched, no change to the checkout, no connection.
     bench_ratio = [0.2, 5.0]           # the benchmark's reported ratio lies in this range
     sandbox = "bubblewrap"             # run only where the worker gets this confinement: the attack
                                        # (deleting files, filling /tmp, ...) would do real harm without it
+    answer_free = true                 # the reports and the terminal hold no line of the answer key and
+                                       # no answer part*_hp() value set (tests/answer_leaks.py)
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import pytest
 
 import tests.grading.helpers  # noqa: F401  (first: pre-loads what pytester's sys.modules snapshot must hold)
 from harness.sandbox import confine
+from tests.answer_leaks import answer_value_sets, secret_lines_in, value_set_leaks
 from tests.grading.helpers import REPO, expectation, grade
 
 from .traces import (Canary, Listener, Watchdog, pwned_files, repo_changes, repo_state, wait_for_no_children,
@@ -52,7 +55,7 @@ IGNORE = shutil.ignore_patterns("__pycache__", "expected.toml")
 # seconds: a run of a few checks takes 5-30 s; past this the grader hangs (see traces.Watchdog)
 RUN_LIMIT = float(os.environ.get("REDTEAM_RUN_LIMIT", "120"))
 KEYS = {"attack", "bug", "select", "timeout", "score", "failing", "mentions", "args", "cwd", "stdout", "usage_error",
-        "stdout_excludes", "html_excludes", "listen", "bench_ratio", "sandbox", "zip"}
+        "stdout_excludes", "html_excludes", "listen", "bench_ratio", "sandbox", "zip", "answer_free"}
 
 
 def test_every_attack_is_a_full_copy_of_the_example() -> None:
@@ -146,6 +149,10 @@ def test_attack_earns_nothing_and_leaves_no_trace(attack: Path, pytester: pytest
     problems += [f"not in the terminal output: {s!r}" for s in exp.get("stdout", []) if s not in stdout]
     problems += [f"in the terminal output: {s!r}" for s in exp.get("stdout_excludes", []) if s in stdout]
     problems += [f"in the HTML report as it is: {s!r}" for s in exp.get("html_excludes", []) if s in page]
+    if exp.get("answer_free"):  # what the student reads: the reports and the terminal
+        seen = "\n".join([readable, (graded.html.parent / "results.json").read_text(), stdout])
+        problems += [f"answer key line in the reports: {line!r}" for line in secret_lines_in(seen)]
+        problems += [f"answer {name}() values in the reports" for name in value_set_leaks(seen, answer_value_sets())]
     if "bench_ratio" in exp:
         lo, hi = exp["bench_ratio"]
         ratios = [float(r) for r in re.findall(r"([0-9.]+)x the reference's time", readable + outputs)]
