@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -31,6 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # run as a script from a checkout: the harness beside it
+from harness.dev.cases import materialise  # noqa: E402
+
 SOURCES = [REPO / "submissions" / "example"] + sorted(
     p.parent for p in (REPO / "submissions" / "broken").glob("*/expected.toml")
 )
@@ -39,8 +41,7 @@ SOURCES = [REPO / "submissions" / "example"] + sorted(
 def build_class(root: Path, students: int) -> Path:
     root.mkdir(parents=True)
     for i in range(students):
-        shutil.copytree(SOURCES[i % len(SOURCES)], root / f"student-{i:03d}",
-                        ignore=shutil.ignore_patterns("__pycache__", "expected.toml"))
+        materialise(SOURCES[i % len(SOURCES)], root / f"student-{i:03d}")  # a broken case: over the example
     return root
 
 

@@ -15,8 +15,10 @@ from harness.offerings import OfferingError, choose, load_offerings, recognise
 from harness.rubric import load, rubric_path
 from harness.scoring import CheckResult, optional, same_cause, score
 from harness.submission import locate
+from harness.dev.cases import materialise as build
+from harness.paths import SUBMISSIONS
 
-from tests.grading.patterns import PATTERNS, build
+PATTERNS = SUBMISSIONS / "patterns"
 
 RUBRIC = load(rubric_path("hw2"))
 OFFERINGS = load_offerings(RUBRIC.path)

@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.dev.cases import materialise
+
 REPO = Path(__file__).resolve().parents[2]
 SUBMISSIONS = REPO / "submissions"
 EXAMPLE = SUBMISSIONS / "example"
@@ -42,8 +44,8 @@ def expected_part1(folder: Path) -> tuple[set[str], float | None]:
 
 
 def copy_submission(src: Path, dest: Path) -> Path:
-    shutil.copytree(src, dest, ignore=IGNORE)
-    return dest
+    """The whole submission ``src`` stands for (a case folder: over its base), at ``dest``."""
+    return materialise(src, dest)
 
 
 def inject(sub: Path, cls: str, method: str, code: str) -> Path:

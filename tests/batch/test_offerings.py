@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.grading.patterns import PATTERNS, build
+from harness.dev.cases import materialise as build
+from harness.paths import SUBMISSIONS
 
 from .helpers import EXAMPLE, BatchOutput, copy_submission, run_batch
+
+PATTERNS = SUBMISSIONS / "patterns"
 
 PICK = "part2.rmsprop or part2.vanilla_sgd"  # a bonus entry (2023) and a base one: seconds per submission
 

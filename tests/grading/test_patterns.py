@@ -9,9 +9,12 @@ import pytest
 
 import harness.checks.hw2  # noqa: F401  (imported before pytester snapshots sys.modules: loads once)
 import harness.session  # noqa: F401
+from harness.dev.cases import expectation, materialise as build
+from harness.paths import SUBMISSIONS
 
 from .helpers import grade
-from .patterns import PATTERNS, build, expectation
+
+PATTERNS = SUBMISSIONS / "patterns"
 
 FOLDERS = sorted(p.parent for p in PATTERNS.glob("*/expected.toml"))
 GRADED = [f for f in FOLDERS if "refused" not in expectation(f)]

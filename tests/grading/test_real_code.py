@@ -116,11 +116,15 @@ def test_mlp_with_unit_variance_init_gets_full_marks(pytester: pytest.Pytester, 
 
 def test_mlp_that_does_not_learn_within_the_notebooks_epochs_still_fails(pytester: pytest.Pytester,
                                                                          tmp_path: Path) -> None:
-    """Zero-initialised weights never leave the symmetric point: the 20-epoch rerun misses too."""
+    """Weights and biases all zero: every hidden unit outputs relu(0) = 0 and gets no gradient, so
+    only the output bias (the class prior) ever trains, and the 20-epoch reruns miss too. (Zero
+    weights with the default biases are a symmetric, nearly linear model: it reaches the notebook's
+    asserts on the moons, as it would in the student's notebook, and keeps the points.)"""
     sub = copy_example(tmp_path / "zero-init")
     _edit(sub / "hw2" / "mlp.py", "            layers.append(nn.Linear(prev_dim, dim))\n",
           "            layers.append(nn.Linear(prev_dim, dim))\n"
-          "            nn.init.zeros_(layers[-1].weight)\n")
+          "            nn.init.zeros_(layers[-1].weight)\n"
+          "            nn.init.zeros_(layers[-1].bias)\n")
     graded = grade(pytester, sub, "-k", "part3.training_learns")
     assert graded.failing() == {"part3.training_learns"}
     assert "(and after the notebook's 20, seeds 42, 43 and 44)" in graded.output("part3.training_learns")

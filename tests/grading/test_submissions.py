@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import filecmp
 from pathlib import Path
 
 import pytest
 
 import harness.checks.hw2  # noqa: F401  (imported before pytester snapshots sys.modules: loads once)
 import harness.session  # noqa: F401
+
+from harness.dev.cases import overlay_files
 
 from .helpers import EXAMPLE, SUBMISSIONS, expectation, grade
 
@@ -25,9 +26,9 @@ def test_example_gets_full_marks(pytester: pytest.Pytester) -> None:
 
 
 @pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
-def test_broken_submission_gets_its_expected_score(pytester: pytest.Pytester, folder: Path) -> None:
+def test_broken_submission_gets_its_expected_score(pytester: pytest.Pytester, folder: Path, cases) -> None:
     expected = expectation(folder)
-    graded = grade(pytester, folder)
+    graded = grade(pytester, cases(folder))
     assert graded.failing() == set(expected["failing"]), graded.report["tests"]
     full = sum(t["max_score"] for t in graded.report["tests"])
     assert full - graded.score == pytest.approx(expected["points_lost"])
@@ -39,17 +40,10 @@ def test_broken_submission_gets_its_expected_score(pytester: pytest.Pytester, fo
         assert "not deducted" in test["output"] or "no points either way" in test["output"], test["output"]
 
 
-@pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
-def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path) -> None:
-    """Keeps the broken copies in sync with the example: one file changed, nothing else."""
-    bug_file = expectation(folder)["bug_file"]
-    for path in EXAMPLE.rglob("*"):
-        if path.is_file() and "__pycache__" not in path.parts:
-            rel = path.relative_to(EXAMPLE)
-            twin = folder / rel
-            assert twin.is_file(), f"{rel} missing from {folder.name}"
-            same = filecmp.cmp(path, twin, shallow=False)
-            assert same != (str(rel) == bug_file), f"{rel}: {'unchanged' if same else 'changed'} in {folder.name}"
+def test_a_broken_case_changes_only_its_bug_file() -> None:
+    """Each broken case is an overlay of the example holding one file: the one its bug is in."""
+    for folder in BROKEN:
+        assert overlay_files(folder) == [Path(expectation(folder)["bug_file"])], folder.name
 
 
 def test_at_least_six_broken_submissions() -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from harness.dev.cases import materialise
+
 SUBMISSIONS = Path(__file__).resolve().parents[2] / "submissions"
 LEFT_BEHIND = shutil.ignore_patterns("expected.toml", "__pycache__", "*.pyc", ".ipynb_checkpoints")
 
@@ -21,6 +23,7 @@ def student_repo(tmp_path: Path, kit: Path, source: Path, layout: str = "", only
     under ``layout`` if given, with the kit's workflow at ``.github/workflows/grade.yml``."""
     repo = tmp_path / "student-repo"
     root = repo / layout if layout else repo
+    source = materialise(source, tmp_path / "whole-source")  # a case folder: over its base
     if only:
         shutil.copytree(source / only, root / only, ignore=LEFT_BEHIND)
     else:

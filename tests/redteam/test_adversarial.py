@@ -31,7 +31,6 @@ from __future__ import annotations
 import html as htmlmod
 import os
 import re
-import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -39,6 +38,7 @@ from pathlib import Path
 import pytest
 
 import tests.grading.helpers  # noqa: F401  (first: pre-loads what pytester's sys.modules snapshot must hold)
+from harness.dev.cases import base_of, materialise, overlay_files
 from harness.sandbox import confine
 from tests.answer_leaks import answer_value_sets, secret_lines_in, value_set_leaks
 from tests.grading.helpers import REPO, expectation, grade
@@ -51,25 +51,24 @@ pytestmark = pytest.mark.redteam
 ADVERSARIAL = REPO / "submissions" / "adversarial"
 ATTACKS = sorted(p for p in ADVERSARIAL.iterdir()
                  if (p / "expected.toml").is_file() and not expectation(p).get("zip"))  # zips: test_batch.py
-IGNORE = shutil.ignore_patterns("__pycache__", "expected.toml")
 # seconds: a run of a few checks takes 5-30 s; past this the grader hangs (see traces.Watchdog)
 RUN_LIMIT = float(os.environ.get("REDTEAM_RUN_LIMIT", "120"))
-KEYS = {"attack", "bug", "select", "timeout", "score", "failing", "mentions", "args", "cwd", "stdout", "usage_error",
+KEYS = {"base", "attack", "bug", "select", "timeout", "score", "failing", "mentions", "args", "cwd", "stdout", "usage_error",
         "stdout_excludes", "html_excludes", "listen", "bench_ratio", "sandbox", "zip", "answer_free"}
 
 
-def test_every_attack_is_a_full_copy_of_the_example() -> None:
-    """At least 27 attacks; each holds every file of the example, identical but hw2/layers.py (its
-    honest bug, and the attack's code unless the attack is a file of its own)."""
+def test_every_attack_is_an_overlay_of_the_example() -> None:
+    """At least 27 attacks; each changes, of the example's files, hw2/layers.py only (its honest bug,
+    and the attack's code unless the attack is a file of its own: conftest.py, a shadow torch.py...)."""
     assert len(ATTACKS) >= 27, [p.name for p in ATTACKS]
     example = REPO / "submissions" / "example"
-    files = [p.relative_to(example) for p in example.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     for folder in ATTACKS:
         exp = expectation(folder)
         assert set(exp) <= KEYS, (folder.name, set(exp) - KEYS)
         assert {"attack", "bug", "select", "timeout", "score", "failing", "mentions"} <= set(exp), folder.name
-        differ = [str(f) for f in files if (folder / f).read_bytes() != (example / f).read_bytes()]
-        assert differ == ["hw2/layers.py"], (folder.name, differ)
+        assert base_of(folder) == example.resolve(), folder.name
+        changed = [str(rel) for rel in overlay_files(folder) if (example / rel).exists()]
+        assert changed == ["hw2/layers.py"], (folder.name, changed)
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=[p.name for p in ATTACKS])
@@ -90,8 +89,7 @@ def test_attack_earns_nothing_and_leaves_no_trace(attack: Path, pytester: pytest
             pytest.skip(f"127.0.0.1:{exp['listen']} is busy ({exc.strerror}): cannot tell a connection apart")
         request.addfinalizer(listener.close)
     # the submission is graded from a copy, next to another student's folder; canaries first
-    sub = tmp_path / "class" / attack.name
-    shutil.copytree(attack, sub, ignore=IGNORE)
+    sub = materialise(attack, tmp_path / "class" / attack.name)
     out = pytester.path / "out"  # where tests.grading.helpers.grade writes report.html and results.json
     tmp_canary = Path("/tmp") / f"redteam-{uuid.uuid4().hex}.canary"
     request.addfinalizer(lambda: tmp_canary.unlink(missing_ok=True))

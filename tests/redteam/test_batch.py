@@ -5,13 +5,13 @@ honest bug leaves, and nothing lands outside the batch's output folder."""
 from __future__ import annotations
 
 import html as htmlmod
-import shutil
 import stat
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from harness.dev.cases import materialise
 from harness.sandbox import confine
 from tests.batch.helpers import EXAMPLE, BatchOutput, check_scores, copy_submission, run_batch
 from tests.grading.helpers import REPO, expectation
@@ -21,7 +21,6 @@ from .traces import Canary, pwned_files, repo_changes, repo_state, wait_for_no_m
 pytestmark = pytest.mark.redteam
 
 ADVERSARIAL = REPO / "submissions" / "adversarial"
-IGNORE = shutil.ignore_patterns("__pycache__", "expected.toml")
 BESIDE_THE_EXAMPLE = ("os-exit", "fork-bomb", "pickle-reply")  # a crash, processes left behind, a forged reply
 ZIP = ADVERSARIAL / "zip-slip"
 
@@ -40,17 +39,18 @@ def _add_link(zf: zipfile.ZipFile, name: str, target: str) -> None:
     zf.writestr(info, target)
 
 
-def _zips(cls: Path, outside: Path) -> None:
+def _zips(cls: Path, outside: Path, whole: Path) -> None:
     """zip-traversal.zip: ../ and absolute members. zip-symlink.zip: links to the answer key and out
-    of the extraction folder, and a file written through the folder link."""
+    of the extraction folder, and a file written through the folder link. ``whole``: the zip-slip
+    case materialised."""
     with zipfile.ZipFile(cls / "zip-traversal.zip", "w") as zf:
-        _add_files(zf, ZIP, "zip-traversal")
+        _add_files(zf, whole, "zip-traversal")
         zf.writestr("../pwned-zip-traversal.txt", "written beside the class folder")
         zf.writestr("zip-traversal/../../pwned-zip-traversal-2.txt", "written two levels up")
         zf.writestr(f"{outside}/pwned-zip-absolute.txt", "written by absolute path")
         zf.writestr("/tmp/pwned-zip-absolute.txt", "written into /tmp")
     with zipfile.ZipFile(cls / "zip-symlink.zip", "w") as zf:
-        _add_files(zf, ZIP, "zip-symlink")
+        _add_files(zf, whole, "zip-symlink")
         _add_link(zf, "zip-symlink/hw2/answer_key.py", str(REPO / "reference" / "hw2" / "layers.py"))
         _add_link(zf, "zip-symlink/escape", str(outside))  # a folder link out of the extraction folder
         zf.writestr("zip-symlink/escape/pwned-zip-through-link.txt", "written through the folder link")
@@ -66,8 +66,8 @@ def test_attacks_in_a_batch_cost_only_themselves(tmp_path: Path) -> None:
     outside.mkdir()
     copy_submission(EXAMPLE, cls / "s01-example")
     for name in BESIDE_THE_EXAMPLE:
-        shutil.copytree(ADVERSARIAL / name, cls / name, ignore=IGNORE)
-    _zips(cls, outside)
+        materialise(ADVERSARIAL / name, cls / name)
+    _zips(cls, outside, materialise(ZIP, tmp_path / "zip-slip"))
     scratch = tmp_path / "tmp"  # the batch's TMPDIR: zips are unpacked and packages staged there
     scratch.mkdir()
     out = tmp_path / "out"
