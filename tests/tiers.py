@@ -15,14 +15,20 @@ from typing import Any
 WHOLE_GRADING_FIXTURES = frozenset({"pytester", "kit", "other_kits", "cases", "marked_processes_alone"})
 WHOLE_GRADING_CALLS = frozenset({"grade", "run_batch", "SubmissionGrader", "student_repo", "grade_command",
                                  "runpytest", "runpytest_subprocess", "build_class", "graded_class"})
+# string constants that start a grading run in a subprocess (pytest --submission(s)=..., the
+# Gradescope bundle's run_autograder)
+WHOLE_GRADING_ARGS = ("--submission", "run_autograder")
 TIMEOUT_S = {"fast": 120, "slow": 1200}  # per test: a fast one past 2 minutes is a slow one
 
 
 def _names(code: types.CodeType) -> set[str]:
+    """The global and attribute names ``code`` uses, and a marker for a grading run's arguments."""
     names = set(code.co_names)
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             names |= _names(const)
+        elif isinstance(const, str) and const.startswith(WHOLE_GRADING_ARGS):
+            names.add("grade")
     return names
 
 
