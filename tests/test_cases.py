@@ -47,9 +47,12 @@ def test_overlay_files_removals_and_edits_apply_in_order(tmp_path: Path, monkeyp
     monkeypatch.setattr("harness.dev.cases.SUBMISSIONS", tmp_path)
     _case(tmp_path, "base", 'note = "whole"', {"pkg/a.py": "x = 1\n", "pkg/b.py": "y = 2\n", "c.txt": "c"})
     _case(tmp_path, "mid", 'base = "base"\nremove = ["c.txt"]', {"pkg/a.py": "x = 10\n", "pkg/new.py": "z = 3\n"})
-    top = _case(tmp_path, "top", 'base = "mid"\n[[edit]]\nfile = "pkg/a.py"\nfind = "10"\nreplace = "11"\n')
+    top = _case(tmp_path, "top", 'base = "mid"\n[[edit]]\nfile = "pkg/a.py"\nfind = "10"\nreplace = "11"\n'
+                '[[edit]]\nfile = "pkg/a.py"\nappend_file = "attack.py"\n', {"attack.py": "y = 0\n"})
+    assert overlay_files(top) == []  # an appended source is not a file of the submission
     out = materialise(top, tmp_path / "out")
-    assert (out / "pkg" / "a.py").read_text() == "x = 11\n" and (out / "pkg" / "b.py").read_text() == "y = 2\n"
+    assert (out / "pkg" / "a.py").read_text() == "x = 11\ny = 0\n" and (out / "pkg" / "b.py").read_text() == "y = 2\n"
+    assert not (out / "attack.py").exists()
     assert (out / "pkg" / "new.py").is_file() and not (out / "c.txt").exists()
     assert not (out / "expected.toml").exists()
 

@@ -8,6 +8,8 @@ then the base files the case ``remove``s, then its ``[[edit]]`` tables, in order
 - ``file`` + ``find`` + ``replace`` (``count``: how often ``find`` must occur, default 1);
 - ``file`` + ``truncate_from``: drop the file from that text on;
 - ``file`` + ``add``: a new file with that text;
+- ``file`` + ``append_file``: the case folder's file of that name added at the end (a red-team
+  attack after the homework code; the source file itself is not copied into the submission);
 - ``unimplement = "hw2/x.py:Class.method"``: that function's ``YOUR CODE`` blocks back to the
   skeleton's ``raise NotImplementedError()``.
 
@@ -50,9 +52,12 @@ def base_of(folder: Path) -> Path | None:
 
 
 def overlay_files(folder: Path) -> list[Path]:
-    """The files a case puts over its base (relative paths)."""
-    return sorted(p.relative_to(folder) for p in folder.rglob("*")
-                  if p.is_file() and p.name != "expected.toml" and "__pycache__" not in p.parts)
+    """The files a case puts over its base (relative paths): all but its expected.toml and the
+    sources its edits append."""
+    sources = {Path(e["append_file"]) for e in expectation(folder).get("edit", []) if "append_file" in e}
+    return sorted(rel for p in folder.rglob("*")
+                  if p.is_file() and p.name != "expected.toml" and "__pycache__" not in p.parts
+                  and (rel := p.relative_to(folder)) not in sources)
 
 
 def materialise(folder: Path, dest: Path, _seen: tuple[Path, ...] = ()) -> Path:
@@ -75,7 +80,7 @@ def materialise(folder: Path, dest: Path, _seen: tuple[Path, ...] = ()) -> Path:
             raise CaseError(f"{folder.name}: remove {rel!r}: not in its base")
         shutil.rmtree(target) if target.is_dir() else target.unlink()
     for i, edit in enumerate(spec.get("edit", [])):
-        _apply(dest, edit, f"{folder.name}: edit #{i + 1}")
+        _apply(dest, edit, f"{folder.name}: edit #{i + 1}", folder)
     return dest
 
 
@@ -94,7 +99,7 @@ class CaseCache:
         return self.made[folder]
 
 
-def _apply(dest: Path, edit: dict, where: str) -> None:
+def _apply(dest: Path, edit: dict, where: str, folder: Path) -> None:
     if "unimplement" in edit:
         rel, _, name = edit["unimplement"].partition(":")
         _write(dest / rel, unimplement((dest / rel).read_text(encoding="utf-8"), name, where))
@@ -105,6 +110,9 @@ def _apply(dest: Path, edit: dict, where: str) -> None:
         _write(path, edit["add"])
         return
     text = path.read_text(encoding="utf-8")
+    if "append_file" in edit:
+        _write(path, text + (folder / edit["append_file"]).read_text(encoding="utf-8"))
+        return
     if "truncate_from" in edit:
         if edit["truncate_from"] not in text:
             raise CaseError(f"{where}: {edit['truncate_from']!r} not in {edit['file']}")

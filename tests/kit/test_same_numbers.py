@@ -23,7 +23,8 @@ from harness.sandbox import confine
 
 SUBMISSIONS = Path(__file__).resolve().parents[2] / "submissions"
 CASES = (["example", "skeleton", "slow"] + [f"broken/{p.name}" for p in sorted((SUBMISSIONS / "broken").iterdir())]
-         + [f"adversarial/{p.name}" for p in sorted((SUBMISSIONS / "adversarial").iterdir()) if (p / "hw2").is_dir()])
+         + [f"adversarial/{p.name}" for p in sorted((SUBMISSIONS / "adversarial").iterdir())
+            if (p / "expected.toml").is_file()])
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -6,6 +6,8 @@ canary touched, no change to the checkout, no connection.
 
 ``expected.toml`` (one per attack folder)::
 
+    base = "example"                   # the case is an overlay of the example (harness/dev/cases.py):
+    [[edit]] ...                       # its bug as an edit of hw2/layers.py, its attack.py appended
     attack = "..."; bug = "..."        # one line each (for the README table)
     select = "part1"                   # the -k expression of the run
     timeout = 10                       # --check-timeout
@@ -28,6 +30,7 @@ canary touched, no change to the checkout, no connection.
 
 from __future__ import annotations
 
+import filecmp
 import html as htmlmod
 import os
 import re
@@ -38,7 +41,7 @@ from pathlib import Path
 import pytest
 
 import tests.grading.helpers  # noqa: F401  (first: pre-loads what pytester's sys.modules snapshot must hold)
-from harness.dev.cases import base_of, materialise, overlay_files
+from harness.dev.cases import base_of, materialise
 from harness.sandbox import confine
 from tests.answer_leaks import answer_value_sets, secret_lines_in, value_set_leaks
 from tests.grading.helpers import REPO, expectation, grade
@@ -53,11 +56,11 @@ ATTACKS = sorted(p for p in ADVERSARIAL.iterdir()
                  if (p / "expected.toml").is_file() and not expectation(p).get("zip"))  # zips: test_batch.py
 # seconds: a run of a few checks takes 5-30 s; past this the grader hangs (see traces.Watchdog)
 RUN_LIMIT = float(os.environ.get("REDTEAM_RUN_LIMIT", "120"))
-KEYS = {"base", "attack", "bug", "select", "timeout", "score", "failing", "mentions", "args", "cwd", "stdout", "usage_error",
+KEYS = {"base", "edit", "attack", "bug", "select", "timeout", "score", "failing", "mentions", "args", "cwd", "stdout", "usage_error",
         "stdout_excludes", "html_excludes", "listen", "bench_ratio", "sandbox", "zip", "answer_free"}
 
 
-def test_every_attack_is_an_overlay_of_the_example() -> None:
+def test_every_attack_is_an_overlay_of_the_example(cases) -> None:
     """At least 27 attacks; each changes, of the example's files, hw2/layers.py only (its honest bug,
     and the attack's code unless the attack is a file of its own: conftest.py, a shadow torch.py...)."""
     assert len(ATTACKS) >= 27, [p.name for p in ATTACKS]
@@ -67,7 +70,9 @@ def test_every_attack_is_an_overlay_of_the_example() -> None:
         assert set(exp) <= KEYS, (folder.name, set(exp) - KEYS)
         assert {"attack", "bug", "select", "timeout", "score", "failing", "mentions"} <= set(exp), folder.name
         assert base_of(folder) == example.resolve(), folder.name
-        changed = [str(rel) for rel in overlay_files(folder) if (example / rel).exists()]
+        whole = cases(folder)
+        changed = [str(rel) for rel in (p.relative_to(example) for p in example.rglob("*") if p.is_file())
+                   if "__pycache__" not in rel.parts and not filecmp.cmp(example / rel, whole / rel, shallow=False)]
         assert changed == ["hw2/layers.py"], (folder.name, changed)
 
 
@@ -75,7 +80,7 @@ def test_every_attack_is_an_overlay_of_the_example() -> None:
 def test_attack_earns_nothing_and_leaves_no_trace(attack: Path, pytester: pytest.Pytester, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     exp = expectation(attack)
-    if "redteam-marker" in (attack / "hw2" / "layers.py").read_text():  # it starts marked processes
+    if "redteam-marker" in _attack_text(attack):  # it starts marked processes
         request.getfixturevalue("marked_processes_alone")
     if "sandbox" in exp:
         mode = confine.detect()
@@ -168,6 +173,11 @@ def test_attack_earns_nothing_and_leaves_no_trace(attack: Path, pytester: pytest
     if connections:
         problems.append(f"{connections} connection(s) reached 127.0.0.1:{exp['listen']}")
     assert not problems, f"{attack.name} ({exp['attack']}):\n  " + "\n  ".join(problems) + "\n" + _tail(runs)
+
+
+def _attack_text(folder: Path) -> str:
+    """Everything the case folder adds: its files and its edits (expected.toml)."""
+    return "\n".join(p.read_text(errors="replace") for p in sorted(folder.rglob("*")) if p.is_file())
 
 
 def _tail(runs: list[pytest.RunResult]) -> str:
