@@ -637,8 +637,9 @@ OVERFIT_HIDDEN = [128] * 3
 # whatever --data-dir holds): a learning rate too small to memorize 20 images in the notebook's
 # 20 epochs, given 150. Measured with the example over 26 seeds: >= 98% first reached after 27-72
 # epochs, at most 80% within 20, so these settings are no answer to part2_overfit_hp
-# (tests/grading/test_own_settings.py); no number here is one of an answer key's value sets. wstd stays at Linear's default 0.1: an MLP that does not
-# hand **kw (wstd) on to its Linear layers is common in real submissions and still learns.
+# (tests/grading/test_own_settings.py); no number here is one of an answer key's value sets.
+# wstd stays at Linear's default 0.1: an MLP that does not hand **kw (wstd) on to its Linear
+# layers is common in real submissions and still learns.
 OWN_OVERFIT_HP = {"wstd": 0.1, "lr": 0.004, "reg": 0.0}
 OWN_OVERFIT = Scale(train_images=20, test_images=0, batch_size=10, max_batches=2, epochs=150)
 

@@ -759,6 +759,11 @@ def _accuracy_problems(train_acc: list[float], valid_acc: list[float], epochs: i
 MORE_SEEDS = (NOTEBOOK_SEED + 1, NOTEBOOK_SEED + 2)
 
 
+def optimizer_text(name: str, kwargs: dict) -> str:
+    """How feedback names the grader's own optimizer: ``torch.optim.Adam(lr=0.001)``."""
+    return f"torch.optim.{name}({', '.join(f'{k}={v:g}' for k, v in kwargs.items())})"
+
+
 def _learn(ctx: CheckContext, doing: str, num_epochs: int, timeout: float, **seed: int) -> dict:
     """The notebook's first training cell on the student's code, with the grader's own settings."""
     return ctx.call("hw2.part3.notebook_training", doing=doing, timeout=timeout, data=moons(), hp_arch=LEARN_ARCH,
@@ -784,7 +789,7 @@ def _majority_of_seeds_learns(ctx: CheckContext, cause: str, first: dict) -> boo
 @check("part3.training_learns")
 def training_learns(ctx: CheckContext) -> list[Finding]:
     settings = (f"MLP(2, [{LEARN_ARCH['hidden_dims']}]*{LEARN_ARCH['n_layers']}, {LEARN_ARCH['activation']}), "
-                f"torch.optim.{LEARN_OPTIMIZER}({', '.join(f'{k}={v:g}' for k, v in LEARN_OPTIM.items())}), "
+                f"{optimizer_text(LEARN_OPTIMIZER, LEARN_OPTIM)}, "
                 f"{LEARN_LOSS}")
     ctx.notes.append(f"trained with the grader's own settings: {settings}")
     reply = _learn(ctx, f"training BinaryClassifier(MLP) with ClassifierTrainer on the notebook's moons ({settings})",

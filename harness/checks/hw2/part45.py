@@ -25,7 +25,7 @@ from ...probes.hw2_part45 import layer_table
 from .. import check
 from ..base import CheckAbort, CheckContext, Finding, describe_student_error
 from .policy import num_epochs_note
-from .part3 import note_own_model
+from .part3 import note_own_model, optimizer_text
 
 ATOL = 1e-3  # the notebook's torch.allclose(test_out, expected_out, atol=1e-3)
 TRAINING_TIMEOUT = 30.0  # seconds for one training run in the worker (Part 4's overfit: ~2-5 s)
@@ -471,7 +471,7 @@ def _overfit_problem(run: dict, labels: np.ndarray, what: str) -> str | None:
 def overfit(ctx: CheckContext) -> list[Finding]:
     """Does the student's CODE learn? The grader's own settings and images."""
     images = ctx.own_images
-    settings = f"torch.optim.{OWN_OPTIMIZER}({', '.join(f'{k}={v:g}' for k, v in OWN_OPTIM.items())})"
+    settings = optimizer_text(OWN_OPTIMIZER, OWN_OPTIM)
     ctx.notes.append(f"trained with the grader's own settings, {settings} and CrossEntropyLoss, on its own images "
                      f"({images.name})")
     run, labels = _overfit(ctx, images, OWN_OPTIM, f"training your CNN with your ClassifierTrainer on 50 images, "
