@@ -24,6 +24,7 @@ from .checks.base import LazyAnswerKey, crashed
 from .data import has_known_dataset
 from .expected import ExpectedValues
 from .manual import ManualScore, apply_manual
+from .paths import REFERENCE
 from .offerings import OfferingError, choose as choose_offering, load_offerings
 from .preflight import ImportProblem, modules_to_import, preflight, summary_lines
 from .rubric import CheckSpec, Rubric, RubricError, available, load as load_rubric, rubric_path
@@ -168,7 +169,7 @@ def offering_rubric(rubric: Rubric, sub: Submission, wanted: str | None) -> Rubr
 
 def default_expected(assignment: str) -> ExpectedValues:
     """In a student kit, the stored expected values; on the staff's machine, the answer key."""
-    from .kit import expected_store_path, in_kit
+    from .paths import expected_store_path, in_kit
 
     return ExpectedValues.load(expected_store_path(assignment)) if in_kit() else ExpectedValues()
 
@@ -253,7 +254,7 @@ class SubmissionGrader:
     def _get_reference_worker(self) -> Worker:
         """The reference package in a worker of its own, started like the student's (benchmarks)."""
         if self._reference_worker is None:
-            root = reference_loader.REPO_ROOT / "reference"
+            root = REFERENCE
             self._reference_worker = Worker(root, self.rubric.probe_modules, self.limits, self.threads, writable=False)
         return self._reference_worker
 

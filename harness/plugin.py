@@ -104,7 +104,7 @@ def _refuse_submission_config(config: pytest.Config, target: str) -> None:
         return
     folder = (Path(config.invocation_params.dir) / Path(target).expanduser()).resolve()
     if folder == ini.parent.resolve() or folder in ini.resolve().parents:
-        from .kit import in_kit
+        from .paths import in_kit
 
         if in_kit():  # a student's own repository: its configuration is the student's to keep
             return

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import importlib
 import sys
-from pathlib import Path
 from types import ModuleType
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-COURSEWARE = Path(__file__).resolve().parent / "courseware"
+from .paths import CHECKOUT, COURSEWARE, REFERENCE
+
 
 
 class ReferenceMissing(Exception):
@@ -36,9 +35,9 @@ class ReferenceKey:
 
 def load(assignment: str) -> ReferenceKey:
     """The answer key of ``assignment``, importable in this (the judge's) process only."""
-    if not (REPO_ROOT / "reference" / assignment).is_dir():
-        raise ReferenceMissing(f"no answer key for {assignment!r} under {REPO_ROOT / 'reference'}")
-    for path in (str(COURSEWARE), str(REPO_ROOT)):
+    if not (REFERENCE / assignment).is_dir():
+        raise ReferenceMissing(f"no answer key for {assignment!r} under {REFERENCE}")
+    for path in (str(COURSEWARE), str(CHECKOUT)):
         if path not in sys.path:
             sys.path.append(path)
     importlib.import_module(f"reference.{assignment}")

@@ -35,11 +35,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .paths import rubrics_dir
 from .submission import Contract
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 KINDS = ("base", "bonus", "optional")
-RUBRICS_DIR = Path(__file__).resolve().parent.parent / "rubrics"
 
 
 class RubricError(Exception):
@@ -121,12 +121,6 @@ class Rubric:
             checks.append(replace(spec, kind=kind, params=params))
         digest = hashlib.sha256((self.digest + offering.name).encode() + offering.raw).hexdigest()
         return replace(self, checks=checks, offering=recognition, not_assigned=tuple(dropped), digest=digest)
-
-
-def rubrics_dir() -> Path:
-    from .kit import KIT_RUBRICS, in_kit
-
-    return KIT_RUBRICS if in_kit() else RUBRICS_DIR
 
 
 def rubric_path(assignment: str) -> Path:

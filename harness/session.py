@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from .grading import GradingOptions, OfferingError, SubmissionGrader, identify, offering_rubric
-from .kit import scope_line
+from .paths import kit_info
 from .manual import ManualScoresError, load_manual_scores
 from .rubric import CheckSpec, Rubric, RubricError, load as load_rubric, rubric_path
 from .scoring import CheckResult
@@ -225,3 +225,24 @@ class CheckItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, 0, f"{self.spec.id}: {self.spec.title} ({self.spec.points:g} pts)"
+
+
+def scope_line(rubric: "object", here: float) -> str | None:
+    """In a kit: "This kit checks 108 of the 122 automatic points of your grade; 14 more automatic points
+    and the 60 points of written answers are graded by the course." (None elsewhere). ``here``: the
+    maximum this run graded for points."""
+    info = kit_info()
+    if not info:
+        return None
+    offering = getattr(getattr(rubric, "offering", None), "offering", None)
+    scope = info.get("scope", {})
+    whole = scope.get(offering.name if offering is not None else "", scope.get(""))
+    if not whole:
+        return None
+    rest = whole["automatic"] - here
+    later = ([f"{rest:g} more automatic points"] if rest > 0 else []) + (
+        [f"the {whole['manual']:g} points of written answers"] if whole["manual"] else [])
+    text = f"This kit checks {here:g} of the {whole['automatic']:g} automatic points of your grade"
+    if later:
+        text += "; " + " and ".join(later) + " are graded by the course"
+    return text + "."

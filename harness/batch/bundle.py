@@ -20,7 +20,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from ..paths import CHECKOUT as REPO
+
 SCRIPTS = Path(__file__).resolve().parent / "gradescope"
 SOURCES = ("pyproject.toml", "README.md", "harness", "rubrics", "reference")
 LEFT_OUT = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}

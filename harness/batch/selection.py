@@ -21,10 +21,9 @@ from _pytest.mark.expression import Expression
 
 from ..grading import GradingOptions
 from ..sandbox import math_mode
+from ..paths import CHECKOUT as REPO, HARNESS
 from ..rubric import CheckSpec, Rubric
 
-HARNESS = Path(__file__).resolve().parent.parent
-REPO = HARNESS.parent
 # What only renders or files results (a change there cannot change a grade); all else in harness/ can.
 RENDERING_ONLY = ("report/", "batch/templates/", "batch/classreport.py", "batch/gradebook.py", "batch/merge.py",
                   "batch/progress.py", "batch/outputs.py", "kit/templates/")

@@ -25,11 +25,9 @@ import tomli_w
 from ..checks import decorated_check_ids
 from ..offerings import offerings_dir
 from ..rubric import Rubric, available, load, read_merged, rubric_path
-from . import KIT_DIR
+from ..paths import CHECKOUT as REPO, HARNESS, KIT as KIT_DIR
 from .record import KitError, kit_checks, verified_store
 
-HARNESS = KIT_DIR.parent
-REPO = HARNESS.parent
 TEMPLATES = KIT_DIR / "templates"
 # Parts of the harness a kit has no use for: batch grading, and the kit builder itself.
 LEFT_OUT = {"batch", "__pycache__"}

@@ -15,10 +15,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..paths import CHECKOUT as REPO
 from . import confine
 from .worker import Limits, Worker
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def probe_worker(mode: str = "auto", limits: Limits | None = None) -> dict[str, Any]:

@@ -30,11 +30,10 @@ from typing import Any
 
 from ..bounded import MAX_MESSAGE, clean, cut, printable
 from ..files import chown_tree, remove_tree
+from ..paths import COURSEWARE, PROBES
 from . import confine, math_mode
 from ..probes.wire import DEFAULT_MAX_FRAME, PeerClosed, ReadTimeout, WireError, read_frame, write_frame
 
-PROBES_DIR = Path(__file__).resolve().parent.parent / "probes"
-COURSEWARE_DIR = Path(__file__).resolve().parent.parent / "courseware"
 GiB = 1024**3
 MAX_OUTPUT = 256 * 1024  # what the reports show of everything the student's code printed
 
@@ -342,7 +341,7 @@ class Worker:
         cfg = {
             "submission": str(self.submission),
             "site_dirs": _site_dirs(),
-            "extra_dirs": [str(COURSEWARE_DIR)],
+            "extra_dirs": [str(COURSEWARE)],
             "probe_modules": self.probe_modules,
             "request_fd": req_r,
             "reply_fd": rep_w,
@@ -365,7 +364,7 @@ class Worker:
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine-specific BLAS safety settings
             if key in os.environ:
                 env[key] = os.environ[key]
-        cmd = self._confinement(mode, uid) + [sys.executable, "-I", "-S", "-u", str(PROBES_DIR / "boot.py"),
+        cmd = self._confinement(mode, uid) + [sys.executable, "-I", "-S", "-u", str(PROBES / "boot.py"),
                                               json.dumps(cfg)]
         try:
             self._proc = subprocess.Popen(
@@ -400,7 +399,7 @@ class Worker:
         """The command prefix that confines the worker in ``mode`` (see confine.py)."""
         prefix = self._cgroup.join_prefix() if self._cgroup is not None else []
         if mode.name == "bubblewrap":
-            code = [PROBES_DIR, COURSEWARE_DIR] + ([] if self.writable else [self.submission])
+            code = [PROBES, COURSEWARE] + ([] if self.writable else [self.submission])
             writable = self.submission if self.writable else None
             return prefix + confine.bwrap_prefix(self.submission, code, writable, self.limits.tmp_bytes, uid)
         if mode.name == "unshare":
