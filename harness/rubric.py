@@ -24,7 +24,9 @@ Adding a check = one entry here + one function registered under the same id.
 
 A rubric may be split across files: ``include = ["hw2/part2.toml", ...]`` under [assignment]
 (paths relative to the including file) adds each file's ``[parts.*]`` and ``[[check]]`` tables,
-in order, after the including file's own.
+in order, after the including file's own. A part names the probe module its checks call in its own
+table (``[parts.part2] probes = "probes.hw2_part2"``); ``load_checks`` imports every module of
+``checks_module``, so a part is declared once: its file in ``include``.
 """
 
 from __future__ import annotations
@@ -179,6 +181,16 @@ def read_merged(path: Path) -> tuple[dict, "hashlib._Hash"]:
     return raw, digest
 
 
+def _probe_modules(meta: dict, parts: dict) -> list[str]:
+    """The worker's probe modules: the assignment's own, then each part's ``probes`` (a part names the
+    module its checks call once, in its own table), in order, each once."""
+    names = list(meta.get("probe_modules", []))
+    for table in parts.values():
+        wanted = table.get("probes", [])
+        names.extend([wanted] if isinstance(wanted, str) else wanted)
+    return list(dict.fromkeys(str(n) for n in names))
+
+
 def load(path: Path) -> Rubric:
     raw, digest = read_merged(path)
 
@@ -233,7 +245,7 @@ def load(path: Path) -> Rubric:
         name=str(need(meta, "name", "[assignment]")),
         title=str(meta.get("title", meta["name"])),
         checks_module=str(need(meta, "checks_module", "[assignment]")),
-        probe_modules=list(meta.get("probe_modules", [])),
+        probe_modules=_probe_modules(meta, raw.get("parts", {})),
         parts=parts,
         checks=checks,
         digest=digest.hexdigest(),

@@ -11,35 +11,52 @@ import ast
 import fnmatch
 import importlib
 import importlib.util
+import pkgutil
 from pathlib import Path
 from typing import Callable, Iterable
 
 from .base import CheckAbort, CheckContext, Finding
 
 CheckFunction = Callable[[CheckContext], "list[Finding]"]
-CHECKS: dict[str, CheckFunction] = {}
+# One registry per assignment: the checks package (``harness.checks.hw2``) -> rubric id -> function,
+# so an id of one assignment can never be served by another's function.
+CHECKS: dict[str, dict[str, CheckFunction]] = {}
+
+
+def checks_package(module: str) -> str:
+    """The assignment's checks package a module belongs to (``harness.checks.hw2.part1`` ->
+    ``harness.checks.hw2``); a module outside ``checks`` is its own package."""
+    names = module.split(".")
+    if "checks" in names[:-1]:
+        return ".".join(names[: names.index("checks") + 2])
+    return module
 
 
 def check(check_id: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Register ``fn`` as the implementation of rubric entry ``check_id``.
+    """Register ``fn`` as the implementation of rubric entry ``check_id`` of its assignment.
 
     ``check_id`` may be a glob (``"written.*"``): one function then serves every matching entry
     (it reads ``ctx.check_id``), so such entries are added by editing the rubric alone.
     """
 
     def register(fn: CheckFunction) -> CheckFunction:
-        old = CHECKS.get(check_id)
+        own = CHECKS.setdefault(checks_package(fn.__module__), {})
+        old = own.get(check_id)
         if old is not None and (old.__module__, old.__qualname__) != (fn.__module__, fn.__qualname__):
             raise ValueError(f"two checks registered as {check_id!r}: {old.__qualname__} and {fn.__qualname__}")
-        CHECKS[check_id] = fn
+        own[check_id] = fn
         return fn
 
     return register
 
 
 def load_checks(module: str) -> dict[str, CheckFunction]:
-    importlib.import_module(module)
-    return CHECKS
+    """The checks of the assignment whose package is ``module``: every module of the package is
+    imported (importing registers), so a new part's module needs no list to be added to."""
+    package = importlib.import_module(module)
+    for info in pkgutil.iter_modules(getattr(package, "__path__", [])):
+        importlib.import_module(f"{module}.{info.name}")
+    return dict(CHECKS.get(module, {}))
 
 
 def declared_checks(module: str) -> list[str]:
@@ -80,5 +97,5 @@ def find_check(functions: dict[str, CheckFunction], check_id: str) -> CheckFunct
     return None
 
 
-__all__ = ["CHECKS", "CheckAbort", "CheckContext", "Finding", "check", "declared_checks", "decorated_check_ids", "find_check", "load_checks",
+__all__ = ["CHECKS", "CheckAbort", "CheckContext", "Finding", "check", "checks_package", "declared_checks", "decorated_check_ids", "find_check", "load_checks",
            "unmatched"]

@@ -176,15 +176,6 @@ def _strip_checks(folder: Path, keep: set[str]) -> None:
             continue
         tree.body = body
         path.write_text(ast.unparse(tree) + "\n")
-    init = folder / "__init__.py"
-    if init.exists():  # the package imports its modules: only those left
-        left = {p.stem for p in folder.glob("*.py")}
-        tree = ast.parse(init.read_text())
-        for node in tree.body:
-            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module is None:
-                node.names = [a for a in node.names if a.name in left]
-        tree.body = [n for n in tree.body if not (isinstance(n, ast.ImportFrom) and n.level == 1 and not n.names)]
-        init.write_text(ast.unparse(tree) + "\n")
 
 
 def _kit_offerings(rubric: Rubric, kit_rubric: Path, keep: set[str]) -> None:

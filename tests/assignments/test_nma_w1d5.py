@@ -22,7 +22,7 @@ import pytest
 import harness.checks.nma_w1d5  # noqa: F401  (imported before pytester snapshots sys.modules)
 import harness.probes.nma_w1d5  # noqa: F401  (registers the probes, for the in-process runs below)
 import tests.grading.helpers  # noqa: F401
-from harness.checks import CHECKS
+from harness.checks import load_checks
 from harness.checks.base import CheckContext
 from harness.data import load_mnist
 from harness.grading import identify
@@ -46,6 +46,7 @@ HERE, EXAMPLE = FIXTURES.here, FIXTURES.example
 NOTEBOOK = "W1D5_Tutorial1.ipynb"
 BROKEN = FIXTURES.broken
 RUBRIC = load_rubric(rubric_path("nma_w1d5"))
+CHECK_FUNCTIONS = load_checks(RUBRIC.checks_module)
 FULL = RUBRIC.max_points()
 
 
@@ -158,7 +159,7 @@ def student(tmp_path: Path):
 
         def run(check_id: str, seed: int = 0) -> dict[str, tuple[bool, str]]:
             ctx = CheckContext(worker, KEY, seed, check_id, images_loader=lambda name: MNIST)
-            return {f.component: (f.passed, f.message) for f in CHECKS[check_id](ctx)}
+            return {f.component: (f.passed, f.message) for f in CHECK_FUNCTIONS[check_id](ctx)}
 
         return run
 

@@ -232,15 +232,34 @@ def test_k_selects_checks_like_a_single_submission_run() -> None:
 def test_the_controllers_reading_of_the_checks_agrees_with_importing_them(assignment: str) -> None:
     """The batch controller validates the rubric from the checks' source (declared_checks, no torch):
     it must see exactly the registrations that importing the checks makes."""
-    from harness.checks import CHECKS, declared_checks, load_checks, unmatched
+    from harness.checks import declared_checks, load_checks, unmatched
 
     rubric = load(rubric_path(assignment))
     declared = declared_checks(rubric.checks_module)
-    load_checks(rubric.checks_module)
-    own = {cid for cid, fn in CHECKS.items() if fn.__module__.startswith(rubric.checks_module)}
+    own = set(load_checks(rubric.checks_module))
     assert set(declared) == own and len(declared) == len(own)
     assert unmatched([c.id for c in rubric.checks], declared) == []
     assert unmatched(["no.such_check", rubric.checks[0].id], declared) == ["no.such_check"]
+
+
+def test_each_assignment_has_its_own_registry() -> None:
+    """An id is looked up in its own assignment's checks only: csc321_tut6's ``training.*`` entries
+    cannot be served by edinburgh_mlp's ``training.mnist`` (or the other way round)."""
+    from harness.checks import checks_package, load_checks
+
+    tut6 = load_checks(load(rubric_path("csc321_tut6")).checks_module)
+    edinburgh = load_checks(load(rubric_path("edinburgh_mlp")).checks_module)
+    assert "training.mnist" in edinburgh and "training.mnist" not in tut6
+    assert all(fn.__module__.startswith("harness.checks.csc321_tut6.") for fn in tut6.values())
+    assert checks_package("harness.checks.hw2.part1") == "harness.checks.hw2"
+    assert checks_package("harness.checks.hw2") == "harness.checks.hw2"
+
+
+def test_a_part_declares_its_probe_module_once() -> None:
+    """hw2's probe modules come from the assignment's list and each part's own table, each once."""
+    rubric = load(rubric_path("hw2"))
+    assert rubric.probe_modules == ["probes.hw2", "probes.hw2_part2", "probes.hw2_part3", "probes.hw2_part45",
+                                    "probes.hw2_bench"]
 
 
 def test_a_rubric_entry_without_a_check_stops_the_controller(tmp_path: Path) -> None:
