@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .probes import wire
+from .boundary import wire
 
 
 class MissingExpected(LookupError):

@@ -9,7 +9,7 @@ import struct
 import numpy as np
 import pytest
 
-from harness.probes.wire import WireError, decode, encode, read_frame, write_frame
+from harness.boundary.wire import WireError, decode, encode, read_frame, write_frame
 
 
 def test_round_trip_of_plain_data_and_arrays() -> None:

@@ -8,6 +8,7 @@ and the submission LAST, so a student's ``torch.py`` or ``numpy.py`` cannot shad
 Limits are applied to this process before any student code is imported.
 """
 
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -26,14 +27,17 @@ def _apply_limits(limits: dict) -> None:
             pass  # a limit the platform refuses is reported by the judge as not applied
 
 
-def _load_probes_package() -> None:
+# The package the worker loads ``probes/`` and ``boundary/`` under: their folder, without running the
+# harness's own __init__ (only those two folders are in the sandbox). A name no submission uses, so
+# a student's own ``probes`` or ``harness`` module is never shadowed.
+PARENT = "_dl_autograder"
+
+
+def _load_parent_package() -> None:
     here = os.path.dirname(os.path.abspath(__file__))
-    spec = importlib.util.spec_from_file_location(
-        "probes", os.path.join(here, "__init__.py"), submodule_search_locations=[here]
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["probes"] = module
-    spec.loader.exec_module(module)
+    spec = importlib.machinery.ModuleSpec(PARENT, None, is_package=True)
+    spec.submodule_search_locations = [os.path.dirname(here)]
+    sys.modules[PARENT] = importlib.util.module_from_spec(spec)
 
 
 def main() -> None:
@@ -41,10 +45,8 @@ def main() -> None:
     _apply_limits(cfg.get("rlimits", {}))
     sys.path[:] = [p for p in sys.path if p] + cfg["site_dirs"] + cfg["extra_dirs"] + [cfg["submission"]]
     os.chdir(cfg["submission"])
-    _load_probes_package()
-    from probes import server
-
-    server.serve(cfg)
+    _load_parent_package()
+    importlib.import_module(f"{PARENT}.probes.server").serve(cfg)
 
 
 if __name__ == "__main__":

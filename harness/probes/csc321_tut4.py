@@ -25,29 +25,11 @@ import torch
 import torch.nn as nn
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
-from .data import mnist_pairs, mnist_tensors
+from ..boundary.shipped import decode_ids, encode_ids, mnist_pairs, mnist_tensors
 from .server import ProbeError, import_student, probe
 
 MODULE = "tutorial4"
 FEATURES, CLASSES = 784, 10
-ID_BASE = 256  # an image's id is pixel[0, 0] * 256 + pixel[0, 1] (uint8 values), both corner pixels
-
-
-def encode_ids(images: np.ndarray, first_id: int) -> np.ndarray:
-    """Write ids ``first_id, first_id + 1, ...`` into the two top-left pixels of uint8 images
-    (blank in MNIST and in the stand-in). The judge replays the same images."""
-    out = np.array(images, dtype=np.uint8, copy=True)
-    ids = np.arange(first_id, first_id + len(out))
-    out[:, 0, 0] = ids // ID_BASE
-    out[:, 0, 1] = ids % ID_BASE
-    return out
-
-
-def decode_ids(flat: torch.Tensor) -> list[int]:
-    """The ids of a (B, 784) batch of images made by ``encode_ids`` (after ToTensor's /255)."""
-    hi = torch.round(flat[:, 0].detach().double() * 255).long()
-    lo = torch.round(flat[:, 1].detach().double() * 255).long()
-    return (hi * ID_BASE + lo).tolist()
 
 
 def _student() -> Any:

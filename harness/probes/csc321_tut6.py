@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .data import mnist_pairs
+from ..boundary.shipped import mnist_pairs
 from .server import ProbeError, describe_exception, import_student, probe, submission_dir
 
 MODULE = "tutorial6"

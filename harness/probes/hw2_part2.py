@@ -27,7 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import image_dataset, loader
+from ..boundary.shipped import image_dataset, loader
 from .server import ProbeError, import_student, probe
 
 NUM_CLASSES = 10

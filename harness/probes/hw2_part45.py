@@ -2,22 +2,21 @@
 
 Networks are built and run the way the notebook does (``torch.manual_seed`` before the
 constructor and again before the forward pass), so that the judge can build the reference under
-the same seed and compare. ``layer_table`` is also what the judge applies to the reference: one
-description of a network's layers for both sides.
+the same seed and compare. ``layer_table`` (``boundary/model_table.py``) is also what the judge
+applies to the reference: one description of a network's layers for both sides.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import os
-import re
 from typing import Any
 
 import torch
 from torch import nn
 
-from .data import image_dataset, install_cifar10, loader, to_tensor_images
+from ..boundary.model_table import layer_table, table_modules
+from ..boundary.shipped import image_dataset, install_cifar10, loader, to_tensor_images
 from .hw2_part3 import judge_optimizer, wrap_model
 from .server import ProbeError, current_seed, describe_exception, import_student, probe, submission_dir
 
@@ -25,59 +24,6 @@ MAX_RESULT_FILE = 1 << 20  # bytes of an experiment's JSON file the judge is sen
 
 
 # -- networks ---------------------------------------------------------------------------------
-
-def _table_modules(model: nn.Module) -> list[tuple[str, nn.Module, bool]]:
-    """(name, module, raw) of each row of ``layer_table``: the leaf modules in registration order,
-    and modules that hold parameters of their own besides their children. ``raw`` marks raw
-    parameters in place of a torch layer (the skeleton's MLP may "create W, b tensors per layer and
-    wrap them with nn.Parameter"): a ParameterList/Dict, a module of the student's own, or direct
-    parameters of a module with children."""
-    found = []
-    for name, module in model.named_modules():
-        leaf = next(module.children(), None) is None
-        has_params = next(module.parameters(recurse=False), None) is not None
-        if not leaf and not has_params:
-            continue
-        own_class = not type(module).__module__.startswith("torch.")
-        raw = has_params and (not leaf or own_class or isinstance(module, (nn.ParameterList, nn.ParameterDict)))
-        found.append((name, module, raw))
-    return found
-
-
-def _explicit_same_padding(module: nn.Module) -> nn.Module:
-    """A conv with ``padding='same'`` and stride 1 whose padding is symmetric (odd kernels) IS
-    the conv with the explicit padding ``dilation * (k - 1) // 2``: same weights, same output. A
-    real submission's ResidualBlock used ``padding='same'`` (the skeleton asks only for convolutions
-    that preserve the spatial extent), so the table prints that padding as the number it is."""
-    if not isinstance(module, nn.modules.conv._ConvNd) or module.padding != "same":
-        return module
-    totals = [d * (k - 1) for d, k in zip(module.dilation, module.kernel_size)]
-    if any(s != 1 for s in module.stride) or any(total % 2 for total in totals):
-        return module
-    shown = copy.copy(module)  # the student's module itself is left as it is
-    shown.padding = tuple(total // 2 for total in totals)
-    return shown
-
-
-def layer_table(model: nn.Module) -> list[dict]:
-    """The leaf modules in registration order (what ``print(model)`` lists), each with its
-    arguments as printed (``inplace`` left out: it changes no result; ``padding='same'`` as its
-    explicit equivalent), its parameter shapes, and the sum of each parameter's initial values
-    (where two nets' random streams part ways)."""
-    rows = []
-    for name, module, raw in _table_modules(model):
-        params = list(module.parameters(recurse=False))
-        args = "" if raw else _explicit_same_padding(module).extra_repr()
-        rows.append({
-            "name": name,
-            "type": type(module).__name__,
-            "args": "" if raw else re.sub(r",?\s*inplace=(True|False)", "", args).strip(" ,"),
-            "shapes": [list(p.shape) for p in params],
-            "sums": [float(p.detach().double().sum()) for p in params],
-            "raw": raw,
-        })
-    return rows
-
 
 def _student_class(module: str, name: str) -> Any:
     cls = getattr(import_student(module), name, None)
@@ -116,7 +62,7 @@ def seeded_forward(cls: str, kwargs: dict, input_shape: list) -> dict:
 def _record_call_order(net: nn.Module) -> list[int]:
     """Indices (into ``layer_table(net)``) of the leaf modules in the order forward calls them."""
     order: list[int] = []
-    for i, (_, module, _) in enumerate(_table_modules(net)):
+    for i, (_, module, _) in enumerate(table_modules(net)):
         module.register_forward_hook(lambda *_, i=i: order.append(i))
     return order
 

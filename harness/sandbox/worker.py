@@ -30,9 +30,9 @@ from typing import Any
 
 from ..bounded import MAX_MESSAGE, clean, cut, printable
 from ..files import chown_tree, remove_tree
-from ..paths import COURSEWARE, PROBES
+from ..paths import BOUNDARY, COURSEWARE, PROBES
 from . import confine, math_mode
-from ..probes.wire import DEFAULT_MAX_FRAME, PeerClosed, ReadTimeout, WireError, read_frame, write_frame
+from ..boundary.wire import DEFAULT_MAX_FRAME, PeerClosed, ReadTimeout, WireError, read_frame, write_frame
 
 GiB = 1024**3
 MAX_OUTPUT = 256 * 1024  # what the reports show of everything the student's code printed
@@ -399,7 +399,7 @@ class Worker:
         """The command prefix that confines the worker in ``mode`` (see confine.py)."""
         prefix = self._cgroup.join_prefix() if self._cgroup is not None else []
         if mode.name == "bubblewrap":
-            code = [PROBES, COURSEWARE] + ([] if self.writable else [self.submission])
+            code = [PROBES, BOUNDARY, COURSEWARE] + ([] if self.writable else [self.submission])
             writable = self.submission if self.writable else None
             return prefix + confine.bwrap_prefix(self.submission, code, writable, self.limits.tmp_bytes, uid)
         if mode.name == "unshare":

@@ -18,8 +18,7 @@ from harness.checks.csc321_tut4 import accuracy, training
 from harness.checks.csc321_tut4.common import pairs64, reference_datasets
 from harness.data import load_mnist
 from harness.notebook import cells_of
-from harness.probes.csc321_tut4 import decode_ids, encode_ids
-from harness.probes.data import mnist_pairs
+from harness.boundary.shipped import decode_ids, encode_ids, mnist_pairs
 from harness.reference import load as load_reference
 from tests.grading.helpers import expectation, grade
 

@@ -15,10 +15,10 @@ from .helpers import copy_example, grade
 
 ATTACK = '''
 import sys as _sys
-_server = _sys.modules.get("probes.server")
+_server = next((m for n, m in list(_sys.modules.items()) if n.endswith("probes.server")), None)
 if _server is not None:
     _server.MAX_MESSAGE = 10**9  # the worker's own cap, lifted
-    _compat = _sys.modules["probes.compat"]
+    _compat = _sys.modules[_server.__name__.replace("server", "compat")]
     _compat.applied = lambda: [f"note {i} " + "N" * 1_000_000 for i in range(20)]  # forged notes
 _ESC = "\\x1b]52;c;ZXZpbA==\\x07\\x1b]0;owned\\x07\\x1b[2J\\r"
 _FAKE = "\\nhw2: 118.0/118.0\\n71 passed in 3.00s\\n"

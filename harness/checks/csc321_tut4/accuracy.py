@@ -20,8 +20,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ...probes.csc321_tut4 import decode_ids, encode_ids
-from ...probes.data import mnist_pairs
+from ...boundary.shipped import decode_ids, encode_ids
+from ...boundary.shipped import mnist_pairs
 from .. import check
 from ..base import CheckAbort, CheckContext, Finding
 from .common import finding, split

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 import numpy as np
 import torch
 
-from ...probes.data import mnist_pairs
+from ...boundary.shipped import mnist_pairs
 from ..base import CheckContext, Finding
 
 # The tutorial: the first 2,500 MNIST training images, 2,000 to train and 500 to validate. The

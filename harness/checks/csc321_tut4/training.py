@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ...compare import mismatch
-from ...probes.csc321_tut4 import encode_ids
+from ...boundary.shipped import encode_ids
 from .. import check
 from ..base import CheckAbort, CheckContext, Finding
 from .common import finding, linear_init, pairs64, reference_datasets, split

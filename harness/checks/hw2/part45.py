@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from ...compare import FLOOR, as_f64, mismatch
-from ...probes.hw2_part45 import layer_table
+from ...boundary.model_table import layer_table
 from .. import check
 from ..base import CheckAbort, CheckContext, Finding, describe_student_error
 from .policy import num_epochs_note

@@ -1,4 +1,5 @@
-"""Datasets in the worker, built from arrays the judge sent (the worker never reads data files).
+"""The data shipped to the worker: datasets built from the arrays the judge sends (the worker never
+reads data files), the same way on both sides, and ids written into images to trace batches.
 
 ``images`` arrive as uint8 (N, 32, 32, 3) like ``torchvision.datasets.CIFAR10.data``; the
 helpers give what the notebook's code sees: ``ToTensor()`` tensors, or a CIFAR10 look-alike
@@ -84,3 +85,23 @@ def mnist_pairs(images: Any, labels: Any) -> list:
     """``list(datasets.MNIST(..., transform=ToTensor()))``: (image (1, 28, 28), int label) pairs."""
     x = mnist_tensors(images)
     return [(x[i], int(label)) for i, label in enumerate(np.asarray(labels))]
+
+
+ID_BASE = 256  # an image's id is pixel[0, 0] * 256 + pixel[0, 1] (uint8 values), both corner pixels
+
+
+def encode_ids(images: np.ndarray, first_id: int) -> np.ndarray:
+    """Write ids ``first_id, first_id + 1, ...`` into the two top-left pixels of uint8 images
+    (blank in MNIST and in the stand-in). The judge replays the same images."""
+    out = np.array(images, dtype=np.uint8, copy=True)
+    ids = np.arange(first_id, first_id + len(out))
+    out[:, 0, 0] = ids // ID_BASE
+    out[:, 0, 1] = ids % ID_BASE
+    return out
+
+
+def decode_ids(flat: torch.Tensor) -> list[int]:
+    """The ids of a (B, 784) batch of images made by ``encode_ids`` (after ToTensor's /255)."""
+    hi = torch.round(flat[:, 0].detach().double() * 255).long()
+    lo = torch.round(flat[:, 1].detach().double() * 255).long()
+    return (hi * ID_BASE + lo).tolist()
