@@ -74,8 +74,21 @@ class BatchRun:
 
 
 def batch(class_dir: Path, out: Path, workers: int, keyword: str) -> BatchRun:
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--submissions={class_dir}",
-           f"--out={out}", "-n", str(workers), "-k", keyword, "--regrade"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--submissions={class_dir}",
+        f"--out={out}",
+        "-n",
+        str(workers),
+        "-k",
+        keyword,
+        "--regrade",
+    ]
     wall, cores = run(cmd, out.parent)
     db = sqlite3.connect(out / "grades.sqlite")
     runtimes = [r for (r,) in db.execute("SELECT runtime FROM grades WHERE status = 'graded'")]
@@ -86,8 +99,18 @@ def batch(class_dir: Path, out: Path, workers: int, keyword: str) -> BatchRun:
 def alone(submission: Path, tmp: Path, keyword: str) -> tuple[float, float]:
     """Wall time of ``pytest --submission`` on one submission, and its grading time (execution_time)."""
     report = tmp / "alone" / "report.html"
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--submission={submission}",
-           f"--report={report}", "-k", keyword]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--submission={submission}",
+        f"--report={report}",
+        "-k",
+        keyword,
+    ]
     wall, _ = run(cmd, tmp)
     return wall, json.loads((report.parent / "results.json").read_text())["execution_time"]
 
@@ -113,21 +136,27 @@ def main() -> None:
             rates[workers] = args.students / wall * 60
             cores = [r.cores for r in done if r.cores is not None]
             busy = f", {statistics.median(cores):.2f} cores busy" if cores else ""
-            print(f"{workers} worker{'s' if workers > 1 else ' '}: median {wall:6.1f} s wall, {rates[workers]:6.1f} "
-                  f"submissions/min (each graded in {statistics.median(r.mean_grading for r in done):.2f} s on "
-                  f"average{busy}); rounds: {', '.join(f'{r.wall:.1f}' for r in done)} s")
+            print(
+                f"{workers} worker{'s' if workers > 1 else ' '}: median {wall:6.1f} s wall, {rates[workers]:6.1f} "
+                f"submissions/min (each graded in {statistics.median(r.mean_grading for r in done):.2f} s on "
+                f"average{busy}); rounds: {', '.join(f'{r.wall:.1f}' for r in done)} s"
+            )
         if len(args.workers) > 1:
             lo, hi = min(args.workers), max(args.workers)
             per_round = [a.wall / b.wall for a, b in zip(runs[lo], runs[hi])]
-            print(f"ratio {hi} vs {lo} worker(s): {rates[hi] / rates[lo]:.2f}x of the medians (goal >= 1.8x); "
-                  f"per round: {', '.join(f'{r:.2f}x' for r in per_round)}")
+            print(
+                f"ratio {hi} vs {lo} worker(s): {rates[hi] / rates[lo]:.2f}x of the medians (goal >= 1.8x); "
+                f"per round: {', '.join(f'{r:.2f}x' for r in per_round)}"
+            )
         wall, grading = alone(class_dir / "student-000", tmp, args.keyword)
         print(f"alone: pytest --submission {wall:.1f} s wall, of which grading {grading:.2f} s")
         if 1 in runs:
             per_submission = statistics.median(r.wall for r in runs[1]) / args.students
-            print(f"batch overhead per submission (1 worker, wall / N - alone grading time): "
-                  f"{per_submission - grading:+.2f} s; batch wall per submission vs alone wall: "
-                  f"{per_submission:.2f} s vs {wall:.1f} s")
+            print(
+                f"batch overhead per submission (1 worker, wall / N - alone grading time): "
+                f"{per_submission - grading:+.2f} s; batch wall per submission vs alone wall: "
+                f"{per_submission:.2f} s vs {wall:.1f} s"
+            )
 
 
 if __name__ == "__main__":

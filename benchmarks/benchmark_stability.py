@@ -23,8 +23,19 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def ratios_once(submission: Path, out: Path) -> dict[str, float]:
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--submission={submission}",
-           "--benchmarks", "-k", "bench", f"--report={out}/report.html"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--submission={submission}",
+        "--benchmarks",
+        "-k",
+        "bench",
+        f"--report={out}/report.html",
+    ]
     subprocess.run(cmd, cwd=out, capture_output=True, text=True, check=False)
     data = json.loads((out / "benchmarks.json").read_text())
     return {b["group"]: b["extra_info"]["ratio_to_reference"] for b in data["benchmarks"] if b["param"] != "reference"}

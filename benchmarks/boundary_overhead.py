@@ -90,7 +90,11 @@ def main() -> None:
     inproc = InProcessWorker(rubric.probe_modules)
     run_checks(inproc, key, rubric)  # warm-up: imports of the student package and the reference
 
-    times: dict[str, list[float]] = {"boundary (incl. worker start)": [], "boundary (warm worker)": [], "in-process": []}
+    times: dict[str, list[float]] = {
+        "boundary (incl. worker start)": [],
+        "boundary (warm worker)": [],
+        "in-process": [],
+    }
     for _ in range(args.rounds):
         w = Worker(root, rubric.probe_modules, Limits(), threads=1)
         t0 = time.perf_counter()
@@ -105,8 +109,10 @@ def main() -> None:
         assert s_boundary == s_inproc, (s_boundary, s_inproc)
 
     base = statistics.median(times["in-process"])
-    print(f"Part 1 checks of {root.relative_to(REPO) if root.is_relative_to(REPO) else root} "
-          f"({len(part1_checks(rubric))} checks, score {s_boundary:g}), median of {args.rounds} rounds, 1 torch thread")
+    print(
+        f"Part 1 checks of {root.relative_to(REPO) if root.is_relative_to(REPO) else root} "
+        f"({len(part1_checks(rubric))} checks, score {s_boundary:g}), median of {args.rounds} rounds, 1 torch thread"
+    )
     print(f"{'mode':32s} {'median s':>9s} {'ratio':>7s}")
     for mode, values in times.items():
         med = statistics.median(values)
@@ -127,8 +133,17 @@ def in_process_once(root: Path) -> None:
 def end_to_end(root: Path, rounds: int) -> None:
     """Whole commands, as a user runs them: the grading CLI vs the in-process baseline."""
     cmds = {
-        "pytest --submission (boundary)": [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                           f"--submission={root}", "-k", "part1"],
+        "pytest --submission (boundary)": [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--submission={root}",
+            "-k",
+            "part1",
+        ],
         "one process, no boundary": [sys.executable, __file__, "--in-process-only", f"--package-root={root}"],
     }
     times: dict[str, list[float]] = {k: [] for k in cmds}
@@ -139,8 +154,10 @@ def end_to_end(root: Path, rounds: int) -> None:
                 subprocess.run(cmd, cwd=tmp, capture_output=True, check=False)
                 times[mode].append(time.perf_counter() - t0)
     base = statistics.median(times["one process, no boundary"])
-    print(f"\nEnd to end (process start, imports, {len(part1_checks(load(rubric_path('hw2'))))} Part 1 checks), "
-          f"median of {rounds} rounds")
+    print(
+        f"\nEnd to end (process start, imports, {len(part1_checks(load(rubric_path('hw2'))))} Part 1 checks), "
+        f"median of {rounds} rounds"
+    )
     for mode, values in times.items():
         med = statistics.median(values)
         print(f"{mode:32s} {med:9.2f} {med / base:7.2f}x")

@@ -26,8 +26,19 @@ DURATION = re.compile(r"^\s*([\d.]+)s\s+(setup|call|teardown)\s+\S*::(\S+)")
 
 def grade_once(submission: Path, extra: list[str]) -> tuple[float, dict[str, float], str]:
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--submission={submission}",
-               f"--report={tmp}/report.html", "--durations=0", "--durations-min=0", *extra]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--submission={submission}",
+            f"--report={tmp}/report.html",
+            "--durations=0",
+            "--durations-min=0",
+            *extra,
+        ]
         start = time.perf_counter()
         out = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, check=False).stdout
         wall = time.perf_counter() - start
@@ -42,7 +53,7 @@ def grade_once(submission: Path, extra: list[str]) -> tuple[float, dict[str, flo
 
 def main() -> None:
     argv = sys.argv[1:]
-    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("submissions", nargs="*", type=Path, default=[REPO / "submissions" / "example"])
     ap.add_argument("--rounds", type=int, default=1)
@@ -55,7 +66,9 @@ def main() -> None:
             print(f"  {part:10s} {statistics.median(r[1].get(part, 0.0) for r in runs):7.2f} s")
         checks = statistics.median(sum(r[1].values()) for r in runs)
         wall = statistics.median(r[0] for r in runs)
-        print(f"  {'checks':10s} {checks:7.2f} s\n  {'total wall':10s} {wall:7.2f} s (incl. start-up {wall - checks:.2f} s)")
+        print(
+            f"  {'checks':10s} {checks:7.2f} s\n  {'total wall':10s} {wall:7.2f} s (incl. start-up {wall - checks:.2f} s)"
+        )
 
 
 if __name__ == "__main__":

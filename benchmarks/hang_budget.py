@@ -41,13 +41,15 @@ def _append(text: str) -> callable:
 def _every_method(body: str, only: str = "") -> callable:
     def edit(source: str) -> str:
         return METHOD.sub(lambda m: m[1] + body if not only or f"def {only}(" in m[1] else m[1], source)
+
     return edit
 
 
 KINDS = {
     "import-loop": _append("\nwhile True:\n    pass\n"),
-    "import-sleep-noterm": _append("\nimport signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-                                   "time.sleep(100000)\n"),
+    "import-sleep-noterm": _append(
+        "\nimport signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(100000)\n"
+    ),
     "backward-loop": _every_method("        while True:\n            pass\n", only="backward"),
     "sleep-under-limit": _every_method("        import time; time.sleep(58)\n"),
     "syntax-error": lambda source: source.replace("class Sigmoid(Layer):", "class Sigmoid(Layer)", 1),
@@ -56,8 +58,17 @@ KINDS = {
 
 def grade(folder: Path, extra: list[str]) -> tuple[float, str, str]:
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--submission={folder}",
-               f"--report={tmp}/report.html", *extra]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--submission={folder}",
+            f"--report={tmp}/report.html",
+            *extra,
+        ]
         start = time.perf_counter()
         subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - start
@@ -72,11 +83,15 @@ def grade(folder: Path, extra: list[str]) -> tuple[float, str, str]:
 
 def main() -> None:
     argv = sys.argv[1:]
-    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("kinds", nargs="*", default=["skeleton", "example", *KINDS])
-    ap.add_argument("--jobs", type=int, default=1,
-                    help="gradings at once (the hanging kinds mostly wait; compare times of one --jobs only)")
+    ap.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="gradings at once (the hanging kinds mostly wait; compare times of one --jobs only)",
+    )
     args = ap.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
     with tempfile.TemporaryDirectory() as tmp:
         folders = {}

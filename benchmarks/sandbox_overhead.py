@@ -20,8 +20,17 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def grade_once(submission: Path, mode: str, select: str | None, out: Path) -> float:
-    cmd = [sys.executable, "-m", "pytest", f"--submission={submission}", f"--sandbox={mode}", "-q",
-           "-p", "no:cacheprovider", f"--report={out / mode / 'report.html'}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        f"--submission={submission}",
+        f"--sandbox={mode}",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--report={out / mode / 'report.html'}",
+    ]
     if select:
         cmd += ["-k", select]
     start = time.perf_counter()

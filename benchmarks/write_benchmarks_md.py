@@ -30,15 +30,25 @@ HERE = Path(__file__).resolve().parent
 def machine() -> list[str]:
     import torch
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "?") if Path("/proc/cpuinfo").exists() else "?"
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor() or "?",
+        )
+        if Path("/proc/cpuinfo").exists()
+        else "?"
+    )
     mem = ""
     if Path("/proc/meminfo").exists():
         kb = int(Path("/proc/meminfo").read_text().split()[1])
         mem = f", {kb / 1024**2:.0f} GiB memory"
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
     return [
-        f"- date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         f"- CPU: {cpu}, {os.cpu_count()} cores{mem}; GPU: {gpu}",
         f"- {platform.platform()}; Python {platform.python_version()}; torch {torch.__version__}",
     ]
@@ -50,7 +60,7 @@ def run(title: str, args: list[str]) -> list[str]:
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
     took = time.perf_counter() - start
     shown = "python benchmarks/" + " ".join(args)
-    out = (proc.stdout.strip() or proc.stderr.strip()[-2000:])
+    out = proc.stdout.strip() or proc.stderr.strip()[-2000:]
     print(f"{title}: {took:.0f} s", file=sys.stderr)
     return [f"## {title}", "", f"`{shown}` ({took:.0f} s)", "", "```", out, "```", ""]
 
@@ -64,14 +74,26 @@ def main() -> None:
     args = ap.parse_args()
     rounds = "1" if args.quick else "3"
     examples = [str(p) for p in sorted((REPO / "submissions").glob("*/example")) if p.is_dir()]
-    lines = ["# Benchmarks of the grader", "", "Written by `python benchmarks/write_benchmarks_md.py`; "
-             "every number below comes from the run it records.", "", "## Machine", "", *machine(), ""]
-    lines += run("Grading time of each assignment's example submission",
-                 ["grading_time.py", str(REPO / "submissions" / "example"), *examples, "--rounds", rounds])
+    lines = [
+        "# Benchmarks of the grader",
+        "",
+        "Written by `python benchmarks/write_benchmarks_md.py`; every number below comes from the run it records.",
+        "",
+        "## Machine",
+        "",
+        *machine(),
+        "",
+    ]
+    lines += run(
+        "Grading time of each assignment's example submission",
+        ["grading_time.py", str(REPO / "submissions" / "example"), *examples, "--rounds", rounds],
+    )
     lines += run("Trust boundary overhead (hw2 Part 1)", ["boundary_overhead.py", "--rounds", rounds])
     lines += run("Sandbox overhead (hw2 Part 1)", ["sandbox_overhead.py", "--rounds", rounds, "-k", "part1"])
-    lines += run("Throughput benchmarks: stability of the ratio",
-                 ["benchmark_stability.py", "--repeats", "2" if args.quick else "5"])
+    lines += run(
+        "Throughput benchmarks: stability of the ratio",
+        ["benchmark_stability.py", "--repeats", "2" if args.quick else "5"],
+    )
     if args.batch:
         lines += run("Batch throughput (1 vs 2 workers)", ["batch_throughput.py"])
     if args.hangs:

@@ -21,9 +21,10 @@ The store is the wire format (``harness/probes/wire.py``): plain data and arrays
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -85,8 +86,12 @@ _MISSING = object()
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and bool(
-            np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+        )
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
@@ -159,7 +164,7 @@ class ExpectedValues:
         path.write_bytes(wire.encode(self.store))
 
     @classmethod
-    def load(cls, path: Path) -> "ExpectedValues":
+    def load(cls, path: Path) -> ExpectedValues:
         store = wire.decode(path.read_bytes())
         if not isinstance(store, dict):
             raise ValueError(f"{path}: not an expected-value store")

@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 MAX_DEPTH = 24
 MAX_ENTRIES = 20_000
@@ -88,8 +88,14 @@ class Walk:
                     stack.append((path, depth + 1))
 
 
-def copy_tree(src: Path, dest: Path, skip: Callable[[Path, os.stat_result], bool] = lambda p, s: False,
-              *, max_depth: int = MAX_DEPTH, max_entries: int = MAX_ENTRIES) -> list[str]:
+def copy_tree(
+    src: Path,
+    dest: Path,
+    skip: Callable[[Path, os.stat_result], bool] = lambda p, s: False,
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_entries: int = MAX_ENTRIES,
+) -> list[str]:
     """Copy the folders and regular files below ``src`` into ``dest`` (made if missing), past what
     ``skip`` refuses. Returns one line per entry left behind that a reader should know of ("hw2/x.py:
     a named pipe, not copied") and per bound reached."""

@@ -11,9 +11,10 @@ from __future__ import annotations
 import platform
 import time
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pytest
 
@@ -24,10 +25,12 @@ from .checks.base import LazyAnswerKey, crashed
 from .data import has_known_dataset
 from .expected import ExpectedValues
 from .manual import ManualScore, apply_manual
+from .offerings import choose as choose_offering
+from .offerings import load_offerings
 from .paths import REFERENCE
-from .offerings import OfferingError, choose as choose_offering, load_offerings
 from .preflight import ImportProblem, modules_to_import, preflight, summary_lines
-from .rubric import CheckSpec, Rubric, RubricError, available, load as load_rubric, rubric_path
+from .rubric import CheckSpec, Rubric, RubricError, available, rubric_path
+from .rubric import load as load_rubric
 from .sandbox import Limits, Worker, confine, math_mode
 from .scoring import CheckResult, Summary, indicative, optional, same_cause, score
 from .submission import Contract, Submission, SubmissionError, locate, stage
@@ -49,13 +52,15 @@ class GradingOptions:
     submission_timeout: float | None = None  # wall seconds per submission; None: the rubric's; 0: none
 
     @classmethod
-    def from_config(cls, config: pytest.Config) -> "GradingOptions":
+    def from_config(cls, config: pytest.Config) -> GradingOptions:
         base = Path(config.invocation_params.dir)
         data_dir = config.getoption("data_dir")
         if data_dir and not has_known_dataset(base / data_dir):
-            raise pytest.UsageError(f"--data-dir={data_dir}: no dataset there (expected cifar-10-batches-py, "
-                                    "MNIST/raw or mnist-train.npz: CIFAR-10 or MNIST in torchvision's on-disk "
-                                    "format, or the Edinburgh lab's MNIST files)")
+            raise pytest.UsageError(
+                f"--data-dir={data_dir}: no dataset there (expected cifar-10-batches-py, "
+                "MNIST/raw or mnist-train.npz: CIFAR-10 or MNIST in torchvision's on-disk "
+                "format, or the Edinburgh lab's MNIST files)"
+            )
         return cls(
             seed=int(config.getoption("grading_seed")),
             call_timeout=float(config.getoption("check_timeout")),
@@ -90,8 +95,9 @@ def _budget_option(value: float | None) -> float | None:
 def _sandbox_mode(wanted: str) -> str:
     mode = confine.detect(wanted)
     if wanted != "auto" and mode.name != wanted:
-        raise pytest.UsageError(f"--sandbox={wanted}: does not work on this machine (the strongest that does: "
-                                f"{confine.detect().name})")
+        raise pytest.UsageError(
+            f"--sandbox={wanted}: does not work on this machine (the strongest that does: {confine.detect().name})"
+        )
     return wanted
 
 
@@ -156,8 +162,10 @@ def identify(path: Path, assignment: str) -> tuple[Submission, str]:
             return max(found, key=lambda f: (f[0].match, -names.index(f[1])))
     assert error is not None
     if assignment == "auto" and len(names) > 1:
-        raise SubmissionError(f"--submission={path}: none of the assignments' code was found; expected "
-                              + "; or ".join(f"{contracts[n].describe()} ({n})" for n in names)) from None
+        raise SubmissionError(
+            f"--submission={path}: none of the assignments' code was found; expected "
+            + "; or ".join(f"{contracts[n].describe()} ({n})" for n in names)
+        ) from None
     raise error
 
 
@@ -247,8 +255,15 @@ class SubmissionGrader:
             self._scratch = confine.make_scratch(self.limits.scratch_bytes)
             staged = stage(self.submission, self._scratch, self.options.max_file_bytes)
             self.left_out = list(staged.left_out)
-            self._worker = Worker(staged.path, self.rubric.probe_modules, self.limits, self.threads, self._scratch,
-                                  deadline=self._deadline, budget_seconds=self.budget)
+            self._worker = Worker(
+                staged.path,
+                self.rubric.probe_modules,
+                self.limits,
+                self.threads,
+                self._scratch,
+                deadline=self._deadline,
+                budget_seconds=self.budget,
+            )
         return self._worker
 
     def _get_reference_worker(self) -> Worker:
@@ -267,9 +282,16 @@ class SubmissionGrader:
     def run_check(self, spec: CheckSpec) -> CheckResult:
         if self._out_of_time():
             return self._not_reached(spec)
-        ctx = CheckContext(self.worker, self._answer_key, self.seed, spec.id, images_loader=self._images,
-                           params=dict(spec.params), reference_worker_loader=self._get_reference_worker,
-                           expected=self.expected)
+        ctx = CheckContext(
+            self.worker,
+            self._answer_key,
+            self.seed,
+            spec.id,
+            images_loader=self._images,
+            params=dict(spec.params),
+            reference_worker_loader=self._get_reference_worker,
+            expected=self.expected,
+        )
         start = time.perf_counter()
         aborted = None
         findings = []
@@ -277,8 +299,10 @@ class SubmissionGrader:
             self._preflight()
             ctx.broken_modules = self._broken_pointers
             if self._stand_in_for(spec):
-                ctx.indicative(f"judged on {spec.indicative_without}, and this run has stand-in data (grade "
-                               "with --data-dir=DIR holding it)")  # the check may say more
+                ctx.indicative(
+                    f"judged on {spec.indicative_without}, and this run has stand-in data (grade "
+                    "with --data-dir=DIR holding it)"
+                )  # the check may say more
             findings = find_check(self.check_functions, spec.id)(ctx) or []
         except CheckAbort as exc:
             aborted = str(exc)
@@ -288,9 +312,11 @@ class SubmissionGrader:
             aborted = f"the output of your code could not be judged ({type(exc).__name__}: {exc})"
             self.aborts[spec.id] = "error"
         except Exception as exc:  # the grader's own failure: this check says so, the run goes on
-            aborted = (f"grader error ({type(exc).__name__}: {exc}): a fault of the grader, not a finding about "
-                       "your code; no points were awarded for this check in this run, and the course staff "
-                       "can see why")
+            aborted = (
+                f"grader error ({type(exc).__name__}: {exc}): a fault of the grader, not a finding about "
+                "your code; no points were awarded for this check in this run, and the course staff "
+                "can see why"
+            )
             self.aborts[spec.id] = "grader"
             self.grader_errors[spec.id] = traceback.format_exc(limit=-10)
         if ctx.reference_touched:
@@ -323,8 +349,9 @@ class SubmissionGrader:
         return self._deadline is not None and time.monotonic() >= self._deadline
 
     def _not_reached(self, spec: CheckSpec) -> CheckResult:
-        points, status, complete = score(spec, [], "not reached: the submission's time budget "
-                                                    f"({self.budget:g} s) ran out before this check")
+        points, status, complete = score(
+            spec, [], f"not reached: the submission's time budget ({self.budget:g} s) ran out before this check"
+        )
         result = CheckResult(spec, status, complete, [], 0.0, points)
         if spec.manual:  # a person's score stands; without one it stays out of the total, as always
             apply_manual(result, self.manual_scores.get(spec.id))
@@ -349,20 +376,37 @@ class SubmissionGrader:
         """What went wrong with the run as a whole, (kind, one line) each, for the top of every report:
         "import" (a module does not import), "budget" (the time budget ran out)."""
         lines = [("import", line) for line in summary_lines(self.import_problems)]
-        budget_hit = self.not_reached or any(kind == "budget" for kind in self.aborts.values()) \
+        budget_hit = (
+            self.not_reached
+            or any(kind == "budget" for kind in self.aborts.values())
             or any(p.kind == "budget" for p in self.import_problems.values())
+        )
         if self.grader_errors:
-            lines.append(("grader", f"the grader itself failed on {', '.join(self.grader_errors)}: no points "
-                                    "were awarded there in this run; grade again, or ask the course staff"))
+            lines.append(
+                (
+                    "grader",
+                    f"the grader itself failed on {', '.join(self.grader_errors)}: no points "
+                    "were awarded there in this run; grade again, or ask the course staff",
+                )
+            )
         if self.interrupted is not None:
             done, planned = self.interrupted
-            lines.append(("interrupted", f"interrupted: {done} of {planned} checks graded; this is not a grade "
-                                         "(grade again for one)"))
+            lines.append(
+                (
+                    "interrupted",
+                    f"interrupted: {done} of {planned} checks graded; this is not a grade (grade again for one)",
+                )
+            )
         if budget_hit:
             count = len(self.not_reached)
-            lines.append(("budget", f"the submission's time budget ({self.budget:g} s) ran out: {count} "
-                                    f"check{'s' if count != 1 else ''} not reached (0 points); the points earned "
-                                    "before are kept"))
+            lines.append(
+                (
+                    "budget",
+                    f"the submission's time budget ({self.budget:g} s) ran out: {count} "
+                    f"check{'s' if count != 1 else ''} not reached (0 points); the points earned "
+                    "before are kept",
+                )
+            )
         return lines
 
     def _charged_before(self, spec: CheckSpec, result: CheckResult) -> bool:
@@ -373,8 +417,12 @@ class SubmissionGrader:
         if earlier is None or not earlier.counted or earlier.points_lost <= 0 or result.full_marks:
             return False
         texts = [f.message for r in (earlier, result) for f in r.findings if not f.passed]
-        return ("error" not in (earlier.status, result.status) and spec.same_cause_as not in self.aborts
-                and spec.id not in self.aborts and not any(crashed(t) for t in texts))
+        return (
+            "error" not in (earlier.status, result.status)
+            and spec.same_cause_as not in self.aborts
+            and spec.id not in self.aborts
+            and not any(crashed(t) for t in texts)
+        )
 
     def run_checks(self, specs: Iterable[CheckSpec]) -> Summary:
         for spec in specs:
@@ -408,8 +456,10 @@ class SubmissionGrader:
             from .notebook import converted
 
             kept = converted(self.submission.module_file)
-            env["notebook"] = (f"{self.submission.module_file.name}: {len(set(kept.kept))} definitions kept, "
-                               f"{len(kept.skipped)} top-level statements or cells left out (not run)")
+            env["notebook"] = (
+                f"{self.submission.module_file.name}: {len(set(kept.kept))} definitions kept, "
+                f"{len(kept.skipped)} top-level statements or cells left out (not run)"
+            )
         for name, data in sorted(self._images.loaded.items()):
             env["image data" if name == "cifar10" else f"{name} data"] = data.source
         if self._worker is not None:
@@ -420,7 +470,8 @@ class SubmissionGrader:
             env["compatibility measures"] = w.get("compat") or ["none needed"]
         if self.left_out:
             env["not copied for grading"] = self.left_out[:20] + (
-                [f"... and {len(self.left_out) - 20} more"] if len(self.left_out) > 20 else [])
+                [f"... and {len(self.left_out) - 20} more"] if len(self.left_out) > 20 else []
+            )
         return env
 
     def write_reports(self, html_path: Path) -> dict[str, Path]:

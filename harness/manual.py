@@ -118,7 +118,9 @@ def apply_manual(result: CheckResult, given: ManualScore | None) -> CheckResult:
             result.notes.append(f"awaiting a grader: worth {result.spec.points:g} points (--manual-scores)")
         return result
     result.score, result.counted = given.score, True
-    result.status = "passed" if given.score >= result.spec.points - 1e-9 else ("partial" if given.score > 0 else "failed")
+    result.status = (
+        "passed" if given.score >= result.spec.points - 1e-9 else ("partial" if given.score > 0 else "failed")
+    )
     if given.comment:
         result.notes.append(f"grader: {given.comment}")
     return result

@@ -51,7 +51,7 @@ class Offering:
     raw: bytes = b""  # the file's bytes (the grading digest)
 
     def kind_of(self, check_id: str, base: str = "base") -> str | None:
-        """"dropped", "bonus", "optional" or ``base`` (the rubric entry's own kind)."""
+        """ "dropped", "bonus", "optional" or ``base`` (the rubric entry's own kind)."""
         for kind, patterns in (("dropped", self.dropped), ("bonus", self.bonus), ("optional", self.optional)):
             if any(fnmatch.fnmatchcase(check_id, p) for p in patterns):
                 return kind
@@ -92,12 +92,16 @@ def _load(path: Path) -> Offering:
     if unknown or "name" not in meta:
         raise OfferingError(f"{path}: [offering] needs a name; unknown keys: {', '.join(sorted(unknown)) or 'none'}")
     return Offering(
-        name=str(meta["name"]), title=str(meta.get("title", meta["name"])),
-        supported=bool(meta.get("supported", True)), default=bool(meta.get("default", False)),
-        dropped=tuple(meta.get("dropped", [])), bonus=tuple(meta.get("bonus", [])),
+        name=str(meta["name"]),
+        title=str(meta.get("title", meta["name"])),
+        supported=bool(meta.get("supported", True)),
+        default=bool(meta.get("default", False)),
+        dropped=tuple(meta.get("dropped", [])),
+        bonus=tuple(meta.get("bonus", [])),
         optional=tuple(meta.get("optional", [])),
         params={str(k): dict(v) for k, v in data.get("params", {}).items()},
-        recognise=dict(data.get("recognise", {})), raw=raw,
+        recognise=dict(data.get("recognise", {})),
+        raw=raw,
     )
 
 
@@ -116,8 +120,10 @@ def unsupported_sentence(rec: Recognition, offerings: list[Offering]) -> str:
     supported = f"supported offerings: {supported_names(offerings)}"
     if rec.how == "--offering":
         return f"--offering={rec.offering.name} ({rec.offering.title}) is not graded by this grader; {supported}"
-    return (f"this looks like {rec.offering.title} ({'; '.join(rec.reasons)}), which this grader does not grade; "
-            f"{supported}")
+    return (
+        f"this looks like {rec.offering.title} ({'; '.join(rec.reasons)}), which this grader does not grade; "
+        f"{supported}"
+    )
 
 
 # -- what a submission shows ------------------------------------------------------------------
@@ -196,7 +202,9 @@ class Evidence:
             return names
         for cell in cells:
             try:
-                tree = ast.parse("\n".join(line for line in cell.splitlines() if not line.lstrip().startswith(("%", "!"))))
+                tree = ast.parse(
+                    "\n".join(line for line in cell.splitlines() if not line.lstrip().startswith(("%", "!")))
+                )
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
             names |= {n.name for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -226,8 +234,14 @@ def _find(tree: ast.Module | None, dotted: str) -> ast.AST | None:
     for part in dotted.split("."):
         if node is None:
             return None
-        node = next((n for n in getattr(node, "body", [])
-                     if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == part), None)
+        node = next(
+            (
+                n
+                for n in getattr(node, "body", [])
+                if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == part
+            ),
+            None,
+        )
     return node
 
 
@@ -237,8 +251,9 @@ def _raises_not_implemented(node: ast.Raise) -> bool:
 
 
 def _notebooks(top: Path) -> list[Path]:
-    return [p for p in files_below(top, (".ipynb",), NOTEBOOK_DEPTH)
-            if _regular(p) and p.stat().st_size <= MAX_MODULE_BYTES]
+    return [
+        p for p in files_below(top, (".ipynb",), NOTEBOOK_DEPTH) if _regular(p) and p.stat().st_size <= MAX_MODULE_BYTES
+    ]
 
 
 def _markdown_cells(path: Path) -> list[str]:
@@ -292,7 +307,7 @@ def _layout(evidence: Evidence, rules: dict) -> tuple[bool, list[str]]:
 def _said(evidence: Evidence, rules: dict) -> list[str]:
     for phrase in rules.get("notebook_says", []):
         if evidence.says(phrase):
-            return [f"the notebook says \"{phrase}\""]
+            return [f'the notebook says "{phrase}"']
     defined = evidence.module_defines() & set(rules.get("module_defines_any", []))
     if defined:
         return [f"{evidence.sub.module_file.name} defines {', '.join(sorted(defined))}"]
@@ -338,8 +353,11 @@ def recognise(sub: Submission, offerings: list[Offering]) -> Recognition:
         if others:
             reasons = reasons + [f"nothing handed in tells it from {', '.join(f.name for f in others)}"]
         return Recognition(o, "recognised", tuple(reasons))
-    return Recognition(default_offering(offerings), "default",
-                       ("no offering's layout matched exactly; graded as the default offering",))
+    return Recognition(
+        default_offering(offerings),
+        "default",
+        ("no offering's layout matched exactly; graded as the default offering",),
+    )
 
 
 def default_offering(offerings: list[Offering]) -> Offering:

@@ -16,63 +16,138 @@ import pytest
 
 GRADING_KEY = pytest.StashKey["Any"]()
 
-HELP_SUBMISSION = ("grade the submission in PATH: a folder holding the assignment's package (hw2/, mlp/), "
-                   "or a tutorial's .ipynb / .py (a file, or a folder holding it)")
-HELP_SUBMISSIONS = ("grade a whole class: every sub-folder or .zip in DIR (or Gradescope's export with "
-                    "submission_metadata.yml), one pytest item per submission; use -n auto to run in parallel "
-                    "and -k to pick checks")
+HELP_SUBMISSION = (
+    "grade the submission in PATH: a folder holding the assignment's package (hw2/, mlp/), "
+    "or a tutorial's .ipynb / .py (a file, or a folder holding it)"
+)
+HELP_SUBMISSIONS = (
+    "grade a whole class: every sub-folder or .zip in DIR (or Gradescope's export with "
+    "submission_metadata.yml), one pytest item per submission; use -n auto to run in parallel "
+    "and -k to pick checks"
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("grading", "deep-learning homework grading (dl-autograder)")
     group.addoption("--submission", metavar="PATH", default=None, help=HELP_SUBMISSION)
-    group.addoption("--assignment", metavar="NAME", default="auto",
-                    help="the assignment to grade: " + ", ".join(_assignment_names()) +
-                         " (a rubric under rubrics/; default: recognised from the submission)")
-    group.addoption("--offering", metavar="NAME", default=None,
-                    help="the course offering the submission was assigned (e.g. hw2: 2022s, 2023, 2024-25, 2025-26; "
-                         "see rubrics/<assignment>/offerings/); default: recognised from what was handed in, and "
-                         "named at the top of the report. Batch mode grades the whole class under one offering")
-    group.addoption("--report", metavar="PATH", default=None,
-                    help="where to write the HTML report; results.json goes beside it "
-                         "(default: reports/<submission>/report.html)")
-    group.addoption("--rubric", metavar="PATH", default=None, help="grade with this rubric instead of rubrics/<assignment>.toml")
-    group.addoption("--check-timeout", metavar="SECONDS", type=float, default=60.0,
-                    help="wall-time limit of one call into the student's code (default 60)")
-    group.addoption("--submission-timeout", metavar="SECONDS", type=float, default=None,
-                    help="wall-time budget of one submission, all its checks together: when it runs out the check "
-                         "running is stopped and the rest are 'not reached' with 0 points (points earned are kept). "
-                         "Default: the rubric's (hw2: 900 s, 300 s more with --benchmarks); 0: no budget")
-    group.addoption("--grading-seed", metavar="INT", type=int, default=0,
-                    help="seed of every check's inputs (default 0): the same seed gives the same grade")
-    group.addoption("--worker-threads", metavar="N", type=int, default=1,
-                    help="torch threads in the worker that runs student code (default 1)")
-    group.addoption("--data-dir", metavar="DIR", default=None,
-                    help="folder holding cifar-10-batches-py (hw2; default ~/.pytorch-datasets) and/or MNIST "
-                         "(MNIST/raw as torchvision stores it, or the Edinburgh lab's mnist-*.npz); without them "
-                         "stand-ins are used and checks of CIFAR-10 hyper-parameters are indicative only")
-    group.addoption("--benchmarks", action="store_true", default=False,
-                    help="also run the rubric's opt-in throughput benchmarks (student code timed against the reference)")
-    group.addoption("--sandbox", choices=("auto", "bubblewrap", "unshare", "none"), default="auto",
-                    help="confinement of student code: the strongest that works here (auto, default), or a "
-                         "weaker one to compare (see SECURITY.md); a mode that does not work here is a usage error")
-    group.addoption("--manual-scores", metavar="FILE", default=None,
-                    help="scores a person gave to the rubric's manual entries (e.g. written answers), merged in: "
-                         "a TOML file; in batch mode one table per student, or a CSV "
-                         "student_id,check_id,score,comment")
-    group.addoption("--fail-under", metavar="SCORE", default=None,
-                    help="CI: exit 0 when the score is at least SCORE (points, or a percentage such as 60%%), "
-                         "1 below it, whatever the individual checks did")
+    group.addoption(
+        "--assignment",
+        metavar="NAME",
+        default="auto",
+        help="the assignment to grade: "
+        + ", ".join(_assignment_names())
+        + " (a rubric under rubrics/; default: recognised from the submission)",
+    )
+    group.addoption(
+        "--offering",
+        metavar="NAME",
+        default=None,
+        help="the course offering the submission was assigned (e.g. hw2: 2022s, 2023, 2024-25, 2025-26; "
+        "see rubrics/<assignment>/offerings/); default: recognised from what was handed in, and "
+        "named at the top of the report. Batch mode grades the whole class under one offering",
+    )
+    group.addoption(
+        "--report",
+        metavar="PATH",
+        default=None,
+        help="where to write the HTML report; results.json goes beside it (default: reports/<submission>/report.html)",
+    )
+    group.addoption(
+        "--rubric", metavar="PATH", default=None, help="grade with this rubric instead of rubrics/<assignment>.toml"
+    )
+    group.addoption(
+        "--check-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=60.0,
+        help="wall-time limit of one call into the student's code (default 60)",
+    )
+    group.addoption(
+        "--submission-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=None,
+        help="wall-time budget of one submission, all its checks together: when it runs out the check "
+        "running is stopped and the rest are 'not reached' with 0 points (points earned are kept). "
+        "Default: the rubric's (hw2: 900 s, 300 s more with --benchmarks); 0: no budget",
+    )
+    group.addoption(
+        "--grading-seed",
+        metavar="INT",
+        type=int,
+        default=0,
+        help="seed of every check's inputs (default 0): the same seed gives the same grade",
+    )
+    group.addoption(
+        "--worker-threads",
+        metavar="N",
+        type=int,
+        default=1,
+        help="torch threads in the worker that runs student code (default 1)",
+    )
+    group.addoption(
+        "--data-dir",
+        metavar="DIR",
+        default=None,
+        help="folder holding cifar-10-batches-py (hw2; default ~/.pytorch-datasets) and/or MNIST "
+        "(MNIST/raw as torchvision stores it, or the Edinburgh lab's mnist-*.npz); without them "
+        "stand-ins are used and checks of CIFAR-10 hyper-parameters are indicative only",
+    )
+    group.addoption(
+        "--benchmarks",
+        action="store_true",
+        default=False,
+        help="also run the rubric's opt-in throughput benchmarks (student code timed against the reference)",
+    )
+    group.addoption(
+        "--sandbox",
+        choices=("auto", "bubblewrap", "unshare", "none"),
+        default="auto",
+        help="confinement of student code: the strongest that works here (auto, default), or a "
+        "weaker one to compare (see SECURITY.md); a mode that does not work here is a usage error",
+    )
+    group.addoption(
+        "--manual-scores",
+        metavar="FILE",
+        default=None,
+        help="scores a person gave to the rubric's manual entries (e.g. written answers), merged in: "
+        "a TOML file; in batch mode one table per student, or a CSV "
+        "student_id,check_id,score,comment",
+    )
+    group.addoption(
+        "--fail-under",
+        metavar="SCORE",
+        default=None,
+        help="CI: exit 0 when the score is at least SCORE (points, or a percentage such as 60%%), "
+        "1 below it, whatever the individual checks did",
+    )
     group.addoption("--submissions", metavar="DIR", default=None, help=HELP_SUBMISSIONS)
-    group.addoption("--out", metavar="DIR", default="grades",
-                    help="batch mode: where the results store, class report, gradebook and each student's "
-                         "report go (default: grades/)")
-    group.addoption("--regrade", action="store_true", default=False,
-                    help="batch mode: grade every submission again, even those with a valid stored result")
-    group.addoption("--shard", metavar="K/N", default=None,
-                    help="batch mode: grade only the K-th of N deterministic parts of the class (cluster arrays)")
-    group.addoption("--max-file-mb", metavar="MB", type=float, default=100.0,
-                    help="batch mode: a zip, or a file in a submission, larger than this is not read (default 100)")
+    group.addoption(
+        "--out",
+        metavar="DIR",
+        default="grades",
+        help="batch mode: where the results store, class report, gradebook and each student's "
+        "report go (default: grades/)",
+    )
+    group.addoption(
+        "--regrade",
+        action="store_true",
+        default=False,
+        help="batch mode: grade every submission again, even those with a valid stored result",
+    )
+    group.addoption(
+        "--shard",
+        metavar="K/N",
+        default=None,
+        help="batch mode: grade only the K-th of N deterministic parts of the class (cluster arrays)",
+    )
+    group.addoption(
+        "--max-file-mb",
+        metavar="MB",
+        type=float,
+        default=100.0,
+        help="batch mode: a zip, or a file in a submission, larger than this is not read (default 100)",
+    )
 
 
 def _assignment_names() -> list[str]:
@@ -108,8 +183,10 @@ def _refuse_submission_config(config: pytest.Config, target: str) -> None:
 
         if in_kit():  # a student's own repository: its configuration is the student's to keep
             return
-        raise pytest.UsageError(f"{ini} is inside the folder being graded: run the grader from outside it "
-                                "(a submission's own pytest configuration must not configure its grading)")
+        raise pytest.UsageError(
+            f"{ini} is inside the folder being graded: run the grader from outside it "
+            "(a submission's own pytest configuration must not configure its grading)"
+        )
 
 
 def pytest_configure(config: pytest.Config) -> None:

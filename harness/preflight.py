@@ -45,8 +45,10 @@ def summary_lines(problems: dict[str, ImportProblem]) -> list[str]:
     for problem in problems.values():
         if problem.kind != "budget":
             by_cause.setdefault(problem.line, []).append(problem.module)
-    return [f"{line} (not imported, so the checks that need it were not run: {', '.join(modules)})"
-            for line, modules in by_cause.items()]
+    return [
+        f"{line} (not imported, so the checks that need it were not run: {', '.join(modules)})"
+        for line, modules in by_cause.items()
+    ]
 
 
 def modules_to_import(rubric: Any, staged: Path) -> list[str]:
@@ -119,7 +121,7 @@ def stuck_at(output: str, staged: Path) -> str | None:
     start = output.rfind(_DUMP_START)
     if start < 0:
         return None
-    for match in _FRAME.finditer(output[start:start + 20000]):  # most recent call first
+    for match in _FRAME.finditer(output[start : start + 20000]):  # most recent call first
         rel = _relative(match["file"], staged)
         if rel is not None:
             return f"{rel}:{match['line']}"

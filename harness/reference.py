@@ -15,7 +15,6 @@ from types import ModuleType
 from .paths import CHECKOUT, COURSEWARE, REFERENCE
 
 
-
 class ReferenceMissing(Exception):
     pass
 

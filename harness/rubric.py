@@ -92,7 +92,9 @@ class Rubric:
     offering: Any = None  # harness.offerings.Recognition: the offering graded, and why (None: single offering)
     not_assigned: tuple[str, ...] = ()  # entries the offering dropped (not graded)
     time_budget: float = 900.0  # wall seconds one submission may take ([assignment] time_budget_s)
-    opt_in_budgets: dict[str, float] = field(default_factory=dict)  # added when an opt-in part runs ([parts.X] budget_s)
+    opt_in_budgets: dict[str, float] = field(
+        default_factory=dict
+    )  # added when an opt-in part runs ([parts.X] budget_s)
 
     def budget(self, with_opt_in: bool) -> float:
         """The default time budget of one submission (``--submission-timeout`` overrides it)."""
@@ -107,7 +109,7 @@ class Rubric:
     def max_points(self, part: str | None = None) -> float:
         return sum(c.points for c in self.checks if c.kind == "base" and (part is None or c.part == part))
 
-    def for_offering(self, recognition: Any) -> "Rubric":
+    def for_offering(self, recognition: Any) -> Rubric:
         """This rubric as ``recognition.offering`` assigned it: its dropped entries out, its bonus and
         optional entries marked, its own params merged over the entries' (``harness/offerings.py``)."""
         if recognition is None:
@@ -143,9 +145,12 @@ def _contract(meta: dict, path: Path) -> Contract:
     if unknown:
         raise RubricError(f"{path}: [assignment.submission] has unknown keys {', '.join(sorted(unknown))}")
     package = table.get("package", None if "module" in table else str(meta.get("name", "")))
-    contract = Contract(package=str(package) if package else None, module=table.get("module"),
-                        defines=tuple(str(d) for d in table.get("defines", [])),
-                        module_optional=bool(table.get("module_optional", False)))
+    contract = Contract(
+        package=str(package) if package else None,
+        module=table.get("module"),
+        defines=tuple(str(d) for d in table.get("defines", [])),
+        module_optional=bool(table.get("module_optional", False)),
+    )
     if contract.module and not contract.defines:
         raise RubricError(f"{path}: [assignment.submission] names a module but no 'defines' to recognise it by")
     return contract
@@ -162,7 +167,7 @@ def _read_toml(path: Path) -> tuple[dict, bytes]:
         raise RubricError(f"{path}: not valid TOML: {exc}") from None
 
 
-def read_merged(path: Path) -> tuple[dict, "hashlib._Hash"]:
+def read_merged(path: Path) -> tuple[dict, hashlib._Hash]:
     """The rubric's TOML with its included files merged in, and the hash of every file read."""
     raw, raw_bytes = _read_toml(path)
     digest = hashlib.sha256(raw_bytes)

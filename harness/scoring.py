@@ -68,7 +68,7 @@ def optional(result: CheckResult) -> CheckResult:
     return result
 
 
-def same_cause(result: CheckResult, earlier: "CheckResult") -> CheckResult:
+def same_cause(result: CheckResult, earlier: CheckResult) -> CheckResult:
     """A check that re-tests ``earlier``'s component failed where ``earlier`` already lost points:
     the bug is charged once, there; this result keeps its points and says so."""
     result.indicative_outcome = result.status
@@ -86,6 +86,7 @@ def score(spec: CheckSpec, findings: list[Finding], aborted: str | None = None) 
         if f is None:
             f = Finding(component, False, aborted or "not evaluated")
         complete.append(f)
+
     def earned(f: Finding, worth: float) -> float:
         if f.credit is not None:
             return worth * min(max(f.credit, 0.0), 1.0)

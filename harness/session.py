@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 
-from .grading import GradingOptions, OfferingError, SubmissionGrader, identify, offering_rubric
-from .paths import kit_info
+from .grading import GradingOptions, SubmissionGrader, identify, offering_rubric
 from .manual import ManualScoresError, load_manual_scores
-from .rubric import CheckSpec, Rubric, RubricError, load as load_rubric, rubric_path
+from .offerings import OfferingError
+from .paths import kit_info
+from .rubric import CheckSpec, Rubric, RubricError, rubric_path
+from .rubric import load as load_rubric
 from .scoring import CheckResult
 from .submission import SubmissionError
 
@@ -68,7 +70,7 @@ class GradingSession:
         self.base = Path(config.invocation_params.dir)
 
     @classmethod
-    def from_config(cls, config: pytest.Config) -> "GradingSession":
+    def from_config(cls, config: pytest.Config) -> GradingSession:
         base = Path(config.invocation_params.dir)
         path = Path(config.getoption("submission")).expanduser()
         if not path.is_absolute():
@@ -121,21 +123,28 @@ class GradingSession:
                 tr.write_line(f"{part:8s} {self.rubric.parts[part]:45s} {got:6.1f}/{best:.1f}")
         waiting = [r for r in summary.results if r.status == "manual" and "answer" in r.attachments]
         if waiting:
-            tr.write_line(f"awaiting a grader: {len(waiting)} written answers ({sum(r.spec.points for r in waiting):g} "
-                          f"points, not in the total; merge scores with --manual-scores)")
+            tr.write_line(
+                f"awaiting a grader: {len(waiting)} written answers ({sum(r.spec.points for r in waiting):g} "
+                f"points, not in the total; merge scores with --manual-scores)"
+            )
         for r in summary.results:
             if "ratio" in r.measurements:
                 lo, hi = r.measurements["ratio_range"]
-                tr.write_line(f"  {r.spec.id}: {r.measurements['ratio']:.2f}x the reference's time "
-                              f"(rounds {lo:.2f}x-{hi:.2f}x)")
+                tr.write_line(
+                    f"  {r.spec.id}: {r.measurements['ratio']:.2f}x the reference's time (rounds {lo:.2f}x-{hi:.2f}x)"
+                )
         shown = [r.spec.id for r in summary.results if r.status == "indicative"]
         if shown:
-            tr.write_line(f"indicative only (stand-in data, no points either way): {', '.join(shown)}; "
-                          f"grade them with --data-dir=DIR holding cifar-10-batches-py")
+            tr.write_line(
+                f"indicative only (stand-in data, no points either way): {', '.join(shown)}; "
+                f"grade them with --data-dir=DIR holding cifar-10-batches-py"
+            )
         for result in summary.results:
             if not result.full_marks:
-                tr.write_line(f"  lost {result.points_lost:g} on {result.spec.id}: "
-                              f"{(result.feedback().splitlines() or [''])[0][:150]}")
+                tr.write_line(
+                    f"  lost {result.points_lost:g} on {result.spec.id}: "
+                    f"{(result.feedback().splitlines() or [''])[0][:150]}"
+                )
         if self.rubric.offering is not None:
             tr.write_line(f"graded as {self.rubric.offering.describe()}")
             if self.rubric.not_assigned:
@@ -146,7 +155,9 @@ class GradingSession:
             tr.write_line(f"grader error in {check_id}:\n{trace}", red=True)
         for label, path in self._written.items():
             tr.write_line(f"{label}: {path}")
-        kit_scope = scope_line(self.rubric, summary.max_total)  # a student kit: the visible part of the grade, and what else counts
+        kit_scope = scope_line(
+            self.rubric, summary.max_total
+        )  # a student kit: the visible part of the grade, and what else counts
         if kit_scope:
             tr.write_line(kit_scope)
         if self.fail_under is not None:
@@ -227,7 +238,7 @@ class CheckItem(pytest.Item):
         return self.path, 0, f"{self.spec.id}: {self.spec.title} ({self.spec.points:g} pts)"
 
 
-def scope_line(rubric: "object", here: float) -> str | None:
+def scope_line(rubric: object, here: float) -> str | None:
     """In a kit: "This kit checks 108 of the 122 automatic points of your grade; 14 more automatic points
     and the 60 points of written answers are graded by the course." (None elsewhere). ``here``: the
     maximum this run graded for points."""
@@ -241,7 +252,8 @@ def scope_line(rubric: "object", here: float) -> str | None:
         return None
     rest = whole["automatic"] - here
     later = ([f"{rest:g} more automatic points"] if rest > 0 else []) + (
-        [f"the {whole['manual']:g} points of written answers"] if whole["manual"] else [])
+        [f"the {whole['manual']:g} points of written answers"] if whole["manual"] else []
+    )
     text = f"This kit checks {here:g} of the {whole['automatic']:g} automatic points of your grade"
     if later:
         text += "; " + " and ".join(later) + " are graded by the course"

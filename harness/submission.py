@@ -84,7 +84,9 @@ def locate(path: Path, contract: Contract | str) -> Submission:
         raise SubmissionError(f"--submission={path}: is a file; expected a folder holding a '{package}' package")
     candidates = _find_packages(path.resolve(), package)
     if not candidates:
-        raise SubmissionError(f"--submission={path}: no '{package}' package found (a folder '{package}/' with .py files)")
+        raise SubmissionError(
+            f"--submission={path}: no '{package}' package found (a folder '{package}/' with .py files)"
+        )
     root = min(candidates, key=lambda p: (len(p.parts), str(p)))
     version = detect_version(root / package) if package == "hw2" else ""
     sub = Submission(source=path, root=root, package=package, version=version)
@@ -112,12 +114,22 @@ def _locate_module(path: Path, contract: Contract, required: bool, skip: Path | 
             best, chosen = key, file
     if chosen is None:
         if required:
-            kind = "is not a .py or .ipynb file" if path.is_file() and path.suffix not in MODULE_SUFFIXES else \
-                f"no .py or .ipynb file defining any of {', '.join(contract.defines)}"
+            kind = (
+                "is not a .py or .ipynb file"
+                if path.is_file() and path.suffix not in MODULE_SUFFIXES
+                else f"no .py or .ipynb file defining any of {', '.join(contract.defines)}"
+            )
             raise SubmissionError(f"--submission={path}: {kind} (expected {contract.describe()})")
         return Submission(source=path, root=path if path.is_dir() else path.parent, package=None, version="", match=0.0)
-    return Submission(source=path, root=chosen.parent, package=None, version="", module=contract.module,
-                      module_file=chosen, match=-best[0])
+    return Submission(
+        source=path,
+        root=chosen.parent,
+        package=None,
+        version="",
+        module=contract.module,
+        module_file=chosen,
+        match=-best[0],
+    )
 
 
 def _module_files(top: Path, skip: Path | None) -> list[Path]:
@@ -127,11 +139,18 @@ def _module_files(top: Path, skip: Path | None) -> list[Path]:
 def files_below(top: Path, suffixes: tuple[str, ...], depth: int, skip: Path | None = None) -> list[Path]:
     """Regular files (no links, FIFOs or devices) ending in ``suffixes``, ``depth`` folder levels
     below ``top`` at most, past hidden folders, caches and ``skip`` (harness/files.py's bounded walk)."""
+
     def pruned(path: Path, info: os.stat_result) -> bool:
         return path.name.startswith(".") or path.name in SKIP_DIRS or path == skip or stat.S_ISLNK(info.st_mode)
 
-    return sorted((path for path, info in Walk(top, max_depth=depth, prune=pruned)
-                   if stat.S_ISREG(info.st_mode) and path.suffix in suffixes), key=lambda p: (len(p.parts), str(p)))
+    return sorted(
+        (
+            path
+            for path, info in Walk(top, max_depth=depth, prune=pruned)
+            if stat.S_ISREG(info.st_mode) and path.suffix in suffixes
+        ),
+        key=lambda p: (len(p.parts), str(p)),
+    )
 
 
 def _find_packages(top: Path, package: str) -> list[Path]:

@@ -28,8 +28,11 @@ def _normalised(line: str) -> str:
 def secret_lines() -> frozenset[str]:
     """Every line of the answer key the course skeleton lacks (whitespace-normalised, 20+ characters,
     not a comment, signature, decorator or import): the code that answers the TODOs."""
-    skeleton = {_normalised(line) for path in (REPO / "submissions" / "skeleton" / "hw2").glob("*.py")
-                for line in path.read_text().splitlines()}
+    skeleton = {
+        _normalised(line)
+        for path in (REPO / "submissions" / "skeleton" / "hw2").glob("*.py")
+        for line in path.read_text().splitlines()
+    }
     secret = set()
     for path in (REPO / "reference" / "hw2").glob("*.py"):
         for line in path.read_text().splitlines():
@@ -42,8 +45,12 @@ def secret_lines() -> frozenset[str]:
 
 def leaked_lines(files: list[Path]) -> list[str]:
     secret = secret_lines()
-    return [f"{path}:{i}: {_normalised(line)}" for path in files
-            for i, line in enumerate(path.read_text(errors="replace").splitlines(), 1) if _normalised(line) in secret]
+    return [
+        f"{path}:{i}: {_normalised(line)}"
+        for path in files
+        for i, line in enumerate(path.read_text(errors="replace").splitlines(), 1)
+        if _normalised(line) in secret
+    ]
 
 
 def secret_lines_in(text: str) -> list[str]:
@@ -66,8 +73,11 @@ def answer_value_sets() -> dict[str, set[float]]:
     sets = {}
     for name in dir(answers):
         if re.fullmatch(r"part\d_\w*hp", name):
-            values = {round(float(v), 12) for v in getattr(answers, name)().values()
-                      if isinstance(v, (int, float)) and not isinstance(v, bool)}
+            values = {
+                round(float(v), 12)
+                for v in getattr(answers, name)().values()
+                if isinstance(v, (int, float)) and not isinstance(v, bool)
+            }
             telling = {v for v in values if not (v.is_integer() and abs(v) < 10)}
             if len(telling) >= 2:
                 sets[name] = telling

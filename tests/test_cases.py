@@ -27,8 +27,11 @@ def test_a_case_holds_only_what_it_changes(case: Path, cases) -> None:
     and the case still fits its base (its edits apply)."""
     whole = cases(case)
     base = cases(base_of(case))
-    same = [str(rel) for rel in overlay_files(case)
-            if (base / rel).is_file() and filecmp.cmp(base / rel, case / rel, shallow=False)]
+    same = [
+        str(rel)
+        for rel in overlay_files(case)
+        if (base / rel).is_file() and filecmp.cmp(base / rel, case / rel, shallow=False)
+    ]
     assert same == [], f"{case.name}: files identical to its base's"
     assert (whole / "hw2").is_dir() or any(whole.iterdir())
 
@@ -47,8 +50,13 @@ def test_overlay_files_removals_and_edits_apply_in_order(tmp_path: Path, monkeyp
     monkeypatch.setattr("harness.dev.cases.SUBMISSIONS", tmp_path)
     _case(tmp_path, "base", 'note = "whole"', {"pkg/a.py": "x = 1\n", "pkg/b.py": "y = 2\n", "c.txt": "c"})
     _case(tmp_path, "mid", 'base = "base"\nremove = ["c.txt"]', {"pkg/a.py": "x = 10\n", "pkg/new.py": "z = 3\n"})
-    top = _case(tmp_path, "top", 'base = "mid"\n[[edit]]\nfile = "pkg/a.py"\nfind = "10"\nreplace = "11"\n'
-                '[[edit]]\nfile = "pkg/a.py"\nappend_file = "attack.py"\n', {"attack.py": "y = 0\n"})
+    top = _case(
+        tmp_path,
+        "top",
+        'base = "mid"\n[[edit]]\nfile = "pkg/a.py"\nfind = "10"\nreplace = "11"\n'
+        '[[edit]]\nfile = "pkg/a.py"\nappend_file = "attack.py"\n',
+        {"attack.py": "y = 0\n"},
+    )
     assert overlay_files(top) == []  # an appended source is not a file of the submission
     out = materialise(top, tmp_path / "out")
     assert (out / "pkg" / "a.py").read_text() == "x = 11\ny = 0\n" and (out / "pkg" / "b.py").read_text() == "y = 2\n"
@@ -76,7 +84,8 @@ def test_the_command_writes_a_case_for_grading_by_hand(tmp_path: Path, capsys: p
     assert main(["materialise", str(case), str(tmp_path / "out")]) == 0
     assert "pytest --submission=" in capsys.readouterr().out
     assert (tmp_path / "out" / "hw2" / "cnn.py").is_file()  # from the example
-    assert not filecmp.cmp(tmp_path / "out" / "hw2" / "layers.py", SUBMISSIONS / "example" / "hw2" / "layers.py",
-                           shallow=False)
+    assert not filecmp.cmp(
+        tmp_path / "out" / "hw2" / "layers.py", SUBMISSIONS / "example" / "hw2" / "layers.py", shallow=False
+    )
     with pytest.raises(SystemExit):  # a folder that exists already is refused
         main(["materialise", str(case), str(tmp_path / "out")])

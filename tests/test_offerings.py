@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from harness.checks.base import Finding
+from harness.dev.cases import materialise as build
 from harness.offerings import OfferingError, choose, load_offerings, recognise
+from harness.paths import SUBMISSIONS
 from harness.rubric import load, rubric_path
 from harness.scoring import CheckResult, optional, same_cause, score
 from harness.submission import locate
-from harness.dev.cases import materialise as build
-from harness.paths import SUBMISSIONS
 
 PATTERNS = SUBMISSIONS / "patterns"
 
@@ -34,10 +34,13 @@ def _notebook(folder: Path, name: str, *markdown: str) -> None:
     (folder / name).write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
 
 
-@pytest.mark.parametrize("pattern, offering", [
-    ("2024-25-part3-questions-only", "2024-25"),  # Part 3's code left as the skeleton, no notebooks
-    ("2023-rmsprop-bonus-skipped", "2023"),  # no YourCNN
-])
+@pytest.mark.parametrize(
+    "pattern, offering",
+    [
+        ("2024-25-part3-questions-only", "2024-25"),  # Part 3's code left as the skeleton, no notebooks
+        ("2023-rmsprop-bonus-skipped", "2023"),  # no YourCNN
+    ],
+)
 def test_each_layout_is_recognised(tmp_path: Path, pattern: str, offering: str) -> None:
     assert _recognised(build(PATTERNS / pattern, tmp_path / pattern)) == offering
 
@@ -100,7 +103,8 @@ def test_the_offerings_rubric_drops_marks_and_sets_params() -> None:
     assert rubric.check("part3.trainer").params["threshold"] == 0.5
     assert RUBRIC.check("part2.early_stopping").kind == "optional"  # in every offering: the rubric's own kind
     assert rubric.max_points() == RUBRIC.max_points() - sum(
-        c.points for c in RUBRIC.checks if c.id in rubric.not_assigned or c.id in {"part2.rmsprop", "part3.mlp"})
+        c.points for c in RUBRIC.checks if c.id in rubric.not_assigned or c.id in {"part2.rmsprop", "part3.mlp"}
+    )
     assert rubric.digest != RUBRIC.digest
 
 

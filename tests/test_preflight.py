@@ -34,10 +34,13 @@ def test_the_modules_tried_are_the_package_then_the_rubrics_files_that_exist(tmp
 
 def test_one_line_per_cause_naming_what_it_blocks() -> None:
     line = "hw2/cnn.py:12: SyntaxError: invalid syntax"
-    problems = {"hw2.experiments": ImportProblem("hw2.experiments", line, "raised"),
-                "hw2.cnn": ImportProblem("hw2.cnn", line, "raised")}
-    assert summary_lines(problems) == [f"{line} (not imported, so the checks that need it were not run: "
-                                       "hw2.experiments, hw2.cnn)"]
+    problems = {
+        "hw2.experiments": ImportProblem("hw2.experiments", line, "raised"),
+        "hw2.cnn": ImportProblem("hw2.cnn", line, "raised"),
+    }
+    assert summary_lines(problems) == [
+        f"{line} (not imported, so the checks that need it were not run: hw2.experiments, hw2.cnn)"
+    ]
 
 
 def test_the_default_budget_is_the_rubrics_and_the_option_overrides_it() -> None:
@@ -81,8 +84,14 @@ def test_a_module_below_a_broken_package_is_not_tried_again() -> None:
     from harness.preflight import preflight
     from harness.sandbox import StudentError
 
-    error = StudentError({"type": "NameError", "message": "name 'x' is not defined", "in_student_code": True,
-                          "where": "hw2/__init__.py:3 in <module>: x"})
+    error = StudentError(
+        {
+            "type": "NameError",
+            "message": "name 'x' is not defined",
+            "in_student_code": True,
+            "where": "hw2/__init__.py:3 in <module>: x",
+        }
+    )
     worker = _Worker({"hw2": error})
     problems = preflight(worker, ["hw2", "hw2.layers"], 60, Path("/x/submission"))
     assert list(problems) == ["hw2"] and worker.calls == ["hw2"]

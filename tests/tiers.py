@@ -13,8 +13,19 @@ import types
 from typing import Any
 
 WHOLE_GRADING_FIXTURES = frozenset({"pytester", "kit", "other_kits", "cases", "marked_processes_alone"})
-WHOLE_GRADING_CALLS = frozenset({"grade", "run_batch", "SubmissionGrader", "student_repo", "grade_command",
-                                 "runpytest", "runpytest_subprocess", "build_class", "graded_class"})
+WHOLE_GRADING_CALLS = frozenset(
+    {
+        "grade",
+        "run_batch",
+        "SubmissionGrader",
+        "student_repo",
+        "grade_command",
+        "runpytest",
+        "runpytest_subprocess",
+        "build_class",
+        "graded_class",
+    }
+)
 # string constants that start a grading run in a subprocess (pytest --submission(s)=..., the
 # Gradescope bundle's run_autograder)
 WHOLE_GRADING_ARGS = ("--submission", "run_autograder")

@@ -34,8 +34,11 @@ def _files(repo: Path) -> list[Path]:
         if top.is_file():
             out.append(top)
         elif top.is_dir():
-            out += [p for p in sorted(top.rglob("*"))
-                    if p.is_file() and not LEFT_OUT.intersection(p.relative_to(repo).parts) and p.suffix != ".pyc"]
+            out += [
+                p
+                for p in sorted(top.rglob("*"))
+                if p.is_file() and not LEFT_OUT.intersection(p.relative_to(repo).parts) and p.suffix != ".pyc"
+            ]
     return out
 
 
@@ -57,8 +60,9 @@ def _add_bytes(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = F
 DEFAULT_BUDGET = 480.0  # seconds: under Gradescope's default timeout of 600 s, with room to start and write
 
 
-def build_bundle(out: Path, repo: Path = REPO, assignment: str = "hw2", offering: str | None = None,
-                 budget: float = DEFAULT_BUDGET) -> Path:
+def build_bundle(
+    out: Path, repo: Path = REPO, assignment: str = "hw2", offering: str | None = None, budget: float = DEFAULT_BUDGET
+) -> Path:
     if not (repo / "rubrics" / f"{assignment}.toml").is_file():
         raise ValueError(f"--assignment={assignment}: no rubrics/{assignment}.toml")
     if offering:
@@ -83,22 +87,31 @@ def build_bundle(out: Path, repo: Path = REPO, assignment: str = "hw2", offering
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m harness.batch.bundle", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m harness.batch.bundle", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--out", type=Path, default=Path("autograder.zip"))
     ap.add_argument("--assignment", default="hw2", help="the assignment this Gradescope assignment grades")
-    ap.add_argument("--offering", default=None,
-                    help="the course offering every submission is graded as (default: recognised per submission)")
-    ap.add_argument("--submission-timeout", type=float, default=DEFAULT_BUDGET, metavar="SECONDS",
-                    help="wall time one submission may take (default 480); keep it under the Gradescope "
-                         "assignment's timeout")
+    ap.add_argument(
+        "--offering",
+        default=None,
+        help="the course offering every submission is graded as (default: recognised per submission)",
+    )
+    ap.add_argument(
+        "--submission-timeout",
+        type=float,
+        default=DEFAULT_BUDGET,
+        metavar="SECONDS",
+        help="wall time one submission may take (default 480); keep it under the Gradescope assignment's timeout",
+    )
     args = ap.parse_args(argv)
     if args.submission_timeout <= 0:
         print("bundle not built: --submission-timeout must be a positive number of seconds", file=sys.stderr)
         return 2
     try:
-        bundle = build_bundle(args.out, assignment=args.assignment, offering=args.offering,
-                              budget=args.submission_timeout)
+        bundle = build_bundle(
+            args.out, assignment=args.assignment, offering=args.offering, budget=args.submission_timeout
+        )
     except ValueError as exc:
         print(f"bundle not built: {exc}", file=sys.stderr)
         return 2

@@ -47,12 +47,18 @@ def check_stats(info: dict[str, Any], graded: list[GradeRecord]) -> list[CheckSt
     for c in info["checks"]:
         got = [r.checks[c["id"]] for r in graded if c["id"] in r.checks]
         counted = [g for g in got if g[1] > 0]
-        out.append(CheckStats(
-            c["id"], c["title"], c["part"], c["points"], len(counted),
-            sum(1 for score, best, _ in counted if score >= best - 1e-9),
-            statistics.fmean(g[0] for g in counted) if counted else 0.0,
-            sum(1 for g in got if g[2] == "error"),
-        ))
+        out.append(
+            CheckStats(
+                c["id"],
+                c["title"],
+                c["part"],
+                c["points"],
+                len(counted),
+                sum(1 for score, best, _ in counted if score >= best - 1e-9),
+                statistics.fmean(g[0] for g in counted) if counted else 0.0,
+                sum(1 for g in got if g[2] == "error"),
+            )
+        )
     return sorted(out, key=lambda s: (s.pass_rate if s.pass_rate is not None else 2.0, s.id))
 
 
@@ -73,9 +79,20 @@ def problems(records: list[GradeRecord]) -> list[Problem]:
         if r.status != "graded":
             out.append(Problem(r.key, who, r.status, r.reason, r.report))
         for check, kind, message in r.problems:
-            out.append(Problem(r.key, who, {"timeout": "timed out", "crashed": "crashed", "import": "does not import",
-                                           "budget": "time budget ran out"}.get(kind, kind),
-                               f"{check}: {message}", r.report))
+            out.append(
+                Problem(
+                    r.key,
+                    who,
+                    {
+                        "timeout": "timed out",
+                        "crashed": "crashed",
+                        "import": "does not import",
+                        "budget": "time budget ran out",
+                    }.get(kind, kind),
+                    f"{check}: {message}",
+                    r.report,
+                )
+            )
     return out
 
 
@@ -90,7 +107,7 @@ def _svg(fig: Any) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
     text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def histogram_svg(totals: list[float], best: float) -> str:
@@ -128,23 +145,33 @@ def render_class_report(info: dict[str, Any], records: list[GradeRecord], notes:
     best = max((r.max_total or 0.0 for r in graded), default=0.0)
     means = part_means(info, graded)
     stats = {
-        "students": len(records), "graded": len(graded),
+        "students": len(records),
+        "graded": len(graded),
         "mean": statistics.fmean(totals) if totals else None,
         "median": statistics.median(totals) if totals else None,
         "stdev": statistics.stdev(totals) if len(totals) > 1 else None,
-        "min": min(totals, default=None), "max": max(totals, default=None), "best": best,
+        "min": min(totals, default=None),
+        "max": max(totals, default=None),
+        "best": best,
         "runtime": sum(r.runtime for r in records),
     }
     return _ENV.get_template("class_report.html.j2").render(
-        info=info, records=sorted(records, key=lambda r: (r.student_id, r.key)), stats=stats,
-        checks=check_stats(info, graded), parts=means, problems=problems(records), notes=notes, scope=scope,
+        info=info,
+        records=sorted(records, key=lambda r: (r.student_id, r.key)),
+        stats=stats,
+        checks=check_stats(info, graded),
+        parts=means,
+        problems=problems(records),
+        notes=notes,
+        scope=scope,
         histogram=histogram_svg(totals, best) if totals else "",
         part_chart=part_means_svg(info, means) if means else "",
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
     )
 
 
-def write_class_report(path: Path, info: dict[str, Any], records: list[GradeRecord], notes: list[str],
-                       scope: str = "") -> Path:
+def write_class_report(
+    path: Path, info: dict[str, Any], records: list[GradeRecord], notes: list[str], scope: str = ""
+) -> Path:
     path.write_text(render_class_report(info, records, notes, scope), encoding="utf-8")
     return path

@@ -60,10 +60,14 @@ def discover(root: Path, package: str | None, max_bytes: int, exclude: Path | No
     if not root.exists():
         raise DiscoveryError(f"--submissions={root}: no such directory")
     if not root.is_dir():
-        raise DiscoveryError(f"--submissions={root}: is a file; expected a folder of submissions (sub-folders or .zip files)")
+        raise DiscoveryError(
+            f"--submissions={root}: is a file; expected a folder of submissions (sub-folders or .zip files)"
+        )
     if package and (root / package).is_dir() and any((root / package).glob("*.py")):
-        raise DiscoveryError(f"--submissions={root}: holds a '{package}' package itself, so it is one submission: "
-                             f"grade it with --submission={root}, or put each student's folder or zip inside it")
+        raise DiscoveryError(
+            f"--submissions={root}: holds a '{package}' package itself, so it is one submission: "
+            f"grade it with --submission={root}, or put each student's folder or zip inside it"
+        )
     notes: list[str] = []
     meta: dict[str, dict[str, str]] = {}
     layout = "folders"
@@ -91,7 +95,9 @@ def _stem(path: Path) -> str:
 
 
 def _entry(path: Path, who: dict[str, str], max_bytes: int) -> Entry:
-    student = dict(student_id=who.get("sid") or _stem(path), student_name=who.get("name", ""), email=who.get("email", ""))
+    student = dict(
+        student_id=who.get("sid") or _stem(path), student_name=who.get("name", ""), email=who.get("email", "")
+    )
     if path.is_symlink():
         return Entry(path.name, path, "file", problem="a symbolic link: not followed", **student)
     if path.is_dir():
@@ -110,8 +116,13 @@ def _entry(path: Path, who: dict[str, str], max_bytes: int) -> Entry:
     if kind == "module":
         student["student_id"] = who.get("sid") or path.stem
     if size > max_bytes:
-        return Entry(path.name, path, kind, problem=f"{_size(size)}, over the {_size(max_bytes)} limit (--max-file-mb): "
-                                                     "not read", **student)
+        return Entry(
+            path.name,
+            path,
+            kind,
+            problem=f"{_size(size)}, over the {_size(max_bytes)} limit (--max-file-mb): not read",
+            **student,
+        )
     return Entry(path.name, path, kind, **student)
 
 
@@ -128,8 +139,11 @@ def _flag_duplicates(entries: list[Entry]) -> list[Entry]:
     for e in entries:
         others = [k for k in claims[e.student_id] if k != e.key]
         if others and not e.problem:
-            e = replace(e, problem=f"student id '{e.student_id}' is also claimed by {', '.join(others)}: "
-                                   "keep one of them and grade again")
+            e = replace(
+                e,
+                problem=f"student id '{e.student_id}' is also claimed by {', '.join(others)}: "
+                "keep one of them and grade again",
+            )
         out.append(e)
     return out
 
@@ -164,7 +178,7 @@ def read_gradescope_metadata(path: Path) -> dict[str, dict[str, str]]:
         if not people:
             continue
 
-        def field_of(name: str) -> str:
+        def field_of(name: str, people: list[dict] = people) -> str:
             return "+".join(str(p.get(f":{name}") or p.get(name) or "") for p in people).strip("+")
 
         out[str(folder)] = {"sid": field_of("sid"), "name": field_of("name"), "email": field_of("email")}

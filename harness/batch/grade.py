@@ -10,16 +10,17 @@ from __future__ import annotations
 import tempfile
 import time
 import traceback
-from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..expected import ExpectedValues
 from ..files import remove_tree
 from ..grading import DataCache, GradingOptions, SubmissionGrader
-from ..manual import ManualScore, digest as manual_digest
-from ..rubric import CheckSpec, Rubric
+from ..manual import ManualScore
+from ..manual import digest as manual_digest
 from ..offerings import load_offerings, recognise, unsupported_sentence
+from ..rubric import CheckSpec, Rubric
 from ..submission import SubmissionError, locate
 from .discover import Entry
 from .intake import IntakeLimits, Rejected, content_hash, materialize
@@ -91,8 +92,7 @@ class EntryGrader:
         return self.manual[listed[0]] if len(listed) == 1 else {}
 
     def _still_valid(self, cached: GradeRecord, content: str) -> bool:
-        return (cached.status == "graded" and cached.content_hash == content
-                and (self.out / cached.report).is_file())
+        return cached.status == "graded" and cached.content_hash == content and (self.out / cached.report).is_file()
 
     def _grade_into(self, entry: Entry, record: GradeRecord) -> None:
         scratch = Path(tempfile.mkdtemp(prefix="dl-batch-"))
@@ -105,8 +105,14 @@ class EntryGrader:
             refusal = unsupported_offering(submission, self.rubric)
             if refusal:
                 raise Rejected(refusal)
-            grader = SubmissionGrader(submission, self.rubric, self.options, images=self.images,
-                                      expected=self.expected, manual_scores=self.manual_scores(entry))
+            grader = SubmissionGrader(
+                submission,
+                self.rubric,
+                self.options,
+                images=self.images,
+                expected=self.expected,
+                manual_scores=self.manual_scores(entry),
+            )
             try:
                 summary = grader.run_checks(self.checks)
                 report = self.out / entry.slug / "report.html"
@@ -121,7 +127,8 @@ class EntryGrader:
         record.checks = {r.spec.id: [r.score, r.max_score, r.status] for r in summary.results}
         record.problems = [["the submission", kind, line[:300]] for kind, line in grader.problems()] + [
             [check_id, kind, (grader.results[check_id].feedback().splitlines() or [""])[0][:300]]
-            for check_id, kind in grader.aborts.items() if kind in PROBLEM_KINDS
+            for check_id, kind in grader.aborts.items()
+            if kind in PROBLEM_KINDS
         ]
         record.report = report.relative_to(self.out).as_posix()
 

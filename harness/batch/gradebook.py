@@ -39,9 +39,14 @@ def write_gradebook(path: Path, info: dict[str, Any], records: list[GradeRecord]
         writer.writeheader()
         for r in sorted(records, key=lambda r: (r.student_id, r.key)):
             row = {
-                "student_id": r.student_id, "student_name": r.student_name, "email": r.email, "submission": r.key,
-                "status": r.status, "total": _number(r.total) if graded(r) else "",
-                "max_total": _number(r.max_total) if graded(r) else "", "note": note(r),
+                "student_id": r.student_id,
+                "student_name": r.student_name,
+                "email": r.email,
+                "submission": r.key,
+                "status": r.status,
+                "total": _number(r.total) if graded(r) else "",
+                "max_total": _number(r.max_total) if graded(r) else "",
+                "note": note(r),
             }
             # a part or check out of the total (a written answer awaiting a grader) stays empty, not 0
             for part in info["parts"]:

@@ -51,7 +51,7 @@ def content_hash(entry: Entry, limits: IntakeLimits) -> str:
     return "dir:" + h.hexdigest()
 
 
-def _hash_file(h: "hashlib._Hash", path: Path) -> None:
+def _hash_file(h: hashlib._Hash, path: Path) -> None:
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
             h.update(chunk)
@@ -61,7 +61,10 @@ def _walk(top: Path) -> list[tuple[Path, os.stat_result]]:
     """What is under ``top`` but folders, in a stable order (bounded, iterative: harness/files.py),
     past the folders grading skips (caches, results)."""
     out = []
-    skipped = lambda path, info: stat.S_ISDIR(info.st_mode) and (path.name in SKIP_DIRS or path.name.startswith("."))
+
+    def skipped(path: Path, info: os.stat_result) -> bool:
+        return stat.S_ISDIR(info.st_mode) and (path.name in SKIP_DIRS or path.name.startswith("."))
+
     for path, info in Walk(top, prune=skipped):
         if not stat.S_ISDIR(info.st_mode):
             out.append((path, info))
@@ -96,19 +99,28 @@ def unzip(archive: Path, dest: Path, limits: IntakeLimits) -> list[str]:
             raise Rejected(f"the zip holds {len(members)} members, over the limit of {limits.max_members}")
         for info in members:
             if _escapes(info.filename):
-                raise Rejected(f"the zip holds '{info.filename}', a path outside its own folder (path traversal): "
-                               "refused, nothing was unpacked")
+                raise Rejected(
+                    f"the zip holds '{info.filename}', a path outside its own folder (path traversal): "
+                    "refused, nothing was unpacked"
+                )
         total = sum(i.file_size for i in members)
         if total > limits.max_unzipped_bytes:
-            raise Rejected(f"the zip would unpack to {total / 1024**2:.0f} MB, over the "
-                           f"{limits.max_unzipped_bytes / 1024**2:.0f} MB limit")
+            raise Rejected(
+                f"the zip would unpack to {total / 1024**2:.0f} MB, over the "
+                f"{limits.max_unzipped_bytes / 1024**2:.0f} MB limit"
+            )
         skipped = []
         root = dest.resolve()
         for info in members:
             parts = PurePosixPath(info.filename.replace("\\", "/")).parts
             if info.is_dir() or not parts:
                 continue
-            if _is_link(info) or "__MACOSX" in parts or parts[-1].startswith("._") or info.file_size > limits.max_file_bytes:
+            if (
+                _is_link(info)
+                or "__MACOSX" in parts
+                or parts[-1].startswith("._")
+                or info.file_size > limits.max_file_bytes
+            ):
                 skipped.append(info.filename)
                 continue
             target = root.joinpath(*parts)

@@ -15,9 +15,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from .outputs import CLASS_REPORT, GRADEBOOK
 from .classreport import write_class_report
 from .gradebook import write_gradebook
+from .outputs import CLASS_REPORT, GRADEBOOK
 from .store import STORE_NAME, GradeRecord, ResultStore
 
 
@@ -72,8 +72,9 @@ def merge(out: Path, shard_dirs: list[Path]) -> dict[str, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m harness.batch.merge", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m harness.batch.merge", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--out", type=Path, required=True, help="the merged output folder")
     ap.add_argument("shards", type=Path, nargs="+", help="the --out folders of the shards")
     args = ap.parse_args(argv)

@@ -25,14 +25,25 @@ def class_records(entries: list[Entry], records: dict[str, GradeRecord], crashed
         record = records.get(entry.key)
         if record is None:
             why = crashed.get(entry.key.replace("::", "_"))
-            record = not_graded(entry, f"grading stopped (its process died, or the harness failed): {why}" if why else
-                                "not graded: the run ended before its turn (run again to grade what is missing)")
+            record = not_graded(
+                entry,
+                f"grading stopped (its process died, or the harness failed): {why}"
+                if why
+                else "not graded: the run ended before its turn (run again to grade what is missing)",
+            )
         out.append(record)
     return out
 
 
-def write_class_outputs(out: Path, info: dict[str, Any], entries: list[Entry], records: dict[str, GradeRecord],
-                        crashed: dict[str, str], notes: list[str], shard: tuple[int, int] = (1, 1)) -> dict[str, Path]:
+def write_class_outputs(
+    out: Path,
+    info: dict[str, Any],
+    entries: list[Entry],
+    records: dict[str, GradeRecord],
+    crashed: dict[str, str],
+    notes: list[str],
+    shard: tuple[int, int] = (1, 1),
+) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     rows = class_records(entries, records, crashed)
     scope = f"shard {shard[0]} of {shard[1]}" if shard[1] > 1 else ""

@@ -44,10 +44,14 @@ class Progress:
 
     def line(self) -> str:
         cached = f" ({self.cached} cached)" if self.cached else ""
-        return (f"[batch] {self.done}/{self.total} done{cached}, {self.failed} failed, "
-                f"{self.remaining} remaining, ETA {self.eta()}")
+        return (
+            f"[batch] {self.done}/{self.total} done{cached}, {self.failed} failed, "
+            f"{self.remaining} remaining, ETA {self.eta()}"
+        )
 
     def summary(self) -> str:
         elapsed = self.clock() - self.started
-        return (f"{self.total} submissions: {self.done} graded ({self.cached} reused from the store), "
-                f"{self.failed} not graded, {self.remaining} not reached; {_clock(elapsed)} elapsed")
+        return (
+            f"{self.total} submissions: {self.done} graded ({self.cached} reused from the store), "
+            f"{self.failed} not graded, {self.remaining} not reached; {_clock(elapsed)} elapsed"
+        )

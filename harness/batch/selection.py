@@ -20,13 +20,21 @@ from _pytest.mark import KeywordMatcher  # pytest's own -k matcher (not public A
 from _pytest.mark.expression import Expression
 
 from ..grading import GradingOptions
-from ..sandbox import math_mode
-from ..paths import CHECKOUT as REPO, HARNESS
+from ..paths import CHECKOUT as REPO
 from ..rubric import CheckSpec, Rubric
+from ..sandbox import math_mode
 
 # What only renders or files results (a change there cannot change a grade); all else in harness/ can.
-RENDERING_ONLY = ("report/", "batch/templates/", "batch/classreport.py", "batch/gradebook.py", "batch/merge.py",
-                  "batch/progress.py", "batch/outputs.py", "kit/templates/")
+RENDERING_ONLY = (
+    "report/",
+    "batch/templates/",
+    "batch/classreport.py",
+    "batch/gradebook.py",
+    "batch/merge.py",
+    "batch/progress.py",
+    "batch/outputs.py",
+    "kit/templates/",
+)
 VERSIONED = ("torch", "torchvision", "numpy")  # libraries whose numbers are the grade's numbers
 
 
@@ -46,19 +54,24 @@ def grading_digest(rubric: Rubric, checks: list[CheckSpec], options: GradingOpti
     the rubric and its offering, the options that decide a grade, every file the judge or the worker
     runs (``judge_files``), the answer key, and the versions of Python and the numeric libraries."""
     h = hashlib.sha256()
-    h.update(json.dumps({
-        "rubric": rubric.digest,
-        "checks": [c.id for c in checks],
-        "seed": options.seed,
-        "call_timeout": options.call_timeout,
-        "budget": options.budget(rubric),
-        "threads": options.threads,
-        "sandbox": options.sandbox,
-        "max_file_bytes": options.max_file_bytes,
-        "data": str(options.data_dir) if options.data_dir else None,
-        "math": math_mode.settings(),  # the kernel caps, not the CPU: capped, every x86-64 CPU gives one grade
-        "versions": library_versions(),
-    }, sort_keys=True).encode())
+    h.update(
+        json.dumps(
+            {
+                "rubric": rubric.digest,
+                "checks": [c.id for c in checks],
+                "seed": options.seed,
+                "call_timeout": options.call_timeout,
+                "budget": options.budget(rubric),
+                "threads": options.threads,
+                "sandbox": options.sandbox,
+                "max_file_bytes": options.max_file_bytes,
+                "data": str(options.data_dir) if options.data_dir else None,
+                "math": math_mode.settings(),  # the kernel caps, not the CPU: capped, every x86-64 CPU gives one grade
+                "versions": library_versions(),
+            },
+            sort_keys=True,
+        ).encode()
+    )
     h.update(code_digest(rubric.name).encode())
     return h.hexdigest()[:32]
 
@@ -99,8 +112,9 @@ def grading_info(rubric: Rubric, checks: list[CheckSpec], options: GradingOption
         "name": rubric.name,
         "title": rubric.title,
         "parts": {p: t for p, t in rubric.parts.items() if p in parts},
-        "checks": [{"id": c.id, "part": c.part, "title": c.title, "points": c.points, "manual": c.manual}
-                   for c in checks],
+        "checks": [
+            {"id": c.id, "part": c.part, "title": c.title, "points": c.points, "manual": c.manual} for c in checks
+        ],
         "selection": expression,
         "seed": options.seed,
         "call_timeout": options.call_timeout,

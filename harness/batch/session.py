@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from ..grading import GradingOptions, check_assignment, check_declarations, check_functions, identify
-from ..offerings import OfferingError, Recognition, choose, default_offering, load_offerings, recognise
 from ..manual import ManualScore, ManualScoresError, load_class_manual_scores
+from ..offerings import OfferingError, Recognition, choose, default_offering, load_offerings, recognise
 from ..session import load_session_rubric
 from ..submission import SubmissionError
 from .discover import ClassFolder, DiscoveryError, Entry, discover, parse_shard, shard
@@ -90,8 +90,17 @@ class BatchSession:
         if not self.is_worker:
             self.store.register_grading(self.digest, grading_info(self.rubric, self.checks, options, self.expression))
         manual = self._manual_scores(base, config.getoption("manual_scores"))
-        self.grader = EntryGrader(self.rubric, self.checks, options, self.digest, self.store, self.out, self.intake,
-                                  regrade=bool(config.getoption("regrade")), manual=manual)
+        self.grader = EntryGrader(
+            self.rubric,
+            self.checks,
+            options,
+            self.digest,
+            self.store,
+            self.out,
+            self.intake,
+            regrade=bool(config.getoption("regrade")),
+            manual=manual,
+        )
         if self.is_worker:
             _share_cores(int(config.workerinput.get("workercount", 1)))
             atexit.register(_exit_without_teardown)  # registered after torch's: runs before them
@@ -113,17 +122,24 @@ class BatchSession:
             known = {name for e in self.folder.entries for names in manual_names(e) for name in names}
             unknown = sorted(set(manual) - known)
             if unknown:
-                self.folder.notes.append(f"--manual-scores names students not in the class (their scores are not "
-                                         f"used): {', '.join(unknown)}")
+                self.folder.notes.append(
+                    f"--manual-scores names students not in the class (their scores are not used): {', '.join(unknown)}"
+                )
         return manual
 
     # -- collection: the rubric file stands for the class, one item per entry ----------------
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         shard = f", shard {self.shard[0]}/{self.shard[1]}" if self.shard[1] > 1 else ""
-        picked = f" ({len(self.checks)} of {len(self.rubric.checks)} checks: -k {self.expression})" if self.expression else ""
-        lines = [f"batch: {len(self.entries)} submissions in {self.root}{shard} ({self.folder.layout} layout), "
-                 f"{self.rubric.title}{picked}; results in {self.out}"]
+        picked = (
+            f" ({len(self.checks)} of {len(self.rubric.checks)} checks: -k {self.expression})"
+            if self.expression
+            else ""
+        )
+        lines = [
+            f"batch: {len(self.entries)} submissions in {self.root}{shard} ({self.folder.layout} layout), "
+            f"{self.rubric.title}{picked}; results in {self.out}"
+        ]
         if self.rubric.offering is not None:
             lines.append(f"offering (the whole class): {self.rubric.offering.describe()}")
         return lines
@@ -154,7 +170,11 @@ class BatchSession:
             return None
         if outcome["cached"]:
             return "cached", "", ("CACHED", {"cyan": True})
-        word = f"{outcome['total']:g}/{outcome['max_total']:g}" if outcome["status"] == "graded" else outcome["status"].upper()
+        word = (
+            f"{outcome['total']:g}/{outcome['max_total']:g}"
+            if outcome["status"] == "graded"
+            else outcome["status"].upper()
+        )
         return report.outcome, "", (word, {"green": report.passed, "red": report.failed})
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -199,8 +219,13 @@ class BatchSession:
 
                 records = {r.key: r for r in self.store.records(self.digest)}
                 self.written = write_class_outputs(
-                    self.out, self.store.grading_info(self.digest), self.entries, records, self.crashed,
-                    notes=self.folder.notes, shard=self.shard,
+                    self.out,
+                    self.store.grading_info(self.digest),
+                    self.entries,
+                    records,
+                    self.crashed,
+                    notes=self.folder.notes,
+                    shard=self.shard,
                 )
             if not self.entries and self.shard[1] > 1 and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
                 # a shard that received no submission did its part (a SLURM array task must not read FAILED)
@@ -217,8 +242,9 @@ class BatchSession:
         tr.section(f"batch: {self.rubric.name} ({self.root.name})")
         tr.write_line(self.progress.summary())
         if not self.entries and self.shard[1] > 1:
-            tr.write_line(f"note: shard {self.shard[0]}/{self.shard[1]} holds no submission: nothing to grade "
-                          "(exit status 0)")
+            tr.write_line(
+                f"note: shard {self.shard[0]}/{self.shard[1]} holds no submission: nothing to grade (exit status 0)"
+            )
         for note in self.folder.notes:
             tr.write_line(f"note: {note}")
         for label, path in self.written.items():
@@ -244,10 +270,18 @@ class SubmissionItem(pytest.Item):
 
     def runtest(self) -> None:
         record, cached = self.parent.batch.grader.grade(self.entry)
-        self.user_properties.append((REPORT_KEY, {
-            "key": record.key, "status": record.status, "cached": cached,
-            "total": record.total, "max_total": record.max_total,
-        }))
+        self.user_properties.append(
+            (
+                REPORT_KEY,
+                {
+                    "key": record.key,
+                    "status": record.status,
+                    "cached": cached,
+                    "total": record.total,
+                    "max_total": record.max_total,
+                },
+            )
+        )
         if record.status != "graded":
             raise NotGraded(record)
 
@@ -356,5 +390,8 @@ def choose_for_class(offerings: list, wanted: str | None) -> Recognition | None:
     """``--offering`` (or, with nothing recognised, the default offering) for a whole class."""
     if wanted or not offerings:
         return choose(None, offerings, wanted)  # type: ignore[arg-type]
-    return Recognition(default_offering(offerings), "default",
-                       ("no entry of the class was recognised; graded as the default offering",))
+    return Recognition(
+        default_offering(offerings),
+        "default",
+        ("no entry of the class was recognised; graded as the default offering",),
+    )

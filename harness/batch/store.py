@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS gradings (
@@ -75,7 +76,7 @@ class GradeRecord:
         return row
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "GradeRecord":
+    def from_row(cls, row: sqlite3.Row) -> GradeRecord:
         data = dict(row)
         for name in cls.JSON_FIELDS:
             data[name] = json.loads(data[name])

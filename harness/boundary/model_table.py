@@ -54,12 +54,14 @@ def layer_table(model: nn.Module) -> list[dict]:
     for name, module, raw in table_modules(model):
         params = list(module.parameters(recurse=False))
         args = "" if raw else explicit_same_padding(module).extra_repr()
-        rows.append({
-            "name": name,
-            "type": type(module).__name__,
-            "args": "" if raw else re.sub(r",?\s*inplace=(True|False)", "", args).strip(" ,"),
-            "shapes": [list(p.shape) for p in params],
-            "sums": [float(p.detach().double().sum()) for p in params],
-            "raw": raw,
-        })
+        rows.append(
+            {
+                "name": name,
+                "type": type(module).__name__,
+                "args": "" if raw else re.sub(r",?\s*inplace=(True|False)", "", args).strip(" ,"),
+                "shapes": [list(p.shape) for p in params],
+                "sums": [float(p.detach().double().sum()) for p in params],
+                "raw": raw,
+            }
+        )
     return rows

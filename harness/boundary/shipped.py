@@ -37,8 +37,15 @@ class ArrayCIFAR10(Dataset):
     splits: dict[bool, tuple[np.ndarray, np.ndarray]] = {}
     classes: list[str] = [str(i) for i in range(10)]
 
-    def __init__(self, root: Any = None, train: bool = True, transform: Any = None,
-                 target_transform: Any = None, download: bool = False, **_: Any):
+    def __init__(
+        self,
+        root: Any = None,
+        train: bool = True,
+        transform: Any = None,
+        target_transform: Any = None,
+        download: bool = False,
+        **_: Any,
+    ):
         images, labels = self.splits[bool(train)]
         self.root, self.train = root, bool(train)
         self.transform, self.target_transform = transform, target_transform

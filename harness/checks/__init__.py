@@ -12,8 +12,8 @@ import fnmatch
 import importlib
 import importlib.util
 import pkgutil
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .base import CheckAbort, CheckContext, Finding
 
@@ -67,18 +67,27 @@ def declared_checks(module: str) -> list[str]:
     if spec is None or spec.origin is None:
         return []
     folder = Path(spec.origin).parent
-    return [cid for path in sorted(folder.rglob("*.py"))
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path)))
-            for cid in decorated_check_ids(node)]
+    return [
+        cid
+        for path in sorted(folder.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path)))
+        for cid in decorated_check_ids(node)
+    ]
 
 
 def decorated_check_ids(node: ast.AST) -> list[str]:
     """The literal ids of the ``@check("...")`` decorators on ``node`` (none unless it is a function)."""
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return []
-    return [str(dec.args[0].value) for dec in node.decorator_list
-            if isinstance(dec, ast.Call) and getattr(dec.func, "id", getattr(dec.func, "attr", None)) == "check"
-            and dec.args and isinstance(dec.args[0], ast.Constant) and isinstance(dec.args[0].value, str)]
+    return [
+        str(dec.args[0].value)
+        for dec in node.decorator_list
+        if isinstance(dec, ast.Call)
+        and getattr(dec.func, "id", getattr(dec.func, "attr", None)) == "check"
+        and dec.args
+        and isinstance(dec.args[0], ast.Constant)
+        and isinstance(dec.args[0].value, str)
+    ]
 
 
 def unmatched(check_ids: Iterable[str], registered: Iterable[str]) -> list[str]:
@@ -97,5 +106,16 @@ def find_check(functions: dict[str, CheckFunction], check_id: str) -> CheckFunct
     return None
 
 
-__all__ = ["CHECKS", "CheckAbort", "CheckContext", "Finding", "check", "checks_package", "declared_checks", "decorated_check_ids", "find_check", "load_checks",
-           "unmatched"]
+__all__ = [
+    "CHECKS",
+    "CheckAbort",
+    "CheckContext",
+    "Finding",
+    "check",
+    "checks_package",
+    "declared_checks",
+    "decorated_check_ids",
+    "find_check",
+    "load_checks",
+    "unmatched",
+]

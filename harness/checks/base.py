@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ..expected import ExpectedValues, MissingExpected
 from ..sandbox import StudentError, Worker, WorkerFailure
@@ -33,8 +34,15 @@ class CheckAbort(Exception):
 # What every text of describe_student_error says: the code did not run to an answer (as opposed to
 # an answer judged wrong). A check that only re-tests another's component is "the same cause" only
 # for wrong answers (harness/grading.py).
-CRASH_MARKERS = ("not implemented yet", "your code raised", "could not be used", "no answer within", "does not import",
-                 "time budget", "grader error")
+CRASH_MARKERS = (
+    "not implemented yet",
+    "your code raised",
+    "could not be used",
+    "no answer within",
+    "does not import",
+    "time budget",
+    "grader error",
+)
 
 
 def crashed(message: str) -> bool:
@@ -109,8 +117,9 @@ class CheckContext:
         try:
             return self.expected.get(self.check_id, name, inputs, compute)
         except MissingExpected:
-            raise CheckAbort(f"{name}: the student kit holds no expected value for what your code sent "
-                             "(the full grader judges it)") from None
+            raise CheckAbort(
+                f"{name}: the student kit holds no expected value for what your code sent (the full grader judges it)"
+            ) from None
         finally:
             self._computing -= 1
 
@@ -162,7 +171,7 @@ class CheckContext:
         except WorkerFailure as exc:
             raise CheckAbort(f"{doing}: {exc}", kind=exc.kind) from None
 
-    def generator(self, stream: int = 0) -> "torch.Generator":
+    def generator(self, stream: int = 0) -> torch.Generator:
         """A torch generator seeded from the grading seed, the check id and ``stream``."""
         import torch
 
@@ -170,12 +179,12 @@ class CheckContext:
         g.manual_seed(_stable_hash(f"{self.seed}:{self.check_id}:{stream}"))
         return g
 
-    def randn(self, *shape: int, stream: int = 0, scale: float = 1.0) -> "torch.Tensor":
+    def randn(self, *shape: int, stream: int = 0, scale: float = 1.0) -> torch.Tensor:
         import torch
 
         return torch.randn(*shape, generator=self.generator(stream)) * scale
 
-    def randint(self, high: int, shape: tuple[int, ...], stream: int = 0) -> "torch.Tensor":
+    def randint(self, high: int, shape: tuple[int, ...], stream: int = 0) -> torch.Tensor:
         import torch
 
         return torch.randint(0, high, shape, generator=self.generator(stream), dtype=torch.long)

@@ -20,5 +20,14 @@ def has_known_dataset(folder: Path) -> bool:
     return (folder / CIFAR_FOLDER).is_dir() or has_mnist(folder)
 
 
-__all__ = ["DATASETS", "DEFAULT_DATA_DIR", "DataError", "ImageData", "MnistData", "has_known_dataset",
-           "load_images", "load_mnist", "load_own_images"]
+__all__ = [
+    "DATASETS",
+    "DEFAULT_DATA_DIR",
+    "DataError",
+    "ImageData",
+    "MnistData",
+    "has_known_dataset",
+    "load_images",
+    "load_mnist",
+    "load_own_images",
+]

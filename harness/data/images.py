@@ -41,7 +41,9 @@ class ImageData:
 
     def arrays(self, split: str, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The first ``n`` uint8 HWC images of ``split`` and their labels (what the worker is sent)."""
-        images, labels = (self.train_images, self.train_labels) if split == "train" else (self.test_images, self.test_labels)
+        images, labels = (
+            (self.train_images, self.train_labels) if split == "train" else (self.test_images, self.test_labels)
+        )
         if n is not None:
             images, labels = images[:n], labels[:n]
         return np.ascontiguousarray(images), np.ascontiguousarray(labels)
@@ -52,8 +54,9 @@ def load_images(data_dir: Path | None) -> ImageData:
     folder = Path(data_dir or DEFAULT_DATA_DIR).expanduser()
     if (folder / CIFAR_FOLDER).is_dir():
         return _cifar10(folder)
-    return _digits_stand_in(f"CIFAR-10 not found under {folder / CIFAR_FOLDER} (grade with --data-dir=DIR holding "
-                            "cifar-10-batches-py)")
+    return _digits_stand_in(
+        f"CIFAR-10 not found under {folder / CIFAR_FOLDER} (grade with --data-dir=DIR holding cifar-10-batches-py)"
+    )
 
 
 def load_own_images(data_dir: Path | None = None) -> ImageData:
@@ -70,8 +73,10 @@ class _ArraysOnlyUnpickler(pickle.Unpickler):
     """CIFAR-10's batches are pickles of plain dicts and numpy arrays: allow exactly that."""
 
     ALLOWED = {
-        ("numpy", "ndarray"), ("numpy", "dtype"),
-        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
         ("_codecs", "encode"),  # how protocol-2 pickles written by Python 3 carry bytes
     }
 

@@ -42,7 +42,9 @@ class MnistData:
 
     def arrays(self, split: str, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The first ``n`` images of ``split`` and their labels (what the worker is sent)."""
-        images, labels = (self.train_images, self.train_labels) if split == "train" else (self.test_images, self.test_labels)
+        images, labels = (
+            (self.train_images, self.train_labels) if split == "train" else (self.test_images, self.test_labels)
+        )
         if n is not None:
             images, labels = images[:n], labels[:n]
         return np.ascontiguousarray(images), np.ascontiguousarray(labels)
@@ -98,8 +100,13 @@ def _torchvision(raw: Path) -> MnistData:
         if x.ndim != 3 or x.shape[1:] != (28, 28) or y.shape != (len(x),):
             raise DataError(f"{raw}: {name} images {x.shape} and labels {y.shape} are not MNIST's shapes")
         split[name] = (np.ascontiguousarray(x), y.astype(np.int64))
-    return MnistData("MNIST", f"MNIST from {raw} ({len(split['train'][0])} train / {len(split['test'][0])} test images)",
-                     True, *split["train"], *split["test"])
+    return MnistData(
+        "MNIST",
+        f"MNIST from {raw} ({len(split['train'][0])} train / {len(split['test'][0])} test images)",
+        True,
+        *split["train"],
+        *split["test"],
+    )
 
 
 def _edinburgh(folder: Path) -> MnistData:
@@ -122,8 +129,14 @@ def _edinburgh(folder: Path) -> MnistData:
     test = parts.get("test", parts.get("valid"))
     if test is None:
         test = (train[0][0][-500:], train[0][1][-500:])
-    return MnistData("MNIST", f"MNIST from the lab's files in {folder} ({', '.join(parts)})", True,
-                     np.concatenate([t[0] for t in train]), np.concatenate([t[1] for t in train]), *test)
+    return MnistData(
+        "MNIST",
+        f"MNIST from the lab's files in {folder} ({', '.join(parts)})",
+        True,
+        np.concatenate([t[0] for t in train]),
+        np.concatenate([t[1] for t in train]),
+        *test,
+    )
 
 
 def digits_stand_in(data_dir: Path | None = None) -> MnistData:
@@ -148,5 +161,9 @@ def digits_stand_in(data_dir: Path | None = None) -> MnistData:
         "digits stand-in",
         f"stand-in: scikit-learn's digits as 28x28 MNIST-like images (1297 train / 500 test); MNIST not found {where} "
         "(grade with --data-dir=DIR holding MNIST/raw or mnist-*.npz)",
-        False, images[:1297], labels[:1297], images[1297:], labels[1297:],
+        False,
+        images[:1297],
+        labels[:1297],
+        images[1297:],
+        labels[1297:],
     )

@@ -55,9 +55,14 @@ def overlay_files(folder: Path) -> list[Path]:
     """The files a case puts over its base (relative paths): all but its expected.toml and the
     sources its edits append."""
     sources = {Path(e["append_file"]) for e in expectation(folder).get("edit", []) if "append_file" in e}
-    return sorted(rel for p in folder.rglob("*")
-                  if p.is_file() and p.name != "expected.toml" and "__pycache__" not in p.parts
-                  and (rel := p.relative_to(folder)) not in sources)
+    return sorted(
+        rel
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.name != "expected.toml"
+        and "__pycache__" not in p.parts
+        and (rel := p.relative_to(folder)) not in sources
+    )
 
 
 def materialise(folder: Path, dest: Path, _seen: tuple[Path, ...] = ()) -> Path:
@@ -132,8 +137,10 @@ def unimplement(text: str, dotted: str, where: str) -> str:
     """``dotted``'s ``YOUR CODE`` blocks replaced by ``raise NotImplementedError()``."""
     node: ast.AST = ast.parse(text)
     for part in dotted.split("."):
-        node = next((n for n in getattr(node, "body", [])
-                     if isinstance(n, (ast.ClassDef, ast.FunctionDef)) and n.name == part), None)
+        node = next(
+            (n for n in getattr(node, "body", []) if isinstance(n, (ast.ClassDef, ast.FunctionDef)) and n.name == part),
+            None,
+        )
         if node is None:
             raise CaseError(f"{where}: no {dotted}")
     lines = text.splitlines(keepends=True)

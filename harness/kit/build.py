@@ -24,8 +24,10 @@ import tomli_w
 
 from ..checks import decorated_check_ids
 from ..offerings import offerings_dir
+from ..paths import CHECKOUT as REPO
+from ..paths import HARNESS
+from ..paths import KIT as KIT_DIR
 from ..rubric import Rubric, available, load, read_merged, rubric_path
-from ..paths import CHECKOUT as REPO, HARNESS, KIT as KIT_DIR
 from .record import KitError, kit_checks, verified_store
 
 TEMPLATES = KIT_DIR / "templates"
@@ -41,7 +43,10 @@ def grade_scope(rubric: Rubric) -> dict[str, dict[str, float]]:
 
     def points(r: Rubric) -> dict[str, float]:
         base = [c for c in r.checks if c.kind == "base" and c.part not in r.opt_in_parts]
-        return {"automatic": sum(c.points for c in base if not c.manual), "manual": sum(c.points for c in base if c.manual)}
+        return {
+            "automatic": sum(c.points for c in base if not c.manual),
+            "manual": sum(c.points for c in base if c.manual),
+        }
 
     scope = {"": points(rubric)}
     for offering in load_offerings(rubric.path):
@@ -66,12 +71,16 @@ def build(assignment: str, out: Path, second: Path | None = None) -> Path:
     (package / "kit" / "rubrics" / f"{assignment}.toml").write_text(_kit_rubric(rubric, {c.id for c in checks}))
     _kit_offerings(rubric, package / "kit" / "rubrics" / f"{assignment}.toml", {c.id for c in checks})
     store.save(package / "kit" / f"expected-{assignment}.bin")
-    (package / "kit" / "KIT.toml").write_text(tomli_w.dumps({
-        "assignment": assignment,
-        "checks": [c.id for c in checks],
-        "points": sum(c.points for c in checks if c.kind == "base"),  # bonus and optional entries add nothing
-        "scope": grade_scope(rubric),  # what the whole grade holds, per offering: the kit's end-of-run line
-    }))
+    (package / "kit" / "KIT.toml").write_text(
+        tomli_w.dumps(
+            {
+                "assignment": assignment,
+                "checks": [c.id for c in checks],
+                "points": sum(c.points for c in checks if c.kind == "base"),  # bonus and optional entries add nothing
+                "scope": grade_scope(rubric),  # what the whole grade holds, per offering: the kit's end-of-run line
+            }
+        )
+    )
     (out / "pyproject.toml").write_text(_pyproject(assignment))
     (out / "workflow").mkdir()
     (out / "workflow" / "grade.yml").write_text(_workflow(assignment))
@@ -113,7 +122,9 @@ def answer_key_submission(rubric: Rubric, staging: Path, second: Path) -> Path:
                     lines.append(f"from {contract.package}.{where[0][1]} import {name}")
             (staging / f"{contract.module}.py").write_text(
                 "# the answer key's answers to the notebook part (staged for recording the kit)\n"
-                + "\n".join(lines) + "\n")
+                + "\n".join(lines)
+                + "\n"
+            )
     elif contract.module:
         best = max(files, key=lambda p: (len(defined[p] & set(contract.defines)), -files.index(p)))
         shutil.copy(best, staging / best.name)
@@ -150,9 +161,14 @@ def _other_assignments_files(assignment: str) -> set[str]:
 def _copy_harness(dest: Path, skipped: set[str] = frozenset()) -> None:
     def ignore(folder: str, names: list[str]) -> set[str]:
         rel = Path(folder).relative_to(HARNESS)
-        return {n for n in names
-                if n in LEFT_OUT or n.endswith(".pyc") or (rel / n).as_posix() in LEFT_OUT_FILES | skipped
-                or (rel.as_posix() == "kit" and n in {"rubrics", "KIT.toml"})}
+        return {
+            n
+            for n in names
+            if n in LEFT_OUT
+            or n.endswith(".pyc")
+            or (rel / n).as_posix() in LEFT_OUT_FILES | skipped
+            or (rel.as_posix() == "kit" and n in {"rubrics", "KIT.toml"})
+        }
 
     shutil.copytree(HARNESS, dest, ignore=ignore)
 
@@ -204,8 +220,10 @@ def _kit_rubric(rubric: Rubric, keep: set[str]) -> str:
     raw["check"] = [c for c in raw["check"] if c.get("id") in keep]
     parts = {c["part"] for c in raw["check"]}
     raw["parts"] = {pid: table for pid, table in raw["parts"].items() if pid in parts}
-    header = ("# The student kit's rubric: the visible checks of the course's rubric, whose expected\n"
-              "# values were recorded from the answer key (harness/kit/expected-*.bin).\n")
+    header = (
+        "# The student kit's rubric: the visible checks of the course's rubric, whose expected\n"
+        "# values were recorded from the answer key (harness/kit/expected-*.bin).\n"
+    )
     return header + tomli_w.dumps(raw)
 
 
@@ -214,29 +232,42 @@ def _pyproject(assignment: str) -> str:
     import tomllib
 
     project = tomllib.loads(source)["project"]
-    return tomli_w.dumps({
-        "build-system": {"requires": ["setuptools>=68"], "build-backend": "setuptools.build_meta"},
-        "project": {
-            "name": _dist_name(assignment),
-            "version": project.get("version", "0.1.0"),
-            "description": f"Self-check for {assignment}: the course grader's visible checks, without the answer key",
-            "requires-python": project.get("requires-python", ">=3.11"),
-            "dependencies": project["dependencies"],
-            "entry-points": {"pytest11": {"dl_autograder": "harness.plugin"}},
-        },
-        "tool": {"setuptools": {
-            "packages": {"find": {"include": ["harness*"]}},
-            "package-data": {"harness": ["report/templates/*.j2", "courseware/cs236781/*.py", "courseware/utils/*.py",
-                                         "kit/*.toml", "kit/*.bin", "kit/rubrics/*.toml",
-                                         "kit/rubrics/*/offerings/*.toml", "kit/templates/*"]},
-        }},
-    })
+    return tomli_w.dumps(
+        {
+            "build-system": {"requires": ["setuptools>=68"], "build-backend": "setuptools.build_meta"},
+            "project": {
+                "name": _dist_name(assignment),
+                "version": project.get("version", "0.1.0"),
+                "description": f"Self-check for {assignment}: the course grader's visible checks, without the answer key",
+                "requires-python": project.get("requires-python", ">=3.11"),
+                "dependencies": project["dependencies"],
+                "entry-points": {"pytest11": {"dl_autograder": "harness.plugin"}},
+            },
+            "tool": {
+                "setuptools": {
+                    "packages": {"find": {"include": ["harness*"]}},
+                    "package-data": {
+                        "harness": [
+                            "report/templates/*.j2",
+                            "courseware/cs236781/*.py",
+                            "courseware/utils/*.py",
+                            "kit/*.toml",
+                            "kit/*.bin",
+                            "kit/rubrics/*.toml",
+                            "kit/rubrics/*/offerings/*.toml",
+                            "kit/templates/*",
+                        ]
+                    },
+                }
+            },
+        }
+    )
 
 
 def _workflow(assignment: str) -> str:
     """The workflow template with this kit's own distribution name as the default ``KIT``."""
     text = (TEMPLATES / "grade.yml").read_text()
-    line = next((l for l in text.splitlines() if l.strip().startswith("KIT:")), None)
+    line = next((row for row in text.splitlines() if row.strip().startswith("KIT:")), None)
     if line is None:
         raise KitError(f"{TEMPLATES / 'grade.yml'}: no KIT: line in the job's env")
     value = line.split(":", 1)[1].split("#", 1)[0].strip()
@@ -253,14 +284,16 @@ def _what_to_hand_in(assignment: str) -> str:
 
 
 def _readme(assignment: str, count: int) -> str:
-    return (f"# Self-check kit for {assignment}\n\n"
-            f"The course grader's {count} visible checks, with expected values recorded from the answer key\n"
-            f"(the answer key itself is not here). Your repository holds {_what_to_hand_in(assignment)};\n"
-            "in its top folder:\n\n"
-            "```bash\npip install <this folder or its wheel>\npytest --submission=. --fail-under=0\n```\n\n"
-            "`workflow/grade.yml` runs the same on every push (copy it to `.github/workflows/`; its `KIT`\n"
-            "names this kit's distribution, "
-            f"`{_dist_name(assignment)}`: set it to where the kit is published).\n")
+    return (
+        f"# Self-check kit for {assignment}\n\n"
+        f"The course grader's {count} visible checks, with expected values recorded from the answer key\n"
+        f"(the answer key itself is not here). Your repository holds {_what_to_hand_in(assignment)};\n"
+        "in its top folder:\n\n"
+        "```bash\npip install <this folder or its wheel>\npytest --submission=. --fail-under=0\n```\n\n"
+        "`workflow/grade.yml` runs the same on every push (copy it to `.github/workflows/`; its `KIT`\n"
+        "names this kit's distribution, "
+        f"`{_dist_name(assignment)}`: set it to where the kit is published).\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,8 +23,11 @@ class KitError(Exception):
 def kit_checks(rubric: Rubric) -> list[CheckSpec]:
     """The checks a kit holds: visible, graded automatically, not opt-in (benchmarks), not kept out
     (``kit = false``: the values it needs would answer a scored question)."""
-    return [c for c in rubric.checks
-            if c.visibility == "visible" and not c.manual and c.part not in rubric.opt_in_parts and c.kit]
+    return [
+        c
+        for c in rubric.checks
+        if c.visibility == "visible" and not c.manual and c.part not in rubric.opt_in_parts and c.kit
+    ]
 
 
 @dataclass
@@ -37,8 +40,9 @@ class Recording:
 def record(submission: Path, rubric: Rubric, options: GradingOptions | None = None) -> Recording:
     """Grade the kit checks of ``submission`` in record mode."""
     expected = ExpectedValues("record")
-    grader = SubmissionGrader(locate_submission(submission, rubric.name), rubric, options or GradingOptions(),
-                              expected=expected)
+    grader = SubmissionGrader(
+        locate_submission(submission, rubric.name), rubric, options or GradingOptions(), expected=expected
+    )
     recording = Recording(expected, set())
     try:
         for spec in kit_checks(rubric):
@@ -68,7 +72,9 @@ def verified_store(rubric: Rubric, answer_key: Path, second: Path) -> ExpectedVa
         if why:
             problems.append(f"{spec.id}: " + "; ".join(why))
     if problems:
-        raise KitError("these visible checks cannot go in a student kit (make them kit-ready or mark them "
-                       "visibility = \"hidden\"):\n  " + "\n  ".join(problems))
+        raise KitError(
+            "these visible checks cannot go in a student kit (make them kit-ready or mark them "
+            'visibility = "hidden"):\n  ' + "\n  ".join(problems)
+        )
     store = ExpectedValues("replay", {sid: vals for sid, vals in first.expected.store.items()})
     return store

@@ -88,9 +88,11 @@ def _shim_dataloader_workers() -> None:
                 kwargs.pop(key, None)
             if not seen:
                 seen.append(workers)
-                _APPLIED.append(f"DataLoader(num_workers={workers}) loads in the main process (num_workers=0): "
-                                "the sandbox gives student code no shared memory for worker processes; the "
-                                "batches and their order are the same")
+                _APPLIED.append(
+                    f"DataLoader(num_workers={workers}) loads in the main process (num_workers=0): "
+                    "the sandbox gives student code no shared memory for worker processes; the "
+                    "batches and their order are the same"
+                )
         original(self, *args, **kwargs)
 
     __init__._grader_in_process = True

@@ -44,8 +44,10 @@ def _flat_input(x: Any, who: str) -> torch.Tensor:
     if not isinstance(x, torch.Tensor):
         raise ProbeError(f"{who} called the model on a {type(x).__name__}, expected a torch.Tensor")
     if x.dim() != 2 or x.shape[1] != FEATURES:
-        raise ProbeError(f"{who} called the model on a tensor of shape {tuple(x.shape)}; nn.Linear(784, 10) "
-                         "needs (batch, 784): flatten the images first (xs.view(-1, 784))")
+        raise ProbeError(
+            f"{who} called the model on a tensor of shape {tuple(x.shape)}; nn.Linear(784, 10) "
+            "needs (batch, 784): flatten the images first (xs.view(-1, 784))"
+        )
     return x
 
 
@@ -53,8 +55,10 @@ def _number(value: Any, what: str) -> float:
     if isinstance(value, torch.Tensor) and value.numel() == 1:
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ProbeError(f"{what} returned {type(value).__name__} {str(value)[:80]}, expected a number "
-                         "(the fraction of correct predictions)")
+        raise ProbeError(
+            f"{what} returned {type(value).__name__} {str(value)[:80]}, expected a number "
+            "(the fraction of correct predictions)"
+        )
     return float(value)
 
 
@@ -64,6 +68,7 @@ def _close_figures() -> None:
 
 
 # -- get_accuracy -------------------------------------------------------------------------------
+
 
 class LookupModel(nn.Module):
     """Returns row ``id`` of the judge's logits table for an image carrying ``id``."""
@@ -76,8 +81,9 @@ class LookupModel(nn.Module):
         x = _flat_input(x, "get_accuracy")
         ids = torch.tensor(decode_ids(x), dtype=torch.long)
         if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= self.table.shape[0]):
-            raise ProbeError("get_accuracy called the model on images that are not the data it was given "
-                             "(or changed their pixels)")
+            raise ProbeError(
+                "get_accuracy called the model on images that are not the data it was given (or changed their pixels)"
+            )
         return self.table[ids]
 
 
@@ -111,6 +117,7 @@ def accuracy_linear(weight: Any, bias: Any, images: Any, labels: Any) -> dict:
 
 # -- run_gradient_descent -----------------------------------------------------------------------
 
+
 class _State:
     in_accuracy = False
 
@@ -129,8 +136,11 @@ class RecordingLinear(nn.Linear):
         x = _flat_input(x, "run_gradient_descent")
         out = super().forward(x)
         if torch.is_grad_enabled() and not _State.in_accuracy:
-            entry = {"size": int(x.shape[0]), "ids": decode_ids(x) if self.record_ids else None,
-                     "params": [self.weight.detach().clone(), self.bias.detach().clone()] if self.snapshots else None}
+            entry = {
+                "size": int(x.shape[0]),
+                "ids": decode_ids(x) if self.record_ids else None,
+                "params": [self.weight.detach().clone(), self.bias.detach().clone()] if self.snapshots else None,
+            }
             self.forwards.append(entry)
             if out.requires_grad:
                 # A training batch is a forward whose output is backpropagated: a student who also
@@ -169,8 +179,18 @@ def _correct_accuracy(model: nn.Module, data: list) -> float:
 
 
 @probe("csc321_tut4.train")
-def train(train_images: Any, train_labels: Any, val_images: Any, val_labels: Any, weight: Any, bias: Any,
-          kwargs: dict, record_ids: bool = False, snapshots: bool = False, measure: bool = False) -> dict:
+def train(
+    train_images: Any,
+    train_labels: Any,
+    val_images: Any,
+    val_labels: Any,
+    weight: Any,
+    bias: Any,
+    kwargs: dict,
+    record_ids: bool = False,
+    snapshots: bool = False,
+    measure: bool = False,
+) -> dict:
     """``run_gradient_descent(model, **kwargs)`` on ``mnist_train``/``mnist_val`` built from the arrays."""
     mod = _student()
     train_set = mnist_pairs(train_images, train_labels)
@@ -201,12 +221,16 @@ def train(train_images: Any, train_labels: Any, val_images: Any, val_labels: Any
     def on_step(optimizer: Any, args: Any, kw: Any) -> None:
         steps[0] += 1
         group = optimizer.param_groups[0] if optimizer.param_groups else {}
-        seen = {"type": type(optimizer).__name__, "lr": group.get("lr"), "weight_decay": group.get("weight_decay"),
-                "momentum": group.get("momentum")}
+        seen = {
+            "type": type(optimizer).__name__,
+            "lr": group.get("lr"),
+            "weight_decay": group.get("weight_decay"),
+            "momentum": group.get("momentum"),
+        }
         if seen not in optimizers:
             optimizers.append(seen)
 
-    student_accuracy = getattr(mod, "get_accuracy")
+    student_accuracy = mod.get_accuracy
     saved = {name: getattr(mod, name, None) for name in ("mnist_train", "mnist_val")}
     mod.mnist_train, mod.mnist_val, mod.get_accuracy = train_set, val_set, get_accuracy
     handle = register_optimizer_step_post_hook(on_step)

@@ -69,6 +69,7 @@ def _error(exc: BaseException) -> dict:
 
 # -- a model the judge knows ------------------------------------------------------------------
 
+
 class ProbeNet(nn.Module):
     """scores = x.flatten() @ w.T + b, recording every forward call (mode, batch size, tags)."""
 
@@ -83,8 +84,11 @@ class ProbeNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         flat = x.reshape(x.shape[0], -1)
         marks = flat[:, 1].detach()
-        entry = {"training": bool(self.training), "size": int(x.shape[0]),
-                 "mark": float(marks.mean()) if len(marks) else 0.0}
+        entry = {
+            "training": bool(self.training),
+            "size": int(x.shape[0]),
+            "mark": float(marks.mean()) if len(marks) else 0.0,
+        }
         if len(marks) and bool((marks == SET_MARKS["data"]).all()):
             entry["indices"] = [int(round(float(v) * INDEX_SCALE)) for v in flat[:, 0].detach()]
         self.calls.append(entry)
@@ -111,6 +115,7 @@ def _accuracy(model: nn.Module, pairs: list) -> float:
 
 # -- running train() ---------------------------------------------------------------------------
 
+
 @contextlib.contextmanager
 def _recording_optimizers(mod: Any, log: list):
     """torch.optim.SGD / Adam (and those names in the student's module) replaced by subclasses that
@@ -118,11 +123,17 @@ def _recording_optimizers(mod: Any, log: list):
     originals = {name: getattr(torch.optim, name) for name in ("SGD", "Adam")}
     patched = {}
     for name, cls in originals.items():
+
         def make(cls: type = cls, name: str = name) -> type:
             class Recorded(cls):  # type: ignore[misc, valid-type]
                 def __init__(self, params: Any, *args: Any, **kwargs: Any):
-                    log.append({"cls": name, "args": [_plain(a) for a in args],
-                                "kwargs": {k: _plain(v) for k, v in kwargs.items()}})
+                    log.append(
+                        {
+                            "cls": name,
+                            "args": [_plain(a) for a in args],
+                            "kwargs": {k: _plain(v) for k, v in kwargs.items()},
+                        }
+                    )
                     super().__init__(params, *args, **kwargs)
 
             Recorded.__name__ = Recorded.__qualname__ = name
@@ -151,8 +162,9 @@ def _plain(value: Any) -> Any:
     return repr(value)[:80]
 
 
-def _run_train(mod: Any, model: nn.Module, data: list, kwargs: dict, acc_train: list, acc_val: list,
-               optimizers: list | None = None) -> str:
+def _run_train(
+    mod: Any, model: nn.Module, data: list, kwargs: dict, acc_train: list, acc_val: list, optimizers: list | None = None
+) -> str:
     """train(model, data, **kwargs) with the accuracy sets injected; returns what it printed."""
     import matplotlib.pyplot as plt
 
@@ -193,6 +205,7 @@ def loop(w: Any, b: Any, data: list, acc_train: list, acc_val: list, kwargs: dic
     counted = {"train": 0, "val": 0}
     original = getattr(mod, "get_accuracy", None)
     if original is not None:
+
         def counting(model: Any, *args: Any, **kw: Any) -> Any:
             which = kw.get("train", args[0] if args else False)
             counted["train" if which else "val"] += 1
@@ -205,8 +218,13 @@ def loop(w: Any, b: Any, data: list, acc_train: list, acc_val: list, kwargs: dic
         if original is not None:
             mod.get_accuracy = original
     batches = [{"training": c["training"], "indices": c["indices"]} for c in model.calls if "indices" in c]
-    return {"batches": batches, "printed": printed, "accuracy_calls": counted,
-            "final_train": _accuracy(model, train_pairs), "final_val": _accuracy(model, val_pairs)}
+    return {
+        "batches": batches,
+        "printed": printed,
+        "accuracy_calls": counted,
+        "final_train": _accuracy(model, train_pairs),
+        "final_val": _accuracy(model, val_pairs),
+    }
 
 
 @probe("csc321_tut6.learn")
@@ -229,6 +247,7 @@ def learn(runs: list, data: list, acc_train: list, acc_val: list, holdout: list)
 
 # -- models ------------------------------------------------------------------------------------
 
+
 @probe("csc321_tut6.param_counts")
 def param_counts(cases: list) -> list[dict]:
     """For each (class name, args): the number of parameters, their shapes, num_hidden; or the error."""
@@ -246,8 +265,13 @@ def param_counts(cases: list) -> list[dict]:
             out.append({"error": _error(exc)})
             continue
         hidden = getattr(model, "num_hidden", None)
-        out.append({"count": int(sum(p.numel() for p in params)), "shapes": [list(p.shape) for p in params],
-                    "num_hidden": hidden if isinstance(hidden, int) else repr(hidden)[:40]})
+        out.append(
+            {
+                "count": int(sum(p.numel() for p in params)),
+                "shapes": [list(p.shape) for p in params],
+                "num_hidden": hidden if isinstance(hidden, int) else repr(hidden)[:40],
+            }
+        )
     return out
 
 
@@ -271,15 +295,19 @@ def _load_by_shape(model: nn.Module, params: list) -> str | None:
     mine = list(model.parameters())
     pool = [_tensor(p) for p in params]
     if len(mine) != len(pool):
-        return (f"it has {len(mine)} parameter tensors {[tuple(p.shape) for p in mine]}, the tutorial's has "
-                f"{len(pool)} {[tuple(p.shape) for p in pool]}")
+        return (
+            f"it has {len(mine)} parameter tensors {[tuple(p.shape) for p in mine]}, the tutorial's has "
+            f"{len(pool)} {[tuple(p.shape) for p in pool]}"
+        )
     used = [False] * len(pool)
     with torch.no_grad():
         for p in mine:
             k = next((k for k, t in enumerate(pool) if not used[k] and tuple(t.shape) == tuple(p.shape)), None)
             if k is None:
-                return (f"its parameter of shape {tuple(p.shape)} has no counterpart in the tutorial's "
-                        f"{[tuple(t.shape) for t in pool]}")
+                return (
+                    f"its parameter of shape {tuple(p.shape)} has no counterpart in the tutorial's "
+                    f"{[tuple(t.shape) for t in pool]}"
+                )
             used[k] = True
             p.copy_(pool[k])
     return None
@@ -316,8 +344,16 @@ def bn_trace(model: str, args: list, images: Any) -> dict:
         def hook(mod: nn.Module, inputs: tuple, name: str = name, kind: str = kind) -> None:
             x = inputs[0].detach() if inputs and isinstance(inputs[0], torch.Tensor) else None
             if x is not None:
-                seen.append({"name": name, "kind": kind, "type": type(mod).__name__, "shape": list(x.shape),
-                             "min": float(x.min()), "negative_share": float((x < 0).float().mean())})
+                seen.append(
+                    {
+                        "name": name,
+                        "kind": kind,
+                        "type": type(mod).__name__,
+                        "shape": list(x.shape),
+                        "min": float(x.min()),
+                        "negative_share": float((x < 0).float().mean()),
+                    }
+                )
 
         handles.append(module.register_forward_pre_hook(hook))
     try:
@@ -325,8 +361,10 @@ def bn_trace(model: str, args: list, images: Any) -> dict:
     finally:
         for h in handles:
             h.remove()
-    return {"calls": seen, "bn_modules": [type(m).__name__ for m in net.modules()
-                                          if isinstance(m, nn.modules.batchnorm._BatchNorm)]}
+    return {
+        "calls": seen,
+        "bn_modules": [type(m).__name__ for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)],
+    }
 
 
 @probe("csc321_tut6.get_accuracy")
@@ -337,8 +375,11 @@ def get_accuracy(w: Any, b: Any, acc_train: list, acc_val: list) -> dict:
     mod = _student()
     mod.mnist_train, mod.mnist_val = _pairs(acc_train), _pairs(acc_val)
     results, modes = {}, {}
-    for label, call in (("train", lambda m: fn(m, train=True)), ("val", lambda m: fn(m, train=False)),
-                        ("default", lambda m: fn(m))):
+    for label, call in (
+        ("train", lambda m: fn(m, train=True)),
+        ("val", lambda m: fn(m, train=False)),
+        ("default", lambda m: fn(m)),
+    ):
         model = ProbeNet(w, b)
         model.train()
         value = call(model)

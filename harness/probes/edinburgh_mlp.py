@@ -31,6 +31,7 @@ MAX_BATCHES = 1000  # an epoch that yields more batches than this never stops
 
 # -- where things live ---------------------------------------------------------------------------
 
+
 def _headless() -> None:
     import matplotlib
 
@@ -88,8 +89,9 @@ def _layer_class(name: str) -> tuple[Any, str]:
         if getattr(layers, name, None) is not None:
             return getattr(layers, name), "mlp.layers"
         where = "the lab notebook" if lab is None else _notebook_name(lab)
-        raise ProbeError(f"{name} is defined neither in {where} nor in mlp.layers "
-                         "(exercise 3 asks for it in the notebook)")
+        raise ProbeError(
+            f"{name} is defined neither in {where} nor in mlp.layers (exercise 3 asks for it in the notebook)"
+        )
     return _attr("layers", name), "mlp.layers"
 
 
@@ -104,10 +106,13 @@ class _FixedInit:
         try:
             wanted = tuple(int(n) for n in np.atleast_1d(np.asarray(shape)))
         except (TypeError, ValueError):
-            raise ProbeError(f"AffineLayer called its {self.what} initialiser with {shape!r}, expected a shape") from None
+            raise ProbeError(
+                f"AffineLayer called its {self.what} initialiser with {shape!r}, expected a shape"
+            ) from None
         if wanted != self.value.shape:
-            raise ProbeError(f"AffineLayer asked its {self.what} initialiser for shape {wanted}, "
-                             f"expected {self.value.shape}")
+            raise ProbeError(
+                f"AffineLayer asked its {self.what} initialiser for shape {wanted}, expected {self.value.shape}"
+            )
         return self.value.copy()
 
 
@@ -122,10 +127,13 @@ def _build(spec: dict) -> tuple[Any, str]:
         held = [np.asarray(p, dtype=np.float64) for p in layer_obj.params]
     except Exception:
         return layer_obj, where  # params itself is judged by the check
-    if len(held) == 2 and any(h.shape != np.shape(v) or not np.allclose(h, v, rtol=1e-6, atol=1e-7)
-                                for h, v in zip(held, init)):
-        raise ProbeError(f"{spec['cls']}{tuple(spec.get('args', []))} does not hold the values its weights_initialiser "
-                         "and biases_initialiser returned (the notebook passes param_init to set them)")
+    if len(held) == 2 and any(
+        h.shape != np.shape(v) or not np.allclose(h, v, rtol=1e-6, atol=1e-7) for h, v in zip(held, init)
+    ):
+        raise ProbeError(
+            f"{spec['cls']}{tuple(spec.get('args', []))} does not hold the values its weights_initialiser "
+            "and biases_initialiser returned (the notebook passes param_init to set them)"
+        )
     return layer_obj, where
 
 
@@ -167,6 +175,7 @@ def _failure(exc: BaseException) -> dict:
 
 
 # -- layers ------------------------------------------------------------------------------------------
+
 
 @probe("edinburgh_mlp.layer")
 def layer(spec: dict, cases: list) -> dict:
@@ -228,6 +237,7 @@ def _layer_fd(spec: dict, built: Any, x: np.ndarray, dout: np.ndarray, dtype: np
 
 # -- errors ----------------------------------------------------------------------------------------
 
+
 @probe("edinburgh_mlp.error")
 def error(cls: str, cases: list) -> dict:
     """The student's error object on each (outputs, targets) case: value, grad, central
@@ -249,8 +259,10 @@ def error(cls: str, cases: list) -> dict:
                     plus, minus = outputs.copy(), outputs.copy()
                     plus[idx] += FD_EPS
                     minus[idx] -= FD_EPS
-                    fd.append((_scalar(err(plus, targets.copy()), cls) - _scalar(err(minus, targets.copy()), cls))
-                              / (2 * FD_EPS))
+                    fd.append(
+                        (_scalar(err(plus, targets.copy()), cls) - _scalar(err(minus, targets.copy()), cls))
+                        / (2 * FD_EPS)
+                    )
                 out["fd"] = fd
         except BaseException as exc:
             out["error"], out["failed"] = _failure(exc), step
@@ -259,6 +271,7 @@ def error(cls: str, cases: list) -> dict:
 
 
 # -- model -----------------------------------------------------------------------------------------
+
 
 def _good_layers(layers_mod: Any) -> dict:
     """Correct Affine/Sigmoid/Softmax layers on the student's own base classes."""
@@ -348,6 +361,7 @@ def model(layers: list, x: Any, dout: Any) -> dict:
 
 # -- learning rule ---------------------------------------------------------------------------------
 
+
 @probe("edinburgh_mlp.learning_rule")
 def learning_rule(learning_rate: float, params: list, grads: list) -> dict:
     """initialise(params) then update_params(g) for each g in ``grads``: the arrays given to
@@ -366,6 +380,7 @@ def learning_rule(learning_rate: float, params: list, grads: list) -> dict:
 
 
 # -- data provider ---------------------------------------------------------------------------------
+
 
 def _write_npz(folder: str, which: str, images: Any, labels: Any) -> None:
     inputs = np.asarray(images, dtype=np.uint8).reshape(len(images), -1).astype(np.float32) / np.float32(255.0)
@@ -388,8 +403,9 @@ def data_provider(sets: dict, runs: list) -> dict:
         for run in runs:
             out: dict[str, Any] = {"error": None, "epochs": [], "num_batches": None}
             try:
-                provider = provider_cls(run["which_set"], rng=np.random.RandomState(current_seed() % 2**32),
-                                        **run.get("kwargs", {}))
+                provider = provider_cls(
+                    run["which_set"], rng=np.random.RandomState(current_seed() % 2**32), **run.get("kwargs", {})
+                )
                 nb = getattr(provider, "num_batches", None)
                 out["num_batches"] = int(nb) if isinstance(nb, (int, np.integer)) else None
                 for _ in range(run.get("epochs", 1)):
@@ -399,8 +415,9 @@ def data_provider(sets: dict, runs: list) -> dict:
                             raise ProbeError(f"an epoch yielded more than {MAX_BATCHES} batches: iteration never stops")
                         if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
                             raise ProbeError("a batch is not an (inputs, targets) pair")
-                        batches.append({"inputs": _array(batch[0], "inputs batch"),
-                                        "targets": _array(batch[1], "targets batch")})
+                        batches.append(
+                            {"inputs": _array(batch[0], "inputs batch"), "targets": _array(batch[1], "targets batch")}
+                        )
                     out["epochs"].append(batches)
             except BaseException as exc:
                 out["error"] = _failure(exc)
@@ -415,6 +432,7 @@ def data_provider(sets: dict, runs: list) -> dict:
 
 
 # -- training --------------------------------------------------------------------------------------
+
 
 class _Batches:
     """A plain data provider (one-of-K targets, fixed order): the training check judges the
@@ -450,8 +468,18 @@ def _flat(images: Any) -> np.ndarray:
 
 
 @probe("edinburgh_mlp.train")
-def train(kind: str, train_images: Any, train_labels: Any, valid_images: Any, valid_labels: Any,
-          learning_rate: float, init_scale: float, batch_size: int, num_epochs: int, hidden_dim: int = 100) -> dict:
+def train(
+    kind: str,
+    train_images: Any,
+    train_labels: Any,
+    valid_images: Any,
+    valid_labels: Any,
+    learning_rate: float,
+    init_scale: float,
+    batch_size: int,
+    num_epochs: int,
+    hidden_dim: int = 100,
+) -> dict:
     """The notebook's training cells on the student's framework: ``kind`` "softmax" is exercise 1
     (AffineLayer + SoftmaxLayer, CrossEntropyError), "deep" exercise 2 (AffineLayer, SigmoidLayer,
     AffineLayer; CrossEntropySoftmaxError). Returns the Optimiser's stats and keys and the trained
@@ -481,11 +509,16 @@ def train(kind: str, train_images: Any, train_labels: Any, valid_images: Any, va
             raise ProbeError(f"Optimiser.train's keys are a {type(keys).__name__}, expected a dict")
         outputs_train = _array(m.fprop(xtr)[-1], "model.fprop")
         outputs_valid = _array(m.fprop(xva)[-1], "model.fprop")
-    return {"stats": _array(stats, "Optimiser.train's stats"), "keys": {str(k): int(v) for k, v in keys.items()},
-            "outputs_train": outputs_train, "outputs_valid": outputs_valid}
+    return {
+        "stats": _array(stats, "Optimiser.train's stats"),
+        "keys": {str(k): int(v) for k, v in keys.items()},
+        "outputs_train": outputs_train,
+        "outputs_valid": outputs_valid,
+    }
 
 
 # -- the PyTorch model -------------------------------------------------------------------------------
+
 
 @probe("edinburgh_mlp.torch_model")
 def torch_model(input_dim: int, output_dim: int, hidden_dim: int, weights: list, x: Any) -> dict:
@@ -496,16 +529,20 @@ def torch_model(input_dim: int, output_dim: int, hidden_dim: int, weights: list,
 
     lab = _lab()
     if lab is None:
-        raise ProbeError("no lab notebook was handed in beside the mlp package (a .ipynb or .py defining "
-                         "MultipleLayerModel, TanhLayer, ReluLayer): the PyTorch MultipleLayerModel is graded from it")
+        raise ProbeError(
+            "no lab notebook was handed in beside the mlp package (a .ipynb or .py defining "
+            "MultipleLayerModel, TanhLayer, ReluLayer): the PyTorch MultipleLayerModel is graded from it"
+        )
     name = _notebook_name(lab)
     cls = getattr(lab, "MultipleLayerModel", None)
     if cls is None:
         raise ProbeError(f"{name} defines no MultipleLayerModel (the PyTorch section's model)")
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
         origin = getattr(cls, "__module__", "?")
-        raise ProbeError(f"{name}: MultipleLayerModel is not a torch.nn.Module subclass (it is the one from "
-                         f"{origin}); define the PyTorch section's MultipleLayerModel(nn.Module) in the notebook")
+        raise ProbeError(
+            f"{name}: MultipleLayerModel is not a torch.nn.Module subclass (it is the one from "
+            f"{origin}); define the PyTorch section's MultipleLayerModel(nn.Module) in the notebook"
+        )
     model = cls(input_dim, output_dim, hidden_dim)
     leaves = []
     for mod in model.modules():
@@ -517,8 +554,14 @@ def torch_model(input_dim: int, output_dim: int, hidden_dim: int, weights: list,
     n_params = int(sum(p.numel() for p in model.parameters()))
     xt = torch.from_numpy(np.asarray(x, dtype=np.float32))
     model.eval()
-    out: dict[str, Any] = {"notebook": name, "leaves": leaves, "n_params": n_params, "output_shape": None,
-                           "output": None, "forward_error": None}
+    out: dict[str, Any] = {
+        "notebook": name,
+        "leaves": leaves,
+        "n_params": n_params,
+        "output_shape": None,
+        "output": None,
+        "forward_error": None,
+    }
     try:
         with torch.no_grad():
             y0 = model(xt)
@@ -527,8 +570,9 @@ def torch_model(input_dim: int, output_dim: int, hidden_dim: int, weights: list,
         return out
     out["output_shape"] = list(y0.shape) if isinstance(y0, torch.Tensor) else None
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    if len(linears) == len(weights) and all(tuple(l.weight.shape) == np.asarray(w).shape
-                                            for l, (w, _) in zip(linears, weights)):
+    if len(linears) == len(weights) and all(
+        tuple(lin.weight.shape) == np.asarray(w).shape for lin, (w, _) in zip(linears, weights)
+    ):
         with torch.no_grad():
             for layer_, (w, b) in zip(linears, weights):
                 layer_.weight.copy_(torch.from_numpy(np.asarray(w, dtype=np.float32)))

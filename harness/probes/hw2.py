@@ -156,8 +156,12 @@ def run_layer(spec: dict, calls: list, train: bool | None = None, record_dropout
             params = [[p, g] for p, g in _params(layer)]
         except BaseException:
             params = None
-        return {"calls": results, "params": params, "error": describe_exception(exc, submission_dir()),
-                "failed_call": len(results)}
+        return {
+            "calls": results,
+            "params": params,
+            "error": describe_exception(exc, submission_dir()),
+            "failed_call": len(results),
+        }
     return {"calls": results, "params": params, "error": None, "failed_call": None}
 
 
@@ -187,8 +191,7 @@ def _reseed(seed: int) -> None:
 
 
 @probe("hw2.layer_fd")
-def finite_differences(spec: dict, x: Any, dout: Any, coords: dict, y: Any = None,
-                       train: bool | None = None) -> dict:
+def finite_differences(spec: dict, x: Any, dout: Any, coords: dict, y: Any = None, train: bool | None = None) -> dict:
     """Central differences of <dout, layer(x)> on sampled coordinates, next to the student's
     own backward at the same coordinates. float64 when the student's code follows the input
     dtype; float32 (with a larger step) otherwise. The RNG is re-seeded before every forward

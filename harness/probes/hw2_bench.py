@@ -8,7 +8,8 @@ the worker sees a GPU.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -73,8 +74,15 @@ def _cnn() -> tuple[Callable[[], object], str]:
 
 def _resnet() -> tuple[Callable[[], object], str]:
     cnn = import_student("hw2.cnn")
-    model = cnn.ResNet(in_size=(3, 32, 32), out_classes=10, channels=[32, 64, 64], pool_every=3,
-                       hidden_dims=[100], batchnorm=True, dropout=0.1)
+    model = cnn.ResNet(
+        in_size=(3, 32, 32),
+        out_classes=10,
+        channels=[32, 64, 64],
+        pool_every=3,
+        hidden_dims=[100],
+        batchnorm=True,
+        dropout=0.1,
+    )
     return _module_fwd_bwd(model, 32)
 
 
@@ -85,9 +93,9 @@ def _train_epoch() -> tuple[Callable[[], object], str]:
     training = import_student("hw2.training")
     mlp = import_student("hw2.mlp")
     device = _module_device()
-    model = classifier.ArgMaxClassifier(model=mlp.MLP(
-        in_dim=64, dims=[128, 128, 10], nonlins=[torch.nn.ReLU(), torch.nn.ReLU(), torch.nn.Identity()]
-    ))
+    model = classifier.ArgMaxClassifier(
+        model=mlp.MLP(in_dim=64, dims=[128, 128, 10], nonlins=[torch.nn.ReLU(), torch.nn.ReLU(), torch.nn.Identity()])
+    )
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9)
     trainer = training.ClassifierTrainer(model, torch.nn.CrossEntropyLoss(), optimizer, device=torch.device(device))
     data = DataLoader(TensorDataset(torch.randn(1024, 64), torch.randint(0, 10, (1024,))), batch_size=64)

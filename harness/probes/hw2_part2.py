@@ -21,7 +21,8 @@ import numbers
 import os
 import shutil
 import tempfile
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -46,6 +47,7 @@ def _student_attr(module: str, name: str) -> Any:
 
 
 # -- optimizers -------------------------------------------------------------------------------
+
 
 @probe("hw2.part2.optimizer")
 def optimizer_steps(cls: str, kwargs: dict, params: list, grads: list) -> dict:
@@ -73,6 +75,7 @@ def optimizer_steps(cls: str, kwargs: dict, params: list, grads: list) -> dict:
 
 
 # -- a small, correct model for the trainer to drive -------------------------------------------
+
 
 class ProbeLinear:
     """A linear classifier with the ``Layer`` API whose gradients are torch's autograd (accumulated
@@ -160,8 +163,9 @@ def _batch_result(result: Any, where: str) -> dict:
     try:
         return {"loss": float(result.loss), "num_correct": int(result.num_correct)}
     except (AttributeError, TypeError, ValueError, RuntimeError):
-        raise ProbeError(f"{where} returned {type(result).__name__}, expected a BatchResult(loss, num_correct) "
-                         "of a float and an int") from None
+        raise ProbeError(
+            f"{where} returned {type(result).__name__}, expected a BatchResult(loss, num_correct) of a float and an int"
+        ) from None
 
 
 def _layer_trainer(w: Any, b: Any, lr: float) -> tuple[Any, ProbeLinear]:
@@ -201,14 +205,15 @@ def _epoch_result(result: Any, where: str) -> dict:
         losses = [float(v) for v in result.losses]
         accuracy = float(result.accuracy)
     except (AttributeError, TypeError, ValueError, RuntimeError):
-        raise ProbeError(f"{where} returned {type(result).__name__}, expected an EpochResult(losses, accuracy) "
-                         "with a list of floats and a float") from None
+        raise ProbeError(
+            f"{where} returned {type(result).__name__}, expected an EpochResult(losses, accuracy) "
+            "with a list of floats and a float"
+        ) from None
     return {"losses": losses, "accuracy": accuracy}
 
 
 @probe("hw2.part2.layer_trainer_epoch")
-def layer_trainer_epoch(w: Any, b: Any, lr: float, x: Any, y: Any, batch_size: int, phase: str,
-                        kwargs: dict) -> dict:
+def layer_trainer_epoch(w: Any, b: Any, lr: float, x: Any, y: Any, batch_size: int, phase: str, kwargs: dict) -> dict:
     """One ``train_epoch``/``test_epoch`` of ``LayerTrainer`` over a loader of (x, y), with the
     BatchResults of the student's own batch methods recorded for the judge to add up."""
     trainer, model = _layer_trainer(w, b, lr)
@@ -222,6 +227,7 @@ def layer_trainer_epoch(w: Any, b: Any, lr: float, x: Any, y: Any, batch_size: i
 
 
 # -- fit on scripted epochs ---------------------------------------------------------------------
+
 
 class ScriptedModel(torch.nn.Module):
     """What the scripted trainer trains: it only remembers the epoch it is in (a buffer, so a
@@ -271,8 +277,10 @@ def _scripted_trainer(script: dict, tensor_losses: bool = False) -> Any:
             self.calls.append({"phase": phase, "max_batches": kw.get("max_batches")})
             if index >= len(script[phase]["accuracy"]):
                 return EpochResult(losses=[as_loss(0.0)], accuracy=0.0)
-            return EpochResult(losses=[as_loss(v) for v in script[phase]["losses"][index]],
-                               accuracy=float(script[phase]["accuracy"][index]))
+            return EpochResult(
+                losses=[as_loss(v) for v in script[phase]["losses"][index]],
+                accuracy=float(script[phase]["accuracy"][index]),
+            )
 
         def train_epoch(self, dl_train: Any, **kw: Any) -> Any:
             self.scripted_model.epoch.fill_(sum(c["phase"] == "train" for c in self.calls) + 1)
@@ -312,7 +320,8 @@ def fit(script: dict, num_epochs: int, kwargs: dict, checkpoint: bool = False) -
     """``Trainer.fit`` over scripted epochs. With ``checkpoint``, ``checkpoints=`` names a file
     in a fresh folder and the epoch each file written there holds is reported."""
     return float_losses_then_tensors(
-        lambda tensor_losses: _scripted_fit(script, num_epochs, kwargs, checkpoint, tensor_losses))
+        lambda tensor_losses: _scripted_fit(script, num_epochs, kwargs, checkpoint, tensor_losses)
+    )
 
 
 def float_losses_then_tensors(run: Callable[[bool], dict]) -> dict:
@@ -373,6 +382,7 @@ def _saved_epoch(saved: Any, depth: int = 0) -> int | None:
 
 # -- the notebook's training runs ---------------------------------------------------------------
 
+
 @probe("hw2.part2.hp")
 def hyperparameters(name: str) -> dict:
     """``hw2.answers.<name>()``, its values as plain data."""
@@ -400,7 +410,9 @@ def _evaluate(model: Any, x: torch.Tensor, y: torch.Tensor) -> tuple[float, floa
         model.train(True)
     if not isinstance(scores, torch.Tensor) or tuple(scores.shape) != (x.shape[0], NUM_CLASSES):
         shape = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__
-        raise ProbeError(f"the MLP's forward gave {shape}, expected class scores of shape ({x.shape[0]}, {NUM_CLASSES})")
+        raise ProbeError(
+            f"the MLP's forward gave {shape}, expected class scores of shape ({x.shape[0]}, {NUM_CLASSES})"
+        )
     loss = float(F.cross_entropy(scores.double(), y))
     accuracy = 100.0 * float((scores.argmax(dim=1) == y).double().mean())
     return accuracy, loss

@@ -27,6 +27,7 @@ BATCH_SIZE = 32  # the notebook's batch size for the moons loaders
 
 # -- student modules (matplotlib headless first: the skeleton's classifier imports pyplot) ----
 
+
 def _headless() -> None:
     import matplotlib
 
@@ -47,6 +48,7 @@ def _student_attr(module: str, name: str) -> Any:
 
 # -- data -----------------------------------------------------------------------------------
 
+
 def _loader(x: Any, y: Any, batch_size: int = BATCH_SIZE, shuffle: bool = True) -> DataLoader:
     """As the notebook builds them: float32 features, the labels' own integer dtype."""
     dataset = TensorDataset(torch.from_numpy(np.asarray(x)).to(torch.float32), torch.from_numpy(np.asarray(y)))
@@ -58,6 +60,7 @@ def _moons_loaders(data: dict) -> tuple[DataLoader, DataLoader, DataLoader]:
 
 
 # -- a known-good classifier ----------------------------------------------------------------
+
 
 class _Recorder(nn.Module):
     """Wraps a model and keeps every input it was called on (the plotted grid)."""
@@ -164,6 +167,7 @@ def wrap_model(cls: Any, model: nn.Module, weight: Any, bias: Any, **kwargs: Any
 
 # -- MLP ------------------------------------------------------------------------------------
 
+
 def _nonlin(spec: Any) -> Any:
     """A name as is, or ``{"module": "LeakyReLU", "kwargs": {...}}`` as a torch.nn instance."""
     if isinstance(spec, dict):
@@ -173,12 +177,21 @@ def _nonlin(spec: Any) -> Any:
 
 def _leaves(module: nn.Module) -> list[dict]:
     """The layers a print shows at the bottom (containers of raw parameters are not layers)."""
-    leaves = [m for m in module.modules() if m is not module and not list(m.children())
-              and not isinstance(m, (nn.ParameterList, nn.ParameterDict))]
-    return [{"class": type(m).__name__, "repr": repr(m)[:300],
-             "in_features": getattr(m, "in_features", None), "out_features": getattr(m, "out_features", None),
-             "negative_slope": _float_or_none(getattr(m, "negative_slope", None))}
-            for m in leaves]
+    leaves = [
+        m
+        for m in module.modules()
+        if m is not module and not list(m.children()) and not isinstance(m, (nn.ParameterList, nn.ParameterDict))
+    ]
+    return [
+        {
+            "class": type(m).__name__,
+            "repr": repr(m)[:300],
+            "in_features": getattr(m, "in_features", None),
+            "out_features": getattr(m, "out_features", None),
+            "negative_slope": _float_or_none(getattr(m, "negative_slope", None)),
+        }
+        for m in leaves
+    ]
 
 
 def _float_or_none(value: Any) -> float | None:
@@ -209,11 +222,15 @@ def mlp(in_dim: int, dims: list, nonlins: list, x: Any) -> dict:
 
 # -- BinaryClassifier -----------------------------------------------------------------------
 
+
 def _tensor_reply(value: Any, what: str) -> dict:
     if not isinstance(value, torch.Tensor):
         raise ProbeError(f"{what} returned {type(value).__name__}, expected a torch.Tensor")
-    return {"values": value.detach().to(torch.float64), "dtype": str(value.dtype).replace("torch.", ""),
-            "grad_fn": value.grad_fn is not None}
+    return {
+        "values": value.detach().to(torch.float64),
+        "dtype": str(value.dtype).replace("torch.", ""),
+        "grad_fn": value.grad_fn is not None,
+    }
 
 
 def _attempt(fn: Any, what: str) -> dict:
@@ -241,16 +258,17 @@ def binary_classifier(weight: Any, bias: Any, x: Any, cases: list) -> dict:
         except Exception as exc:
             replies.append({"error": describe_exception(exc, submission_dir()), "what": ""})
             continue
-        reply = {"classify": _attempt(lambda: clf.classify(inputs), "classify(x)")}
+        reply = {"classify": _attempt(lambda clf=clf: clf.classify(inputs), "classify(x)")}
         if case.get("full"):
-            reply["forward"] = _attempt(lambda: clf(inputs), "forward(x)")
-            reply["predict_proba"] = _attempt(lambda: clf.predict_proba(inputs), "predict_proba(x)")
+            reply["forward"] = _attempt(lambda clf=clf: clf(inputs), "forward(x)")
+            reply["predict_proba"] = _attempt(lambda clf=clf: clf.predict_proba(inputs), "predict_proba(x)")
             reply["n_params"] = len(list(clf.parameters()))
         replies.append(reply)
     return {"cases": replies, "bare_model_error": note}
 
 
 # -- select_roc_thresh ----------------------------------------------------------------------
+
 
 def _identity_linear() -> nn.Linear:
     """Logits in, logits out: the judge chooses the probabilities through the inputs."""
@@ -286,6 +304,7 @@ def select_roc_thresh(logits: Any, y: Any) -> dict:
 
 # -- plot_decision_boundary_2d --------------------------------------------------------------
 
+
 def _artists(ax: Any) -> dict:
     """What is drawn on ``ax``: scatter offsets and the artists that can show a boundary."""
     from matplotlib.collections import PathCollection, QuadMesh
@@ -299,8 +318,9 @@ def _artists(ax: Any) -> dict:
             boundaries.append({"kind": "contour", "zmin": z[0], "zmax": z[1]})
         elif isinstance(artist, (QuadMesh, AxesImage)):
             values = np.asarray(artist.get_array(), dtype=np.float64)
-            boundaries.append({"kind": type(artist).__name__, "zmin": float(np.nanmin(values)),
-                               "zmax": float(np.nanmax(values))})
+            boundaries.append(
+                {"kind": type(artist).__name__, "zmin": float(np.nanmin(values)), "zmax": float(np.nanmax(values))}
+            )
         elif isinstance(artist, PathCollection):
             offsets.append(np.asarray(artist.get_offsets(), dtype=np.float64).reshape(-1, 2))
     scatter = np.concatenate(offsets) if offsets else np.zeros((0, 2))
@@ -317,8 +337,11 @@ def _plot_reply(result: Any, given_ax: Any) -> dict:
     fig, ax = result
     if not isinstance(fig, Figure) or not isinstance(ax, Axes):
         return {"shape_problem": f"returned ({type(fig).__name__}, {type(ax).__name__}), expected (Figure, Axes)"}
-    reply = {"shape_problem": None, "ax_is_given": given_ax is None or ax is given_ax,
-             "fig_is_ax_figure": ax.get_figure() is fig}
+    reply = {
+        "shape_problem": None,
+        "ax_is_given": given_ax is None or ax is given_ax,
+        "fig_is_ax_figure": ax.get_figure() is fig,
+    }
     fig.canvas.draw()  # render it, as the notebook's inline backend would
     reply.update(_artists(given_ax if given_ax is not None else ax))
     return reply
@@ -347,6 +370,7 @@ def plot_decision_boundary_2d(weight: Any, bias: Any, x: Any, y: Any) -> dict:
 
 
 # -- ClassifierTrainer ----------------------------------------------------------------------
+
 
 def _batch_result(result: Any, what: str) -> dict:
     loss = getattr(result, "loss", None)
@@ -434,10 +458,10 @@ def trainer_batches(weight: Any, bias: Any, lr: float, train: list, test: list, 
 
 
 @probe("hw2.part3.trainer_fit")
-def trainer_fit(weight: Any, bias: Any, lr: float, train: list, test: list, batch_size: int,
-                num_epochs: int) -> dict:
+def trainer_fit(weight: Any, bias: Any, lr: float, train: list, test: list, batch_size: int, num_epochs: int) -> dict:
     """Trainer.fit(dl_train, dl_test, num_epochs) on unshuffled loaders, with correct
     train_batch/test_batch, so the judge can replay it."""
+
     def run(tensor_losses: bool) -> dict:
         trainer, _ = _trainer(_linear(weight, bias), lr, known_batches=True)
         trainer._grader_tensor_losses = tensor_losses
@@ -466,8 +490,15 @@ def judge_optimizer(name: str, params: Any, kwargs: dict) -> torch.optim.Optimiz
 
 
 @probe("hw2.part3.notebook_training")
-def notebook_training(data: dict, hp_arch: dict, hp_optim: dict, loss: str, num_epochs: int,
-                      init_seed: int = NOTEBOOK_SEED, optimizer: str = "SGD") -> dict:
+def notebook_training(
+    data: dict,
+    hp_arch: dict,
+    hp_optim: dict,
+    loss: str,
+    num_epochs: int,
+    init_seed: int = NOTEBOOK_SEED,
+    optimizer: str = "SGD",
+) -> dict:
     """The notebook's first training cell with the student's MLP, BinaryClassifier and
     ClassifierTrainer, with the settings the judge gives (known to learn; ``optimizer`` and
     ``loss`` name torch classes); ``init_seed`` is the notebook's unless the judge asks for more runs."""
@@ -478,8 +509,11 @@ def notebook_training(data: dict, hp_arch: dict, hp_optim: dict, loss: str, num_
     torch.manual_seed(init_seed)
     n = hp_arch["n_layers"]
     model = clf_cls(
-        model=mlp_cls(in_dim=2, dims=[*[hp_arch["hidden_dims"]] * n, 2],
-                      nonlins=[*[hp_arch["activation"]] * n, hp_arch["out_activation"]]),
+        model=mlp_cls(
+            in_dim=2,
+            dims=[*[hp_arch["hidden_dims"]] * n, 2],
+            nonlins=[*[hp_arch["activation"]] * n, hp_arch["out_activation"]],
+        ),
         threshold=0.5,
     )
     trainer = trainer_cls(model, getattr(nn, loss)(), judge_optimizer(optimizer, model.parameters(), hp_optim))
@@ -490,8 +524,14 @@ def notebook_training(data: dict, hp_arch: dict, hp_optim: dict, loss: str, num_
 # -- the student's hyper-parameters -------------------------------------------------------
 
 REFERENCE_ACTIVATIONS = {
-    "relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "softmax": lambda: nn.Softmax(dim=1),
-    "logsoftmax": lambda: nn.LogSoftmax(dim=1), "lrelu": nn.LeakyReLU, "none": nn.Identity, None: nn.Identity,
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "softmax": lambda: nn.Softmax(dim=1),
+    "logsoftmax": lambda: nn.LogSoftmax(dim=1),
+    "lrelu": nn.LeakyReLU,
+    "none": nn.Identity,
+    None: nn.Identity,
 }
 
 
@@ -584,6 +624,7 @@ def hp_training(data: dict, num_epochs: int) -> dict:
 
 # -- mlp_experiment -------------------------------------------------------------------------
 
+
 @probe("hw2.part3.mlp_experiment")
 def mlp_experiment(data: dict, configs: list, n_epochs: int) -> dict:
     """The notebook's architecture experiment on ``configs`` ([depth, width] pairs), seeded once
@@ -596,21 +637,26 @@ def mlp_experiment(data: dict, configs: list, n_epochs: int) -> dict:
     for depth, width in configs:
         out = fn(depth, width, dl_train, dl_valid, dl_test, n_epochs=n_epochs)
         if not (isinstance(out, (tuple, list)) and len(out) == 4):
-            raise ProbeError(f"mlp_experiment returned {type(out).__name__}, "
-                             "expected (model, thresh, valid_acc, test_acc)")
+            raise ProbeError(
+                f"mlp_experiment returned {type(out).__name__}, expected (model, thresh, valid_acc, test_acc)"
+            )
         model, thresh, valid_acc, test_acc = out
         if not isinstance(model, nn.Module) or not hasattr(model, "predict_proba"):
-            raise ProbeError(f"mlp_experiment returned a {type(model).__name__} as its model, "
-                             "expected a BinaryClassifier")
+            raise ProbeError(
+                f"mlp_experiment returned a {type(model).__name__} as its model, expected a BinaryClassifier"
+            )
         with torch.no_grad():
             proba = _tensor_reply(model.predict_proba(x_test), "the model's predict_proba")["values"]
         positive = int(getattr(model, "positive_class", 1))
-        runs.append({
-            "depth": depth, "width": width,
-            "thresh": _number(thresh, "mlp_experiment's thresh"),
-            "valid_acc": _number(valid_acc, "mlp_experiment's valid_acc"),
-            "test_acc": _number(test_acc, "mlp_experiment's test_acc"),
-            "weight_shapes": [list(p.shape) for p in model.parameters() if p.ndim == 2 and min(p.shape) > 1],
-            "positive_proba": proba[:, positive],
-        })
+        runs.append(
+            {
+                "depth": depth,
+                "width": width,
+                "thresh": _number(thresh, "mlp_experiment's thresh"),
+                "valid_acc": _number(valid_acc, "mlp_experiment's valid_acc"),
+                "test_acc": _number(test_acc, "mlp_experiment's test_acc"),
+                "weight_shapes": [list(p.shape) for p in model.parameters() if p.ndim == 2 and min(p.shape) > 1],
+                "positive_proba": proba[:, positive],
+            }
+        )
     return {"runs": runs}

@@ -25,6 +25,7 @@ MAX_RESULT_FILE = 1 << 20  # bytes of an experiment's JSON file the judge is sen
 
 # -- networks ---------------------------------------------------------------------------------
 
+
 def _student_class(module: str, name: str) -> Any:
     cls = getattr(import_student(module), name, None)
     if cls is None:
@@ -85,6 +86,7 @@ def your_cnn(kwargs: dict, input_shape: list) -> dict:
 
 # -- classifier and training ------------------------------------------------------------------
 
+
 def _outcome(what: str, fn: Any) -> dict:
     """Call ``fn``; its tensor result or the student's error, so one failure spares the rest."""
     try:
@@ -134,8 +136,16 @@ def _optimizer_hp(hp: dict | None) -> tuple[dict, Any, dict]:
 
 
 @probe("hw2.part4.overfit")
-def overfit(images: Any, labels: Any, hp: dict | None, epochs: int, batch_size: int, max_batches: int,
-            stop_at: float, optimizer: str = "SGD") -> dict:
+def overfit(
+    images: Any,
+    labels: Any,
+    hp: dict | None,
+    epochs: int,
+    batch_size: int,
+    max_batches: int,
+    stop_at: float,
+    optimizer: str = "SGD",
+) -> dict:
     """The notebook's overfitting cell: CNN([32], pool_every=1, hidden [100]) in an
     ArgMaxClassifier, the student's ClassifierTrainer.train_epoch; SGD with the student's
     part4_optim_hp(), or the optimizer the judge names with its own settings. After every epoch the
@@ -150,10 +160,17 @@ def overfit(images: Any, labels: Any, hp: dict | None, epochs: int, batch_size: 
     dl_train = loader(image_dataset(images, labels), batch_size, shuffle=False)
     x = to_tensor_images(images)
     y = torch.from_numpy(labels)
-    model = classifier_cls(model=cnn_cls(
-        tuple(x.shape[1:]), 10, channels=[32], pool_every=1, hidden_dims=[100],
-        conv_params=dict(kernel_size=3, stride=1, padding=1), pooling_params=dict(kernel_size=2),
-    ))
+    model = classifier_cls(
+        model=cnn_cls(
+            tuple(x.shape[1:]),
+            10,
+            channels=[32],
+            pool_every=1,
+            hidden_dims=[100],
+            conv_params=dict(kernel_size=3, stride=1, padding=1),
+            pooling_params=dict(kernel_size=2),
+        )
+    )
     opt = judge_optimizer(optimizer if hp is not None else "SGD", model.parameters(), args)
     trainer = trainer_cls(model, loss_fn, opt, torch.device("cpu"))
 
@@ -171,6 +188,7 @@ def overfit(images: Any, labels: Any, hp: dict | None, epochs: int, batch_size: 
 
 
 # -- experiments ------------------------------------------------------------------------------
+
 
 def _results_dir() -> str:
     return os.path.join(submission_dir(), "results")

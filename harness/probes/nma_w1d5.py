@@ -112,8 +112,9 @@ def regression_loss(params: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor
 
 
 @probe("nma_w1d5.updates")
-def updates(rule: str, params: list, buffers: list | None, x: Any, y: Any, stale: list, steps: int,
-            hyper: dict) -> dict:
+def updates(
+    rule: str, params: list, buffers: list | None, x: Any, y: Any, stale: list, steps: int, hyper: dict
+) -> dict:
     """``steps`` calls of the student's rule on the regression loss (float64); after each call the
     parameters and the caller's buffer list, as the caller sees them."""
     fn = _function(RULES[rule])
@@ -132,8 +133,10 @@ def updates(rule: str, params: list, buffers: list | None, x: Any, y: Any, stale
         if bufs is not None:
             for i, b in enumerate(bufs):
                 if not isinstance(b, torch.Tensor):
-                    raise ProbeError(f"after the call, the caller's buffer list holds a {type(b).__name__} "
-                                     f"at index {i}, not a tensor")
+                    raise ProbeError(
+                        f"after the call, the caller's buffer list holds a {type(b).__name__} "
+                        f"at index {i}, not a tensor"
+                    )
             after_buffers.append([b.detach().clone() for b in bufs])
     return {
         "params": after_params,
@@ -167,8 +170,12 @@ def _build_mlp(config: dict) -> nn.Module:
     cls = getattr(_student(), "MLP", None)
     if cls is None:
         raise ProbeError(f"{MODULE} defines no class MLP")
-    model = cls(in_dim=config["in_dim"], out_dim=config["out_dim"], hidden_dims=list(config["hidden_dims"]),
-                use_bias=config["use_bias"])
+    model = cls(
+        in_dim=config["in_dim"],
+        out_dim=config["out_dim"],
+        hidden_dims=list(config["hidden_dims"]),
+        use_bias=config["use_bias"],
+    )
     if not isinstance(model, nn.Module):
         raise ProbeError(f"MLP(...) built a {type(model).__name__}, not a torch.nn.Module")
     return model
@@ -193,13 +200,14 @@ def mlp_structure(configs: list) -> list:
         for layer in layers:
             weight = getattr(layer, "weight", None)
             bias = getattr(layer, "bias", None)
-            described.append({
-                "kind": type(layer).__name__,
-                "weight": list(weight.shape) if isinstance(weight, torch.Tensor) else None,
-                "bias": list(bias.shape) if isinstance(bias, torch.Tensor) else None,
-            })
-        out.append({"layers": described, "has_main": has_main,
-                    "params": [list(p.shape) for p in model.parameters()]})
+            described.append(
+                {
+                    "kind": type(layer).__name__,
+                    "weight": list(weight.shape) if isinstance(weight, torch.Tensor) else None,
+                    "bias": list(bias.shape) if isinstance(bias, torch.Tensor) else None,
+                }
+            )
+        out.append({"layers": described, "has_main": has_main, "params": [list(p.shape) for p in model.parameters()]})
     return out
 
 
@@ -215,8 +223,9 @@ def mlp_forward(config: dict, params: list, x: Any) -> dict:
         for i, (p, value) in enumerate(zip(ps, params)):
             value = _f64(value)
             if tuple(p.shape) != tuple(value.shape):
-                raise ProbeError(f"parameter #{i} of MLP({config}) has shape {tuple(p.shape)}, "
-                                 f"expected {tuple(value.shape)}")
+                raise ProbeError(
+                    f"parameter #{i} of MLP({config}) has shape {tuple(p.shape)}, expected {tuple(value.shape)}"
+                )
             p.copy_(value)
     model.eval()
     out = model(_f64(x))

@@ -18,12 +18,13 @@ import re
 import sys
 import time
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from . import compat
 from ..boundary.wire import PeerClosed, read_frame, write_frame
+from . import compat
 
 PROBES: dict[str, Callable[..., Any]] = {}
 PARENT = __name__.split(".")[0]  # "harness" in the judge's process, boot.py's own name in a worker
@@ -37,6 +38,8 @@ def submission_dir() -> str:
 def current_seed() -> int:
     """The seed of the request being served (probes that must re-seed mid-way use it)."""
     return _STATE["seed"]
+
+
 MAX_MESSAGE = 2000
 
 
@@ -164,7 +167,7 @@ def student_location(filename: str, lineno: int, submission: str) -> str:
     lines = linecache.getlines(filename)
     if not lines or not lines[0].startswith(GENERATED_HEADER) or lineno > len(lines):
         return f"{rel}:{lineno}"
-    source = lines[0][len(GENERATED_HEADER):].split(";", 1)[0]
+    source = lines[0][len(GENERATED_HEADER) :].split(";", 1)[0]
     for index in range(lineno - 2, 0, -1):
         m = CELL_MARKER.match(lines[index].rstrip("\n"))
         if m:
@@ -181,14 +184,15 @@ def describe_exception(exc: BaseException, submission: str) -> dict:
     if student:
         last = student[-1]
         where = f"{student_location(last.filename, last.lineno, submission)} in {last.name}" + (
-            f": {last.line.strip()}" if last.line else "")
+            f": {last.line.strip()}" if last.line else ""
+        )
     if isinstance(exc, SyntaxError) and exc.filename:
         rel = os.path.relpath(os.path.realpath(exc.filename), submission)
         where = f"{rel}:{exc.lineno}: {(exc.text or '').strip()}"
     lines = []
     for f in student[-6:]:
         loc = student_location(f.filename, f.lineno, submission)
-        lines.append(f'  {loc}, in {f.name}\n    {(f.line or "").strip()}')
+        lines.append(f"  {loc}, in {f.name}\n    {(f.line or '').strip()}")
     message = str(exc)
     return {
         "type": type(exc).__name__,
@@ -197,7 +201,9 @@ def describe_exception(exc: BaseException, submission: str) -> dict:
         "student_traceback": "\n".join(lines),
         "in_student_code": bool(student) or isinstance(exc, SyntaxError),
         "probe_error": isinstance(exc, ProbeError),
-        **({"refused_module": exc.module, "reason": exc.reason[:MAX_MESSAGE]} if isinstance(exc, ModuleRefused) else {}),
+        **(
+            {"refused_module": exc.module, "reason": exc.reason[:MAX_MESSAGE]} if isinstance(exc, ModuleRefused) else {}
+        ),
     }
 
 
@@ -238,4 +244,3 @@ def inspect_package(package: str, modules: list) -> dict:
         except BaseException as exc:
             report[name] = {"ok": False, "error": describe_exception(exc, _STATE["submission"])}
     return report
-

@@ -28,21 +28,26 @@ def benchmark_json(summary: Any, submission_name: str) -> dict:
         m = r.measurements
         for who, stats in m["stats"].items():
             label = submission_name if who == "student" else "reference"
-            entries.append({
-                "group": m["case"],
-                "name": f"{m['case']}[{label}]",
-                "fullname": f"{r.spec.id}[{label}]",
-                "params": {"code": label},
-                "param": label,
-                "extra_info": {"device": m["device_name"], "ratio_to_reference": m["ratio"] if who == "student" else 1.0},
-                "options": OPTIONS,
-                "stats": {**stats, "iterations": 1},
-            })
+            entries.append(
+                {
+                    "group": m["case"],
+                    "name": f"{m['case']}[{label}]",
+                    "fullname": f"{r.spec.id}[{label}]",
+                    "params": {"code": label},
+                    "param": label,
+                    "extra_info": {
+                        "device": m["device_name"],
+                        "ratio_to_reference": m["ratio"] if who == "student" else 1.0,
+                    },
+                    "options": OPTIONS,
+                    "stats": {**stats, "iterations": 1},
+                }
+            )
     return {
         "machine_info": pytest_benchmark_generate_machine_info(),
         "commit_info": {"id": None, "project": submission_name},
         "benchmarks": entries,
-        "datetime": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "datetime": dt.datetime.now(dt.UTC).isoformat(),
         "version": __version__,
     }
 
@@ -80,4 +85,4 @@ def ratio_chart_svg(summary: Any) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg")
     svg = buf.getvalue()
-    return svg[svg.index("<svg"):]
+    return svg[svg.index("<svg") :]

@@ -43,8 +43,14 @@ def _definition_line(path: Path, qualname: str) -> int | None:
     scope: list[ast.stmt] = tree.body
     line = None
     for name in qualname.split("."):
-        node = next((n for n in scope if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                     and n.name == name), None)
+        node = next(
+            (
+                n
+                for n in scope
+                if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name
+            ),
+            None,
+        )
         if node is None:
             break
         line, scope = node.lineno, node.body
@@ -76,15 +82,22 @@ def annotations(summary: Summary, submission: Submission, base: Path) -> list[st
 
 def step_summary(summary: Summary, title: str, submission: Submission) -> str:
     """Markdown for $GITHUB_STEP_SUMMARY: the total, a row per part, a row per check."""
-    out = [f"## {title}: {summary.total:.1f}/{summary.max_total:.1f}", "",
-           f"Graded: {submission.graded} in `{submission.root.name or '.'}`", "",
-           "| Part | Score |", "| --- | ---: |"]
+    out = [
+        f"## {title}: {summary.total:.1f}/{summary.max_total:.1f}",
+        "",
+        f"Graded: {submission.graded} in `{submission.root.name or '.'}`",
+        "",
+        "| Part | Score |",
+        "| --- | ---: |",
+    ]
     for part, (got, best) in summary.part_scores().items():
         out.append(f"| {summary.rubric.parts[part]} | {got:g}/{best:g} |")
     out += ["", "| Check | Points | Result |", "| --- | ---: | --- |"]
     for r in summary.results:
         first = (r.feedback().splitlines() or [""])[0].replace("|", "\\|")[:200]
         mark = "passed" if r.full_marks else ("partial" if r.score > 0 else "failed")
-        out.append(f"| `{r.spec.id}` {r.spec.title.replace('|', '/')} | {r.score:g}/{r.max_score:g} | "
-                   f"{mark}{': ' + first if first and not r.full_marks else ''} |")
+        out.append(
+            f"| `{r.spec.id}` {r.spec.title.replace('|', '/')} | {r.score:g}/{r.max_score:g} | "
+            f"{mark}{': ' + first if first and not r.full_marks else ''} |"
+        )
     return "\n".join(out) + "\n"

@@ -48,7 +48,7 @@ _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 class Mode:
     name: str  # "bubblewrap" | "unshare" | "none"
     as_root: bool
-    cgroups: "CgroupRoots | None"
+    cgroups: CgroupRoots | None
 
     @property
     def hides_files(self) -> bool:
@@ -56,10 +56,17 @@ class Mode:
 
     def describe(self) -> str:
         parts = {
-            "bubblewrap": ["bubblewrap: only the submission copy, Python and a private /tmp visible",
-                           "no network", "own PID namespace"],
-            "unshare": ["WEAK: unshare only (no bwrap)", "no network", "own PID namespace",
-                        "files NOT hidden (the answer key is readable)"],
+            "bubblewrap": [
+                "bubblewrap: only the submission copy, Python and a private /tmp visible",
+                "no network",
+                "own PID namespace",
+            ],
+            "unshare": [
+                "WEAK: unshare only (no bwrap)",
+                "no network",
+                "own PID namespace",
+                "files NOT hidden (the answer key is readable)",
+            ],
             "none": ["WEAK (no bwrap, no unshare): rlimits only", "network and files NOT isolated"],
         }[self.name]
         if self.as_root and self.name != "none":
@@ -71,13 +78,13 @@ class Mode:
 MODES = ("bubblewrap", "unshare", "none")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def detect(wanted: str = "auto") -> Mode:
     """The strongest mode that actually works here, no stronger than ``wanted`` (each is tried for real)."""
     as_root = os.geteuid() == 0 and shutil.which("setpriv") is not None
     cgroups = CgroupRoots.find() if os.geteuid() == 0 else None
     probe = [sys.executable, "-I", "-S", "-c", "pass"]
-    candidates = MODES if wanted == "auto" else MODES[MODES.index(wanted):]
+    candidates = MODES if wanted == "auto" else MODES[MODES.index(wanted) :]
     if "bubblewrap" in candidates and shutil.which("bwrap"):
         argv = bwrap_prefix(Path(sys.prefix), [], writable=None, tmp_bytes=1 << 20, uid=next_uid() if as_root else None)
         if _works(argv + probe):
@@ -100,8 +107,16 @@ def next_uid() -> int:
 
 def drop_privileges(uid: int) -> list[str]:
     """setpriv: a fresh unprivileged uid/gid, no supplementary groups, no capabilities, no_new_privs."""
-    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
-            "--bounding-set=-all", "--inh-caps=-all", "--"]
+    return [
+        "setpriv",
+        f"--reuid={uid}",
+        f"--regid={uid}",
+        "--clear-groups",
+        "--no-new-privs",
+        "--bounding-set=-all",
+        "--inh-caps=-all",
+        "--",
+    ]
 
 
 def unshare_prefix(uid: int | None) -> list[str]:
@@ -119,8 +134,16 @@ def bwrap_prefix(
     uid: int | None,
 ) -> list[str]:
     """The bwrap command line: a root with only what the worker needs, at the same paths as outside."""
-    args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-            "--die-with-parent", "--new-session"]
+    args = [
+        "bwrap",
+        "--unshare-ipc",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+    ]
     if uid is None:  # not root: bwrap makes a user namespace; drop the capabilities it holds there
         args += ["--unshare-user", "--cap-drop", "ALL"]
     made: set[str] = {"/"}
@@ -160,8 +183,11 @@ def _python_dirs() -> list[Path]:
     """The interpreter, its standard library and site-packages (a venv's and its base's)."""
     import sysconfig
 
-    found = {Path(raw).resolve() for raw in (sys.base_prefix, sys.prefix, os.path.dirname(sys.executable),
-                                              *sysconfig.get_paths().values()) if raw}
+    found = {
+        Path(raw).resolve()
+        for raw in (sys.base_prefix, sys.prefix, os.path.dirname(sys.executable), *sysconfig.get_paths().values())
+        if raw
+    }
     found = {p for p in found if p.exists() and not str(p).startswith(_SYSTEM)}
     return sorted(p for p in found if not any(q in p.parents for q in found))
 
@@ -178,7 +204,7 @@ class CgroupRoots:
     pids: Path
 
     @classmethod
-    def find(cls) -> "CgroupRoots | None":
+    def find(cls) -> CgroupRoots | None:
         try:
             lines = Path("/proc/self/cgroup").read_text().splitlines()
         except OSError:
@@ -211,7 +237,7 @@ class Cgroup:
         self.roots, self.dirs, self.memory_bytes = roots, dirs, memory_bytes
 
     @classmethod
-    def create(cls, roots: CgroupRoots, name: str, memory_bytes: int, processes: int) -> "Cgroup":
+    def create(cls, roots: CgroupRoots, name: str, memory_bytes: int, processes: int) -> Cgroup:
         if roots.version == 2:
             d = roots.memory / name
             d.mkdir()
@@ -254,8 +280,10 @@ class Cgroup:
                 if key == "oom_kill" and int(value) > 0:
                     return True
             if self.roots.version == 1:
-                return int((d / "memory.failcnt").read_text()) > 0 and int(
-                    (d / "memory.max_usage_in_bytes").read_text()) >= self.memory_bytes
+                return (
+                    int((d / "memory.failcnt").read_text()) > 0
+                    and int((d / "memory.max_usage_in_bytes").read_text()) >= self.memory_bytes
+                )
         except (OSError, ValueError):
             pass
         return False
@@ -310,8 +338,11 @@ def make_scratch(size_bytes: int) -> Path:
     sweep_stale()
     path = Path(tempfile.mkdtemp(prefix=f"dl-autograder-{os.getpid()}-"))
     if os.geteuid() == 0 and shutil.which("mount"):
-        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_bytes},mode=0700", "dl-autograder", str(path)],
-                       capture_output=True, timeout=30)
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size_bytes},mode=0700", "dl-autograder", str(path)],
+            capture_output=True,
+            timeout=30,
+        )
     return path
 
 

@@ -36,8 +36,9 @@ def probe_worker(mode: str = "auto", limits: Limits | None = None) -> dict[str, 
         inside = [str(scratch / "submission" / "inside.tmp")]
         worker = Worker(scratch / "submission", ["probes.selftest"], limits, 1, scratch)
         try:
-            facts = worker.call("sandbox.selftest", read=secrets, write=outside + inside, port=port,
-                                processes=limits.processes + 64)
+            facts = worker.call(
+                "sandbox.selftest", read=secrets, write=outside + inside, port=port, processes=limits.processes + 64
+            )
             facts["forks_asked"] = limits.processes + 64
         finally:
             worker.close()
@@ -46,8 +47,13 @@ def probe_worker(mode: str = "auto", limits: Limits | None = None) -> dict[str, 
             facts["host_loopback_reached"] = True
         except OSError:
             facts["host_loopback_reached"] = False
-        facts.update(mode=confine.detect(mode).name, secrets=secrets, outside=outside, inside=inside,
-                     description=worker.environment.get("sandbox", ""))
+        facts.update(
+            mode=confine.detect(mode).name,
+            secrets=secrets,
+            outside=outside,
+            inside=inside,
+            description=worker.environment.get("sandbox", ""),
+        )
         return facts
     finally:
         listener.close()
@@ -58,7 +64,10 @@ def verdicts(facts: dict[str, Any]) -> list[tuple[str, bool]]:
     """(what, confined?) for each thing the sandbox is meant to keep from student code."""
     return [
         ("answer key and rubric hidden", all(facts["read"][p] != "readable" for p in facts["secrets"])),
-        ("nothing outside the submission copy writable", all(facts["write"][p] != "writable" for p in facts["outside"])),
+        (
+            "nothing outside the submission copy writable",
+            all(facts["write"][p] != "writable" for p in facts["outside"]),
+        ),
         ("the submission copy writable", all(facts["write"][p] == "writable" for p in facts["inside"])),
         ("host network unreachable", not facts["host_loopback_reached"] and facts.get("network") != "connected"),
         ("unprivileged uid", facts["uid"] != 0),

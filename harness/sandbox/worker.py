@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..boundary.wire import DEFAULT_MAX_FRAME, PeerClosed, ReadTimeout, WireError, read_frame, write_frame
 from ..bounded import MAX_MESSAGE, clean, cut, printable
 from ..files import chown_tree, remove_tree
 from ..paths import BOUNDARY, COURSEWARE, PROBES
 from . import confine, math_mode
-from ..boundary.wire import DEFAULT_MAX_FRAME, PeerClosed, ReadTimeout, WireError, read_frame, write_frame
 
 GiB = 1024**3
 MAX_OUTPUT = 256 * 1024  # what the reports show of everything the student's code printed
@@ -185,13 +185,16 @@ class Worker:
         deadline = time.monotonic() + timeout
         try:
             write_frame(self._req_w, request, timeout=timeout)
-            reply = read_frame(self._rep_r, timeout=max(0.0, deadline - time.monotonic()),
-                               max_size=self.limits.reply_bytes)
+            reply = read_frame(
+                self._rep_r, timeout=max(0.0, deadline - time.monotonic()), max_size=self.limits.reply_bytes
+            )
         except ReadTimeout:
             self.kill()
             if clipped:
                 raise self._out_of_budget(during_call=True) from None
-            raise WorkerFailure("timeout", f"no answer within {timeout:.0f} s wall time; the worker was killed") from None
+            raise WorkerFailure(
+                "timeout", f"no answer within {timeout:.0f} s wall time; the worker was killed"
+            ) from None
         except PeerClosed:
             status = self._reap(grace=1.0)
             raise WorkerFailure("crashed", f"the worker process died during the call ({status})") from None
@@ -205,8 +208,11 @@ class Worker:
         if reply.get("id") != self._requests or self._more_to_read():
             # a frame the worker's server did not send for this request (student code wrote to the pipe)
             self.kill()
-            raise WorkerFailure("rejected", "reply rejected: it does not answer this request (something else "
-                                            "wrote to the reply pipe); the worker was killed")
+            raise WorkerFailure(
+                "rejected",
+                "reply rejected: it does not answer this request (something else "
+                "wrote to the reply pipe); the worker was killed",
+            )
         for note in (reply.get("compat") or [])[:20]:
             if isinstance(note, str) and len(self.environment.get("compat", [])) < 20:
                 note = cut(note, 300)
@@ -216,8 +222,12 @@ class Worker:
         if not reply["ok"]:
             info = reply.get("error")
             info = info if isinstance(info, dict) else {"type": "Error", "message": str(info)}
-            raise StudentError({k: cut(v, 200 if k == "type" else 4 * MAX_MESSAGE) if isinstance(v, str) else v
-                                for k, v in info.items()})
+            raise StudentError(
+                {
+                    k: cut(v, 200 if k == "type" else 4 * MAX_MESSAGE) if isinstance(v, str) else v
+                    for k, v in info.items()
+                }
+            )
         return reply.get("result")
 
     def _more_to_read(self) -> bool:
@@ -333,8 +343,11 @@ class Worker:
                 chown_tree(self.submission, uid)
         if mode.cgroups is not None:
             self._cgroup = confine.Cgroup.create(
-                mode.cgroups, f"dl-autograder-{os.getpid()}-{uid or self.starts}-{self.starts}",
-                self.limits.memory_bytes, self.limits.processes)
+                mode.cgroups,
+                f"dl-autograder-{os.getpid()}-{uid or self.starts}-{self.starts}",
+                self.limits.memory_bytes,
+                self.limits.processes,
+            )
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
@@ -364,8 +377,14 @@ class Worker:
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine-specific BLAS safety settings
             if key in os.environ:
                 env[key] = os.environ[key]
-        cmd = self._confinement(mode, uid) + [sys.executable, "-I", "-S", "-u", str(PROBES / "boot.py"),
-                                              json.dumps(cfg)]
+        cmd = self._confinement(mode, uid) + [
+            sys.executable,
+            "-I",
+            "-S",
+            "-u",
+            str(PROBES / "boot.py"),
+            json.dumps(cfg),
+        ]
         try:
             self._proc = subprocess.Popen(
                 cmd,
@@ -415,7 +434,9 @@ class Worker:
             status = self._reap()
             if isinstance(exc, ReadTimeout) and wait < self.limits.startup_timeout:
                 raise self._out_of_budget() from None
-            raise WorkerFailure("startup", f"the worker did not start ({exc}; {status})\n{self.output()[-2000:]}") from None
+            raise WorkerFailure(
+                "startup", f"the worker did not start ({exc}; {status})\n{self.output()[-2000:]}"
+            ) from None
         if isinstance(hello, dict) and isinstance(hello.get("result"), dict):
             self.environment.update({k: v for k, v in clean(hello["result"], 200).items() if isinstance(v, (str, int))})
         self._ready = True
@@ -454,4 +475,3 @@ def _describe_exit(code: int | None) -> str:
         hint = {"SIGXCPU": "CPU time limit exceeded", "SIGKILL": "killed", "SIGXFSZ": "file size limit exceeded"}
         return f"killed by {name}" + (f": {hint[name]}" if name in hint else "")
     return f"exit code {code}"
-

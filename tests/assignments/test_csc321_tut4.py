@@ -13,19 +13,19 @@ import torch
 
 import harness.checks.csc321_tut4  # noqa: F401  (imported before pytester snapshots sys.modules: loads once)
 import tests.grading.helpers  # noqa: F401  (loads the shared modules and data once)
+from harness.boundary.shipped import decode_ids, encode_ids, mnist_pairs
 from harness.checks.base import CheckContext
 from harness.checks.csc321_tut4 import accuracy, training
 from harness.checks.csc321_tut4.common import pairs64, reference_datasets
 from harness.data import load_mnist
 from harness.notebook import cells_of
-from harness.boundary.shipped import decode_ids, encode_ids, mnist_pairs
 from harness.reference import load as load_reference
 from tests.grading.helpers import expectation, grade
 
 from .common import AssignmentFixtures
 
 MNIST = load_mnist(None)
-TUTORIAL4 = getattr(load_reference("csc321_tut4"), "tutorial4")
+TUTORIAL4 = load_reference("csc321_tut4").tutorial4
 
 TUT4 = AssignmentFixtures("csc321_tut4", full=20.0)
 HERE, EXAMPLE, BROKEN, FULL = TUT4.here, TUT4.example, TUT4.broken, TUT4.full
@@ -40,6 +40,7 @@ def _variant(folder: Path, replacements: list[tuple[str, str]]) -> Path:
 
 
 # == the bundled submissions =========================================================================
+
 
 def test_example_gets_full_marks_and_is_recognised(pytester: pytest.Pytester) -> None:
     TUT4.assert_full_marks(pytester)  # no --assignment: recognised from what the notebook defines
@@ -107,16 +108,22 @@ ACCEPTED = [
     # the incomplete last batch of an epoch is used
     ("            if len(ts) != batch_size:\n                continue\n", ""),
     # get_accuracy: argmax of softmax probabilities, without gradients, counting with ==
-    ("        zs = model(xs)\n        pred = zs.max(1, keepdim=True)[1]  # get the index of the max logit\n"
-     "        correct += pred.eq(ts.view_as(pred)).sum().item()\n",
-     "        with torch.no_grad():\n            probs = torch.softmax(model(xs), dim=1)\n"
-     "        pred = probs.argmax(dim=1)\n        correct += int((pred == ts).sum())\n"),
+    (
+        "        zs = model(xs)\n        pred = zs.max(1, keepdim=True)[1]  # get the index of the max logit\n"
+        "        correct += pred.eq(ts.view_as(pred)).sum().item()\n",
+        "        with torch.no_grad():\n            probs = torch.softmax(model(xs), dim=1)\n"
+        "        pred = probs.argmax(dim=1)\n        correct += int((pred == ts).sum())\n",
+    ),
     # L2 regularization of the weights only, in the loss; zero_grad before backward
-    ("optim.SGD(model.parameters(), lr=learning_rate, weight_decay=weight_decay)",
-     "optim.SGD(model.parameters(), lr=learning_rate)"),
-    ("            loss = criterion(zs, ts)  # compute the total loss\n            loss.backward()",
-     "            loss = criterion(zs, ts) + weight_decay / 2 * (model.weight ** 2).sum()\n"
-     "            optimizer.zero_grad()\n            loss.backward()"),
+    (
+        "optim.SGD(model.parameters(), lr=learning_rate, weight_decay=weight_decay)",
+        "optim.SGD(model.parameters(), lr=learning_rate)",
+    ),
+    (
+        "            loss = criterion(zs, ts)  # compute the total loss\n            loss.backward()",
+        "            loss = criterion(zs, ts) + weight_decay / 2 * (model.weight ** 2).sum()\n"
+        "            optimizer.zero_grad()\n            loss.backward()",
+    ),
     ("            optimizer.zero_grad()  # a clean up step for PyTorch\n", ""),
 ]
 
@@ -128,24 +135,49 @@ def test_other_correct_readings_get_full_marks(pytester: pytest.Pytester, tmp_pa
 
 
 OTHER_BUGS = {
-    "no-return": ([("    return model\n", "")], {"train.returns_model"}, 1.0,
-                  {"train.returns_model": "returned nothing"}),
-    "no-curves": ([("            if n % 10 == 0:\n                iters_sub.append(n)\n"
-                    "                train_acc.append(get_accuracy(model, mnist_train))\n"
-                    "                val_acc.append(get_accuracy(model, mnist_val))\n", "")],
-                  {"train.learns"}, 1.0, {"train.learns": "[curves]"}),
-    "no-step": ([("            optimizer.step()  # make the updates for each parameter\n", "")],
-                {"train.sgd_step", "train.zero_grad", "train.weight_decay", "train.learns"}, 3 + 2 + 2 + 3,
-                {"train.sgd_step": "did not change", "train.learns": "validation accuracy"}),
-    "batch-size-ignored": ([("        batch_size=batch_size,\n        shuffle=True)",
-                             "        batch_size=64,\n        shuffle=True)")],
-                           {"train.batches", "train.shuffle"}, 3.0, {"train.batches": "never trained"}),
-    "epochs-off-by-one": ([("    for epoch in range(num_epochs):", "    for epoch in range(1, num_epochs):")],
-                          {"train.batches", "train.sgd_step", "train.zero_grad", "train.weight_decay"}, 1 + 3 + 2 + 2,
-                          {"train.batches": "expected num_epochs=2", "train.sgd_step": "expected 1 update"}),
-    "no-flatten-in-get-accuracy": ([("        xs = xs.view(-1, 784)  # flatten the image\n", "")],
-                                   {"accuracy.argmax", "accuracy.linear_mnist"}, 5.0,
-                                   {"accuracy.argmax": "flatten", "accuracy.linear_mnist": "784"}),
+    "no-return": (
+        [("    return model\n", "")],
+        {"train.returns_model"},
+        1.0,
+        {"train.returns_model": "returned nothing"},
+    ),
+    "no-curves": (
+        [
+            (
+                "            if n % 10 == 0:\n                iters_sub.append(n)\n"
+                "                train_acc.append(get_accuracy(model, mnist_train))\n"
+                "                val_acc.append(get_accuracy(model, mnist_val))\n",
+                "",
+            )
+        ],
+        {"train.learns"},
+        1.0,
+        {"train.learns": "[curves]"},
+    ),
+    "no-step": (
+        [("            optimizer.step()  # make the updates for each parameter\n", "")],
+        {"train.sgd_step", "train.zero_grad", "train.weight_decay", "train.learns"},
+        3 + 2 + 2 + 3,
+        {"train.sgd_step": "did not change", "train.learns": "validation accuracy"},
+    ),
+    "batch-size-ignored": (
+        [("        batch_size=batch_size,\n        shuffle=True)", "        batch_size=64,\n        shuffle=True)")],
+        {"train.batches", "train.shuffle"},
+        3.0,
+        {"train.batches": "never trained"},
+    ),
+    "epochs-off-by-one": (
+        [("    for epoch in range(num_epochs):", "    for epoch in range(1, num_epochs):")],
+        {"train.batches", "train.sgd_step", "train.zero_grad", "train.weight_decay"},
+        1 + 3 + 2 + 2,
+        {"train.batches": "expected num_epochs=2", "train.sgd_step": "expected 1 update"},
+    ),
+    "no-flatten-in-get-accuracy": (
+        [("        xs = xs.view(-1, 784)  # flatten the image\n", "")],
+        {"accuracy.argmax", "accuracy.linear_mnist"},
+        5.0,
+        {"accuracy.argmax": "flatten", "accuracy.linear_mnist": "784"},
+    ),
 }
 
 
@@ -161,6 +193,7 @@ def test_other_bugs_lose_their_points(pytester: pytest.Pytester, tmp_path: Path,
 
 # == units ==========================================================================================
 
+
 def _ctx(check_id: str, seed: int = 0) -> CheckContext:
     return CheckContext(worker=None, answer_key=None, seed=seed, check_id=check_id)
 
@@ -171,7 +204,7 @@ def test_logit_rows_have_unambiguous_verdicts(seed: int) -> None:
     assert logits.dtype == torch.float32 and logits.shape == (accuracy.ROWS, 10)
     for i in range(accuracy.ROWS):
         row, label = logits[i].double(), int(labels[i])
-        others = torch.cat([row[:label], row[label + 1:]])
+        others = torch.cat([row[:label], row[label + 1 :]])
         gap = float(row[label] - others.max())
         assert abs(gap) >= 5e-4 * max(1.0, float(row.abs().max()) / 1000), (i, gap)  # never a tie with the label
     kinds = [i % len(accuracy.KINDS) for i in range(accuracy.ROWS)]

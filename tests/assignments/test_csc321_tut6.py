@@ -22,7 +22,7 @@ from tests.grading.helpers import expectation, grade
 from .common import AssignmentFixtures
 
 MNIST = load_mnist(None)
-TUTORIAL6 = getattr(load_reference("csc321_tut6"), "tutorial6")
+TUTORIAL6 = load_reference("csc321_tut6").tutorial6
 
 TUT6 = AssignmentFixtures("csc321_tut6", full=25.0)
 HERE, EXAMPLE, BROKEN, FULL = TUT6.here, TUT6.example, TUT6.broken, TUT6.full
@@ -32,12 +32,14 @@ MAKE = TUT6.generator()
 def _variant(folder: Path, old: str, new: str) -> Path:
     """The example as a .py script (nbconvert style) with one replacement, which must apply once."""
     folder.mkdir(parents=True)
-    (folder / "tutorial6.py").write_text(MAKE.script(MAKE.apply(MAKE.CELLS, {"name": folder.name, "old": old,
-                                                                             "new": new})))
+    (folder / "tutorial6.py").write_text(
+        MAKE.script(MAKE.apply(MAKE.CELLS, {"name": folder.name, "old": old, "new": new}))
+    )
     return folder
 
 
 # == the bundled submissions =========================================================================
+
 
 def test_example_gets_full_marks_and_is_recognised(pytester: pytest.Pytester) -> None:
     TUT6.assert_full_marks(pytester)  # no --assignment: recognised from what the notebook defines
@@ -65,9 +67,11 @@ def test_broken_copy_gets_its_expected_score(pytester: pytest.Pytester, folder: 
 WHY = {  # what each broken copy's feedback must say, per failing check
     "mlpbn-bn-before-relu": {"batchnorm.placement": "receives values before the ReLU"},
     "sgd-momentum-ignored": {"training.optimizer": "momentum=0.9"},
-    "adam-branch-uses-sgd": {"training.optimizer": "built SGD(",
-                             "experiments.zero_init": "default initialisation",
-                             "experiments.cnn_learns": "held-out"},
+    "adam-branch-uses-sgd": {
+        "training.optimizer": "built SGD(",
+        "experiments.zero_init": "default initialisation",
+        "experiments.cnn_learns": "held-out",
+    },
     "weight-decay-dropped": {"training.optimizer": "weight_decay=0.1"},
     "cnn-missing-second-pool": {"models.cnn_forward": "4x as many rows", "experiments.cnn_learns": "batch_size"},
     "get-accuracy-no-eval": {"training.get_accuracy": "model.eval()"},
@@ -108,8 +112,9 @@ def test_bundled_files_are_what_the_generator_writes(tmp_path: Path) -> None:
         written = sorted(p.name for p in (tmp_path / rel).iterdir())
         assert written == sorted(p.name for p in folder.iterdir() if p.name != "__pycache__")
         for name in written:
-            assert filecmp.cmp(tmp_path / rel / name, folder / name, shallow=False), \
+            assert filecmp.cmp(tmp_path / rel / name, folder / name, shallow=False), (
                 f"{rel}/{name} is stale: rerun make_notebooks.py"
+            )
 
 
 # == other correct readings, other bugs ============================================================
@@ -244,28 +249,54 @@ def test_other_correct_readings_get_full_marks(pytester: pytest.Pytester, tmp_pa
 
 
 OTHER_BUGS = {  # name: (old, new, failing checks, points lost, {check: words its feedback must say})
-    "incomplete-batch-kept": ("            if imgs.size()[0] < batch_size:\n                continue\n", "",
-                              {"training.loop"}, 1.0, {"training.loop": "must be skipped"}),
-    "train-mode-once": ("    for epoch in range(num_epochs):\n        for imgs, labels in iter(train_loader):\n"
-                        "            if imgs.size()[0] < batch_size:\n                continue\n\n"
-                        "            model.train()  # annotate model for training\n",
-                        "    model.train()  # annotate model for training\n"
-                        "    for epoch in range(num_epochs):\n        for imgs, labels in iter(train_loader):\n"
-                        "            if imgs.size()[0] < batch_size:\n                continue\n\n",
-                        {"training.loop"}, 1.0, {"training.loop": "eval mode during some training steps"}),
-    "cnnbn-norm-after-pool": ("        x = self.bn1(torch.relu(self.conv1(x)))\n        x = self.pool(x)\n",
-                              "        x = self.pool(torch.relu(self.conv1(x)))\n        x = self.bn1(x)\n",
-                              {"batchnorm.placement"}, 1.0, {"batchnorm.placement": "(after the pooling)"}),
-    "print-weights-only": ("          sum(p.numel() for p in model.parameters()))",
-                           "          sum(p.numel() for p in model.parameters() if p.dim() > 1))",
-                           {"models.print_num_parameters"}, 1.0, {"models.print_num_parameters": "expected"}),
-    "mlp-no-relu": ("        activation1 = self.layer1(flattened)\n        activation1 = torch.relu(activation1)\n"
-                    "        activation2 = self.layer2(activation1)\n        return activation2\n\n\n# You",
-                    "        activation1 = self.layer1(flattened)\n"
-                    "        activation2 = self.layer2(activation1)\n        return activation2\n\n\n# You",
-                    {"models.mlp_forward"}, 2.0, {"models.mlp_forward": "worst element"}),
-    "default-lr": ('optimizer="sgd", learning_rate=0.1, momentum=0.9,', 'optimizer="sgd", learning_rate=0.01, momentum=0.9,',
-                   {"training.defaults"}, 1.0, {"training.defaults": "learning_rate=0.01"}),
+    "incomplete-batch-kept": (
+        "            if imgs.size()[0] < batch_size:\n                continue\n",
+        "",
+        {"training.loop"},
+        1.0,
+        {"training.loop": "must be skipped"},
+    ),
+    "train-mode-once": (
+        "    for epoch in range(num_epochs):\n        for imgs, labels in iter(train_loader):\n"
+        "            if imgs.size()[0] < batch_size:\n                continue\n\n"
+        "            model.train()  # annotate model for training\n",
+        "    model.train()  # annotate model for training\n"
+        "    for epoch in range(num_epochs):\n        for imgs, labels in iter(train_loader):\n"
+        "            if imgs.size()[0] < batch_size:\n                continue\n\n",
+        {"training.loop"},
+        1.0,
+        {"training.loop": "eval mode during some training steps"},
+    ),
+    "cnnbn-norm-after-pool": (
+        "        x = self.bn1(torch.relu(self.conv1(x)))\n        x = self.pool(x)\n",
+        "        x = self.pool(torch.relu(self.conv1(x)))\n        x = self.bn1(x)\n",
+        {"batchnorm.placement"},
+        1.0,
+        {"batchnorm.placement": "(after the pooling)"},
+    ),
+    "print-weights-only": (
+        "          sum(p.numel() for p in model.parameters()))",
+        "          sum(p.numel() for p in model.parameters() if p.dim() > 1))",
+        {"models.print_num_parameters"},
+        1.0,
+        {"models.print_num_parameters": "expected"},
+    ),
+    "mlp-no-relu": (
+        "        activation1 = self.layer1(flattened)\n        activation1 = torch.relu(activation1)\n"
+        "        activation2 = self.layer2(activation1)\n        return activation2\n\n\n# You",
+        "        activation1 = self.layer1(flattened)\n"
+        "        activation2 = self.layer2(activation1)\n        return activation2\n\n\n# You",
+        {"models.mlp_forward"},
+        2.0,
+        {"models.mlp_forward": "worst element"},
+    ),
+    "default-lr": (
+        'optimizer="sgd", learning_rate=0.1, momentum=0.9,',
+        'optimizer="sgd", learning_rate=0.01, momentum=0.9,',
+        {"training.defaults"},
+        1.0,
+        {"training.defaults": "learning_rate=0.01"},
+    ),
 }
 
 
@@ -281,15 +312,20 @@ def test_other_bugs_lose_their_points(pytester: pytest.Pytester, tmp_path: Path,
 
 # == units ==========================================================================================
 
+
 def _call(kind: str, name: str, minimum: float, shape: list[int], share: float = 0.0) -> dict:
     return {"name": name, "kind": kind, "type": "BatchNorm1d", "shape": shape, "min": minimum, "negative_share": share}
 
 
 def test_mlp_batch_norm_placement_verdicts() -> None:
-    after = {"calls": [_call("bn", "bn", 0.0, [16, 30]), _call("output", "layer2", -1.2, [16, 30], 0.5)],
-             "bn_modules": ["BatchNorm1d"]}
-    before = {"calls": [_call("bn", "bn", -0.4, [16, 30], 0.5), _call("output", "layer2", 0.0, [16, 30])],
-              "bn_modules": ["BatchNorm1d"]}
+    after = {
+        "calls": [_call("bn", "bn", 0.0, [16, 30]), _call("output", "layer2", -1.2, [16, 30], 0.5)],
+        "bn_modules": ["BatchNorm1d"],
+    }
+    before = {
+        "calls": [_call("bn", "bn", -0.4, [16, 30], 0.5), _call("output", "layer2", 0.0, [16, 30])],
+        "bn_modules": ["BatchNorm1d"],
+    }
     assert models._mlp_problems(after, "MLPBN(30)", after_relu=True) == []
     assert models._mlp_problems(before, "MLPBNBeforeReLu(30)", after_relu=False) == []
     assert "before the ReLU" in models._mlp_problems(before, "MLPBN(30)", after_relu=True)[0]
@@ -322,7 +358,7 @@ def test_shuffle_verdicts() -> None:
     size = training.LOOP_FIXED["kwargs"]["batch_size"]
 
     def batches(order: list[int]) -> list[dict]:
-        return [{"training": True, "indices": order[k:k + size]} for k in range(0, len(order), size)]
+        return [{"training": True, "indices": order[k : k + size]} for k in range(0, len(order), size)]
 
     n_fixed = training.LOOP_FIXED["n"] // size * size
     fixed = {"batches": batches(list(range(n_fixed)) * 2)}
@@ -337,8 +373,20 @@ def test_shuffle_verdicts() -> None:
 
 
 def test_answer_key_counts_match_the_tutorial() -> None:
-    counts = {name: sum(p.numel() for p in model.parameters()) for name, model in (
-        ("MLP(30)", TUTORIAL6.MLP(30)), ("MLP(200)", TUTORIAL6.MLP(200)), ("CNN", TUTORIAL6.CNN()),
-        ("MLPBN(30)", TUTORIAL6.MLPBN(30)), ("CNNBN", TUTORIAL6.CNNBN()))}
-    assert counts == {"MLP(30)": 784 * 30 + 30 + 300 + 10, "MLP(200)": 784 * 200 + 200 + 2000 + 10,
-                      "CNN": 40 + 296 + 3930, "MLPBN(30)": 23860 + 60, "CNNBN": 4266 + 8 + 16}
+    counts = {
+        name: sum(p.numel() for p in model.parameters())
+        for name, model in (
+            ("MLP(30)", TUTORIAL6.MLP(30)),
+            ("MLP(200)", TUTORIAL6.MLP(200)),
+            ("CNN", TUTORIAL6.CNN()),
+            ("MLPBN(30)", TUTORIAL6.MLPBN(30)),
+            ("CNNBN", TUTORIAL6.CNNBN()),
+        )
+    }
+    assert counts == {
+        "MLP(30)": 784 * 30 + 30 + 300 + 10,
+        "MLP(200)": 784 * 200 + 200 + 2000 + 10,
+        "CNN": 40 + 296 + 3930,
+        "MLPBN(30)": 23860 + 60,
+        "CNNBN": 4266 + 8 + 16,
+    }

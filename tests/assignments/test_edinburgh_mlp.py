@@ -36,8 +36,16 @@ from .common import AssignmentFixtures
 
 MNIST = load_mnist(None)
 KEY = load_reference("edinburgh_mlp")
-for _module in ("initialisers", "layers", "errors", "models", "learning_rules", "data_providers", "optimisers",
-                "torch_model"):
+for _module in (
+    "initialisers",
+    "layers",
+    "errors",
+    "models",
+    "learning_rules",
+    "data_providers",
+    "optimisers",
+    "torch_model",
+):
     getattr(KEY, _module)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,6 +58,7 @@ FULL = RUBRIC.max_points()
 
 
 # == whole grading runs ========================================================================
+
 
 def test_example_gets_full_marks_recognised_automatically(pytester: pytest.Pytester) -> None:
     graded = FIXTURES.assert_full_marks(pytester)  # no --assignment
@@ -77,9 +86,13 @@ def test_recognised_among_all_assignments() -> None:
 
 # == the copies stay in sync =================================================================
 
+
 def _files(folder: Path) -> dict[str, Path]:
-    return {str(p.relative_to(folder)): p for p in folder.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts and p.name != "expected.toml"}
+    return {
+        str(p.relative_to(folder)): p
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.name != "expected.toml"
+    }
 
 
 @pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
@@ -97,10 +110,15 @@ def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path) -> None:
     if bug_file.startswith("mlp/"):
         want, got = (EXAMPLE / bug_file).read_text().splitlines(), (folder / bug_file).read_text().splitlines()
     else:  # what is graded (the definitions) differs from the example's in the bug's lines only
-        want, got = ([line for line in convert(path).source.splitlines()[1:] if not line.startswith("# --- cell")]
-                     for path in (EXAMPLE / NOTEBOOK, folder / bug_file))
-    changed = [line for line in difflib.unified_diff(want, got, lineterm="", n=0)
-               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+        want, got = (
+            [line for line in convert(path).source.splitlines()[1:] if not line.startswith("# --- cell")]
+            for path in (EXAMPLE / NOTEBOOK, folder / bug_file)
+        )
+    changed = [
+        line
+        for line in difflib.unified_diff(want, got, lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
     assert changed, f"{folder.name}: the graded code is the example's"
     assert len(changed) <= 4, changed
 
@@ -131,13 +149,14 @@ def test_example_notebook_keeps_the_lab_top_level_work_out() -> None:
 
 # == where the lab's code is looked up ===========================================================
 
+
 def _copy(tmp_path: Path, name: str = "sub") -> Path:
     dest = tmp_path / name
     shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("__pycache__"))
     return dest
 
 
-ACTIVATIONS = '''
+ACTIVATIONS = """
 
 class TanhLayer(Layer):
     def fprop(self, inputs):
@@ -153,11 +172,12 @@ class ReluLayer(Layer):
 
     def bprop(self, inputs, outputs, grads_wrt_outputs):
         return grads_wrt_outputs * (inputs > 0.)
-'''
+"""
 
 
 def test_without_a_notebook_the_layers_come_from_mlp_and_the_torch_model_is_missing(
-        pytester: pytest.Pytester, tmp_path: Path) -> None:
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     sub = _copy(tmp_path)
     shutil.rmtree(sub / "notebooks")
     layers = sub / "mlp" / "layers.py"
@@ -181,7 +201,8 @@ def test_a_notebook_without_the_torch_model_is_named(pytester: pytest.Pytester, 
 
 
 def test_a_broken_notebook_layer_is_graded_even_when_mlp_layers_has_a_correct_one(
-        pytester: pytest.Pytester, tmp_path: Path) -> None:
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     """The notebook's own TanhLayer is what exercise 3 asks for: it wins over mlp.layers'."""
     sub = _copy(tmp_path)
     layers = sub / "mlp" / "layers.py"
@@ -194,6 +215,7 @@ def test_a_broken_notebook_layer_is_graded_even_when_mlp_layers_has_a_correct_on
 
 # == other readings and other bugs ================================================================
 
+
 def _replace(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert text.count(old) == 1, old
@@ -204,15 +226,21 @@ def test_learning_rule_variants(pytester: pytest.Pytester, tmp_path: Path) -> No
     rules = tmp_path / "rules"
     # correct: in place through an index, and keeps a list of its own
     ok = _copy(rules, "ok")
-    _replace(ok / "mlp" / "learning_rules.py", "        for param, grad in zip(self.params, grads_wrt_params):\n"
-             "            param -= self.learning_rate * grad",
-             "        for i, grad in enumerate(grads_wrt_params):\n"
-             "            self.params[i][...] = self.params[i] - self.learning_rate * grad")
+    _replace(
+        ok / "mlp" / "learning_rules.py",
+        "        for param, grad in zip(self.params, grads_wrt_params):\n"
+        "            param -= self.learning_rate * grad",
+        "        for i, grad in enumerate(grads_wrt_params):\n"
+        "            self.params[i][...] = self.params[i] - self.learning_rate * grad",
+    )
     # not in place: new arrays in the rule's list, the model's arrays never change
     new_arrays = _copy(rules, "new_arrays")
-    _replace(new_arrays / "mlp" / "learning_rules.py", "        for param, grad in zip(self.params, grads_wrt_params):\n"
-             "            param -= self.learning_rate * grad",
-             "        self.params = [p - self.learning_rate * g for p, g in zip(self.params, grads_wrt_params)]")
+    _replace(
+        new_arrays / "mlp" / "learning_rules.py",
+        "        for param, grad in zip(self.params, grads_wrt_params):\n"
+        "            param -= self.learning_rate * grad",
+        "        self.params = [p - self.learning_rate * g for p, g in zip(self.params, grads_wrt_params)]",
+    )
     graded = grade(pytester, ok, "-k", "learning_rule or training")
     assert graded.failed() == set()
     graded = grade(pytester, new_arrays, "-k", "learning_rule or training")
@@ -232,6 +260,7 @@ def test_data_provider_reading_a_fixed_path_is_caught(pytester: pytest.Pytester,
 
 
 # == the answer key ================================================================================
+
 
 def test_reference_passes_the_notebooks_own_tests() -> None:
     from harness.checks.edinburgh_mlp.lab import NOTEBOOK_EXPECTED, TEST_GRADS_WRT_OUTPUTS, TEST_INPUTS
@@ -271,10 +300,13 @@ def test_reference_gradients_match_finite_differences() -> None:
 def test_the_lab_3_notebook_is_picked_beside_the_other_labs(tmp_path: Path) -> None:
     """A whole mlpractical checkout: the later labs import the same names from mlp; lab 3 defines them."""
     sub = _copy(tmp_path)
-    for name, source in (("02_Single_layer_models.ipynb", "from mlp.models import SingleLayerModel"),
-                         ("04_Generalisation_and_overfitting.ipynb",
-                          "from mlp.layers import AffineLayer, TanhLayer, ReluLayer\n"
-                          "from mlp.models import MultipleLayerModel")):
+    for name, source in (
+        ("02_Single_layer_models.ipynb", "from mlp.models import SingleLayerModel"),
+        (
+            "04_Generalisation_and_overfitting.ipynb",
+            "from mlp.layers import AffineLayer, TanhLayer, ReluLayer\nfrom mlp.models import MultipleLayerModel",
+        ),
+    ):
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_code_cell(source)]
         nbformat.write(nb, str(sub / "notebooks" / name))
@@ -284,6 +316,7 @@ def test_the_lab_3_notebook_is_picked_beside_the_other_labs(tmp_path: Path) -> N
 
 
 # == offerings ======================================================================================
+
 
 def test_a_lab_without_the_pytorch_section_is_not_graded_on_it(pytester: pytest.Pytester, tmp_path: Path) -> None:
     """The 2022-23 lab has no PyTorch section: a notebook without it is recognised as that offering,
@@ -296,8 +329,12 @@ def test_a_lab_without_the_pytorch_section_is_not_graded_on_it(pytester: pytest.
     graded = grade(pytester, sub, "-k", "exercise3 or pytorch")
     assert "pytorch.multiple_layer_model" not in {t["number"] for t in graded.report["tests"]}
     assert graded.failing() == set() and graded.score == 8.0
-    graded.result.stdout.fnmatch_lines(["*graded as Edinburgh MLP lab 3 without a PyTorch section (2022-23)*",
-                                        "not assigned in this offering (not graded): pytorch.multiple_layer_model"])
+    graded.result.stdout.fnmatch_lines(
+        [
+            "*graded as Edinburgh MLP lab 3 without a PyTorch section (2022-23)*",
+            "not assigned in this offering (not graded): pytorch.multiple_layer_model",
+        ]
+    )
 
 
 def test_the_course_framework_is_reported_not_deducted(pytester: pytest.Pytester) -> None:

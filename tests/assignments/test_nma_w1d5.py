@@ -38,7 +38,7 @@ from .common import AssignmentFixtures
 
 MNIST = load_mnist(None)
 KEY = load_reference("nma_w1d5")
-getattr(KEY, "w1d5")
+KEY.w1d5  # noqa: B018  (imports the answer key now, before pytester snapshots sys.modules)
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = AssignmentFixtures("nma_w1d5", full=load_rubric(rubric_path("nma_w1d5")).max_points())
@@ -51,6 +51,7 @@ FULL = RUBRIC.max_points()
 
 
 # == whole grading runs ========================================================================
+
 
 def test_example_gets_full_marks_recognised_automatically(pytester: pytest.Pytester) -> None:
     graded = FIXTURES.assert_full_marks(pytester)  # no --assignment
@@ -77,9 +78,13 @@ def test_recognised_among_all_assignments() -> None:
 
 # == the copies stay in sync =================================================================
 
+
 def _files(folder: Path) -> dict[str, Path]:
-    return {str(p.relative_to(folder)): p for p in folder.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts and p.name != "expected.toml"}
+    return {
+        str(p.relative_to(folder)): p
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.name != "expected.toml"
+    }
 
 
 @pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
@@ -94,13 +99,17 @@ def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path) -> None:
     for rel, path in example.items():
         if rel in copy and rel != bug_file:
             assert path.read_bytes() == copy[rel].read_bytes(), f"{rel} changed in {folder.name}"
+
     # what is graded (the definitions) differs from the example's in the bug's lines only
     def graded(path: Path) -> list[str]:  # without the header and the "# --- cell N, line M" markers
         return [line for line in convert(path).source.splitlines()[1:] if not line.startswith("# --- cell")]
 
     want, got = graded(EXAMPLE / NOTEBOOK), graded(folder / bug_file)
-    changed = [line for line in difflib.unified_diff(want, got, lineterm="", n=0)
-               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    changed = [
+        line
+        for line in difflib.unified_diff(want, got, lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
     assert changed, f"{folder.name}: the graded definitions are the example's"
     assert len(changed) <= 6, changed
 
@@ -121,8 +130,14 @@ def test_example_notebook_keeps_the_tutorial_top_level_work_out() -> None:
     converted = convert(EXAMPLE / NOTEBOOK)
     assert {"MLP", "zero_grad", "gradient_update", "momentum_update", "rmsprop_update"} <= set(converted.kept)
     skipped = "\n".join(converted.skipped)
-    for work in ("train_set, test_set = load_mnist_data(", "plt.show()", "optim.Adam", "display(tabs)",
-                 "if not os.path.exists(name):", "for _ in range(200):"):
+    for work in (
+        "train_set, test_set = load_mnist_data(",
+        "plt.show()",
+        "optim.Adam",
+        "display(tabs)",
+        "if not os.path.exists(name):",
+        "for _ in range(200):",
+    ):
         assert work in skipped, work
     nb = json.loads((EXAMPLE / NOTEBOOK).read_text())
     assert nb["nbformat"] == 4
@@ -130,6 +145,7 @@ def test_example_notebook_keeps_the_tutorial_top_level_work_out() -> None:
 
 
 # == the checks in-process, on other readings of the tutorial ===================================
+
 
 class InProcessWorker:
     """Runs the probes in this process on a module written to a temporary folder (fast, no sandbox)."""
@@ -264,15 +280,24 @@ def test_other_correct_readings_get_full_marks(student) -> None:
 
 
 def test_sqrt_plus_eps_agrees_with_sqrt_of_sum_within_tolerance(student, tmp_path: Path) -> None:
-    source = source_with(tmp_path, ("par.data -= lr * (par.grad / (epsilon + gsq.data)**0.5)",
-                                    "par.data -= lr * (par.grad / (gsq.data**0.5 + epsilon))"))
+    source = source_with(
+        tmp_path,
+        (
+            "par.data -= lr * (par.grad / (epsilon + gsq.data)**0.5)",
+            "par.data -= lr * (par.grad / (gsq.data**0.5 + epsilon))",
+        ),
+    )
     _passes(student(source), ["rmsprop.rmsprop_update", "rmsprop.grad_sq_in_place", "compare.rmsprop_beats_gd"])
 
 
 def test_epsilon_is_passed_only_where_the_signature_takes_it(student, tmp_path: Path) -> None:
-    source = source_with(tmp_path, ("def rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, epsilon=1e-8):",
-                                    "def rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, **kwargs):\n"
-                                    "  epsilon = kwargs['epsilon']"))
+    source = source_with(
+        tmp_path,
+        (
+            "def rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, epsilon=1e-8):",
+            "def rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, **kwargs):\n  epsilon = kwargs['epsilon']",
+        ),
+    )
     _passes(student(source), ["rmsprop.rmsprop_update"])
 
 
@@ -282,16 +307,22 @@ def test_update_that_rebinds_the_parameter_is_named(student, tmp_path: Path) -> 
 
 
 def test_missing_beta_is_caught(student, tmp_path: Path) -> None:
-    source = source_with(tmp_path, ("vel.data = -lr * par.grad.data + beta * vel.data",
-                                    "vel.data = -lr * par.grad.data + vel.data"))
+    source = source_with(
+        tmp_path, ("vel.data = -lr * par.grad.data + beta * vel.data", "vel.data = -lr * par.grad.data + vel.data")
+    )
     run = student(source)
     _fails(run, "momentum.momentum_update", "one_step", "hint:")
     _fails(run, "momentum.velocity_in_place", says="not to the new velocity")
 
 
 def test_rmsprop_rebinding_the_average_is_caught(student, tmp_path: Path) -> None:
-    source = source_with(tmp_path, ("gsq.data = alpha * gsq.data + (1 - alpha) * par.grad**2",
-                                    "gsq = alpha * gsq.data + (1 - alpha) * par.grad**2"))
+    source = source_with(
+        tmp_path,
+        (
+            "gsq.data = alpha * gsq.data + (1 - alpha) * par.grad**2",
+            "gsq = alpha * gsq.data + (1 - alpha) * par.grad**2",
+        ),
+    )
     run = student(source)
     _fails(run, "rmsprop.rmsprop_update", "several_steps", "never carried")
     _fails(run, "rmsprop.grad_sq_in_place", says="still hold their old values")

@@ -40,17 +40,25 @@ T4_ACCURACY = """    correct, total = 0, 0
     return correct / total"""
 T4_READINGS = [
     # the whole set at once, the fraction as a float32 mean
-    (T4_ACCURACY, """    xs = torch.stack([x for x, _ in data]).view(-1, 784)
+    (
+        T4_ACCURACY,
+        """    xs = torch.stack([x for x, _ in data]).view(-1, 784)
     ts = torch.tensor([t for _, t in data])
-    return (model(xs).argmax(dim=1) == ts).float().mean().item()"""),
+    return (model(xs).argmax(dim=1) == ts).float().mean().item()""",
+    ),
     # a running accuracy of the batch, from a second forward with gradients enabled
-    (T4_LOOP, T4_LOOP + """
-            batch_acc = (model(xs).argmax(dim=1) == ts).float().mean().item()"""),
+    (
+        T4_LOOP,
+        T4_LOOP
+        + """
+            batch_acc = (model(xs).argmax(dim=1) == ts).float().mean().item()""",
+    ),
 ]
 
 
-def test_tut4_float32_accuracy_and_running_batch_accuracy_get_full_marks(pytester: pytest.Pytester,
-                                                                         tmp_path: Path) -> None:
+def test_tut4_float32_accuracy_and_running_batch_accuracy_get_full_marks(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     graded = grade(pytester, edited_notebook(TUT4.example, tmp_path / "t4", T4_READINGS))
     assert graded.failing() == set(), graded.report["tests"]
     assert graded.score == TUT4.full
@@ -93,22 +101,32 @@ T6_MLP = """        self.layer1 = nn.Linear(28 * 28, num_hidden)
         activation2 = self.layer2(activation1)
         return activation2"""
 T6_READINGS = [
-    (T6_ACCURACY, """    with torch.no_grad():
+    (
+        T6_ACCURACY,
+        """    with torch.no_grad():
         imgs = torch.cat([x for x, _ in data])
         labels = torch.cat([y for _, y in data])
-        return (model(imgs).argmax(dim=1) == labels).float().mean().item()"""),
-    (T6_PRINT, """    n = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    print(f"Number of parameters in {name}: {n:,}")"""),
-    (T6_MLP, """        self.net = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, num_hidden), nn.ReLU(),
+        return (model(imgs).argmax(dim=1) == labels).float().mean().item()""",
+    ),
+    (
+        T6_PRINT,
+        """    n = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    print(f"Number of parameters in {name}: {n:,}")""",
+    ),
+    (
+        T6_MLP,
+        """        self.net = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, num_hidden), nn.ReLU(),
                                  nn.Linear(num_hidden, 10))
 
     def forward(self, img):
-        return self.net(img)"""),
+        return self.net(img)""",
+    ),
 ]
 
 
-def test_tut6_float32_accuracy_print_wording_and_sequential_mlp_get_full_marks(pytester: pytest.Pytester,
-                                                                               tmp_path: Path) -> None:
+def test_tut6_float32_accuracy_print_wording_and_sequential_mlp_get_full_marks(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     graded = grade(pytester, edited_notebook(TUT6.example, tmp_path / "t6", T6_READINGS))
     assert graded.failing() == set(), graded.report["tests"]
     assert graded.score == TUT6.full
@@ -118,12 +136,17 @@ def test_tut6_bugs_beside_those_readings_still_lose_points(pytester: pytest.Pyte
     bugs = [
         (T6_ACCURACY, T6_ACCURACY.replace("return correct / total", "return (correct + 1) / total")),
         # the weights only: the count is wrong, whatever the wording
-        (T6_PRINT, """    n = sum(p.numel() for p in model.parameters() if p.dim() > 1)
-    print(f"Number of parameters in {name}: {n}")"""),
-        ("        self.num_hidden = num_hidden\n\n    def forward(self, img):\n        flattened = img.view(-1, 28 * 28)"
-         "  # flatten the image\n        activation1 = self.layer1(flattened)\n        activation1 = torch.relu(",
-         "        self.num_hidden = 10\n\n    def forward(self, img):\n        flattened = img.view(-1, 28 * 28)"
-         "  # flatten the image\n        activation1 = self.layer1(flattened)\n        activation1 = torch.relu("),
+        (
+            T6_PRINT,
+            """    n = sum(p.numel() for p in model.parameters() if p.dim() > 1)
+    print(f"Number of parameters in {name}: {n}")""",
+        ),
+        (
+            "        self.num_hidden = num_hidden\n\n    def forward(self, img):\n        flattened = img.view(-1, 28 * 28)"
+            "  # flatten the image\n        activation1 = self.layer1(flattened)\n        activation1 = torch.relu(",
+            "        self.num_hidden = 10\n\n    def forward(self, img):\n        flattened = img.view(-1, 28 * 28)"
+            "  # flatten the image\n        activation1 = self.layer1(flattened)\n        activation1 = torch.relu(",
+        ),
     ]
     graded = grade(pytester, edited_notebook(TUT6.example, tmp_path / "t6bugs", bugs))
     failing = graded.failing()

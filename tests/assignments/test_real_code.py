@@ -60,17 +60,26 @@ CONFLICT = """    def fprop(self, inputs):
 """
 
 
-def test_edinburgh_merge_conflict_markers_fail_what_imports_layers(pytester: pytest.Pytester,
-                                                                   tmp_path: Path) -> None:
+def test_edinburgh_merge_conflict_markers_fail_what_imports_layers(pytester: pytest.Pytester, tmp_path: Path) -> None:
     folder = _edit_package(MLP.example, tmp_path / "conflict", "mlp/layers.py", [(AFFINE_FPROP, CONFLICT)])
     graded = grade(pytester, folder)
-    needs_layers = {"framework.affine_layer", "framework.sigmoid_layer", "framework.softmax_layer",
-                    "framework.multiple_layer_model", "training.mnist", "exercise3.tanh_layer",
-                    "exercise3.relu_layer"}
+    needs_layers = {
+        "framework.affine_layer",
+        "framework.sigmoid_layer",
+        "framework.softmax_layer",
+        "framework.multiple_layer_model",
+        "training.mnist",
+        "exercise3.tanh_layer",
+        "exercise3.relu_layer",
+    }
     assert needs_layers <= graded.failed(), graded.report["tests"]  # the framework's: reported, no points
     assert {"training.mnist", "exercise3.tanh_layer", "exercise3.relu_layer"} <= graded.failing()
-    for check_id in ("framework.cross_entropy_error", "framework.cross_entropy_softmax_error",
-                     "framework.learning_rule", "framework.mnist_data_provider"):
+    for check_id in (
+        "framework.cross_entropy_error",
+        "framework.cross_entropy_softmax_error",
+        "framework.learning_rule",
+        "framework.mnist_data_provider",
+    ):
         assert check_id not in graded.failed(), graded.output(check_id)
     out = graded.output("framework.affine_layer")  # a pointer to the one line at the top, which says what
     assert "mlp.layers does not import" in out and "Traceback" not in out, out
@@ -82,29 +91,47 @@ def test_edinburgh_merge_conflict_markers_fail_what_imports_layers(pytester: pyt
 
 
 def test_edinburgh_later_years_framework_api_gets_full_marks(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    folder = _edit_package(MLP.example, tmp_path / "api", "mlp/layers.py", [
-        ("weights_cost=None, biases_cost=None):", "weights_penalty=None, biases_penalty=None):"),
-    ])
+    folder = _edit_package(
+        MLP.example,
+        tmp_path / "api",
+        "mlp/layers.py",
+        [
+            ("weights_cost=None, biases_cost=None):", "weights_penalty=None, biases_penalty=None):"),
+        ],
+    )
     models = folder / "mlp" / "models.py"
     text = models.read_text(encoding="utf-8")
     old = "    def fprop(self, inputs):\n        activations = [inputs]\n"
     assert text.count(old) == 1
-    models.write_text(text.replace(old, "    def fprop(self, inputs, evaluation=False):\n        activations = [inputs]\n"),
-                      encoding="utf-8")
+    models.write_text(
+        text.replace(old, "    def fprop(self, inputs, evaluation=False):\n        activations = [inputs]\n"),
+        encoding="utf-8",
+    )
     MLP.assert_full_marks(pytester, folder)
 
 
 # == Neuromatch W1D5 ============================================================================
 
+
 def test_nma_name_errors_lose_exactly_their_checks(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    folder = edited_notebook(NMA.example, tmp_path / "nameerrors", [
-        ("      par.data -= lr * par.grad.data\n", "      pr.data -= lr * par.grad.data\n"),
-        ("      par.data -= lr * (par.grad / (epsilon + gsq.data)**0.5)",
-         "      par.data -= lr * par.grad.data / math.sqrt(gsq.data + epsilon)"),
-    ])
+    folder = edited_notebook(
+        NMA.example,
+        tmp_path / "nameerrors",
+        [
+            ("      par.data -= lr * par.grad.data\n", "      pr.data -= lr * par.grad.data\n"),
+            (
+                "      par.data -= lr * (par.grad / (epsilon + gsq.data)**0.5)",
+                "      par.data -= lr * par.grad.data / math.sqrt(gsq.data + epsilon)",
+            ),
+        ],
+    )
     graded = grade(pytester, folder)
-    assert graded.failing() == {"gd.gradient_update", "rmsprop.rmsprop_update", "rmsprop.grad_sq_in_place",
-                                "compare.rmsprop_beats_gd"}, graded.report["tests"]
+    assert graded.failing() == {
+        "gd.gradient_update",
+        "rmsprop.rmsprop_update",
+        "rmsprop.grad_sq_in_place",
+        "compare.rmsprop_beats_gd",
+    }, graded.report["tests"]
     assert graded.score == NMA.full - 12.0
     assert "name 'pr' is not defined" in graded.output("gd.gradient_update")
     assert "name 'math' is not defined" in graded.output("rmsprop.rmsprop_update")

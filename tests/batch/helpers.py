@@ -77,18 +77,36 @@ def zip_folder(folder: Path, archive: Path) -> Path:
     return archive
 
 
-def run_batch(class_dir: Path, out: Path, *args: str, cwd: Path | None = None, tmpdir: Path | None = None,
-              timeout: float = 900) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--submissions={class_dir}", f"--out={out}",
-           *args]
+def run_batch(
+    class_dir: Path, out: Path, *args: str, cwd: Path | None = None, tmpdir: Path | None = None, timeout: float = 900
+) -> subprocess.CompletedProcess:
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        f"--submissions={class_dir}",
+        f"--out={out}",
+        *args,
+    ]
     env = dict(os.environ, TMPDIR=str(tmpdir)) if tmpdir else None
     return subprocess.run(cmd, cwd=cwd or out.parent, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def grade_alone(submission: Path, report: Path, *args: str) -> dict:
     """The results.json of ``pytest --submission`` on one submission (the reference for batch scores)."""
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--submission={submission}",
-           f"--report={report}", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        f"--submission={submission}",
+        f"--report={report}",
+        *args,
+    ]
     report.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(cmd, cwd=report.parent, capture_output=True, text=True, timeout=600)
     return json.loads((report.parent / "results.json").read_text())

@@ -9,8 +9,21 @@ from pathlib import Path
 import pytest
 
 from .formats import validate_gradebook, validate_results_json
-from .helpers import (EXAMPLE, PART1, SKELETON, BatchOutput, check_scores, copy_submission, crashing, expected_part1,
-                      grade_alone, hanging, part1_broken, run_batch, zip_folder)
+from .helpers import (
+    EXAMPLE,
+    PART1,
+    SKELETON,
+    BatchOutput,
+    check_scores,
+    copy_submission,
+    crashing,
+    expected_part1,
+    grade_alone,
+    hanging,
+    part1_broken,
+    run_batch,
+    zip_folder,
+)
 
 TIMEOUT = "--check-timeout=5"  # the hang costs this once; generous enough for a loaded 2-core machine
 ALONE = ("s01-example", "s21-hangs", "s22-crashes")
@@ -59,8 +72,14 @@ def test_class_graded_with_two_workers_matches_grading_alone(tmp_path: Path) -> 
     # and graded alone, check by check: the example (also what the zip holds), the hang, the crash
     alone = tmp_path / "alone"
     with ThreadPoolExecutor(3) as pool:
-        references = dict(zip(ALONE, pool.map(
-            lambda key: grade_alone(sources[key], alone / key / "report.html", "-k", PART1, TIMEOUT), ALONE)))
+        references = dict(
+            zip(
+                ALONE,
+                pool.map(
+                    lambda key: grade_alone(sources[key], alone / key / "report.html", "-k", PART1, TIMEOUT), ALONE
+                ),
+            )
+        )
     for key, reference in references.items():
         assert check_scores(batch.results_json(key)) == check_scores(reference), key
     assert check_scores(batch.results_json("s23-zipped.zip")) == check_scores(references["s01-example"])

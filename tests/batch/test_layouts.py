@@ -85,8 +85,11 @@ def test_shards_partition_the_class_and_merge_into_one_report(tmp_path: Path) ->
 def test_a_shard_that_receives_no_submission_exits_0_with_a_note(tmp_path: Path) -> None:
     cls = tmp_path / "class"
     copy_submission(EXAMPLE, cls / "only-student")
-    empty = next(k for k in (1, 2) if not run_batch(cls, tmp_path / "probe", "--collect-only", "-q", f"--shard={k}/2")
-                 .stdout.count("only-student"))
+    empty = next(
+        k
+        for k in (1, 2)
+        if not run_batch(cls, tmp_path / "probe", "--collect-only", "-q", f"--shard={k}/2").stdout.count("only-student")
+    )
     proc = run_batch(cls, tmp_path / "out", "-k", FAST, f"--shard={empty}/2")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert f"shard {empty}/2 holds no submission" in proc.stdout
@@ -102,8 +105,12 @@ def _bundle(tmp_path: Path, *options: str) -> tuple[Path, list[str]]:
     """Build the Gradescope bundle with ``options`` and unpack it as Gradescope does: the autograder
     root, and the bundle's member names."""
     bundle = tmp_path / "autograder.zip"
-    build = subprocess.run([sys.executable, "-m", "harness.batch.bundle", "--out", str(bundle), *options],
-                           capture_output=True, text=True, check=True)
+    build = subprocess.run(
+        [sys.executable, "-m", "harness.batch.bundle", "--out", str(bundle), *options],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert str(bundle) in build.stdout
     root = tmp_path / "autograder"
     with zipfile.ZipFile(bundle) as zf:
@@ -114,10 +121,12 @@ def _bundle(tmp_path: Path, *options: str) -> tuple[Path, list[str]]:
 
 def _run_autograder(root: Path, pytest_args: str) -> dict:
     """``run_autograder`` on ``root/submission``; its results.json."""
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable,
-               AUTOGRADER_PYTEST_ARGS=pytest_args)  # split by the script's shell
-    run = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True,
-                         timeout=600)
+    env = dict(
+        os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable, AUTOGRADER_PYTEST_ARGS=pytest_args
+    )  # split by the script's shell
+    run = subprocess.run(
+        ["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True, timeout=600
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     return json.loads((root / "results" / "results.json").read_text())
 
@@ -147,8 +156,11 @@ def test_gradescope_bundle_budget_ends_a_hanging_submission_with_a_results_json(
     assert (root / "source" / "BUDGET").read_text().strip() == "12"
     sub = copy_submission(EXAMPLE, root / "submission")
     layers = sub / "hw2" / "layers.py"
-    layers.write_text(layers.read_text().replace("    def backward(self, dout):",
-                                                 "    def backward(self, dout):\n        while True:\n            pass"))
+    layers.write_text(
+        layers.read_text().replace(
+            "    def backward(self, dout):", "    def backward(self, dout):\n        while True:\n            pass"
+        )
+    )
     start = time.monotonic()
     results = _run_autograder(root, "-k part1")
     assert time.monotonic() - start < 12 + 40
@@ -170,6 +182,9 @@ def test_gradescope_bundle_for_one_offering(tmp_path: Path) -> None:
     assert any("(--offering=2023)" in line for line in results["extra_data"]["staff"])  # the staff: how it ran
     (rmsprop,) = results["tests"]
     assert (rmsprop["score"], rmsprop["max_score"]) == (3, 0)  # a bonus: on top of the maximum
-    bad = subprocess.run([sys.executable, "-m", "harness.batch.bundle", "--out", str(tmp_path / "x.zip"),
-                          "--offering", "2020"], capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "harness.batch.bundle", "--out", str(tmp_path / "x.zip"), "--offering", "2020"],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and "not graded by this grader" in bad.stderr

@@ -23,25 +23,34 @@ def rubric():
 
 def test_toml_and_csv_give_the_same_scores(tmp_path: Path, rubric) -> None:
     toml = tmp_path / "scores.toml"
-    toml.write_text('[students."alice".scores."answers.part1_q1"]\nscore = 2.5\ncomment = "no example"\n'
-                    '[students."bob".scores."answers.part1_q2"]\nscore = 3\n')
+    toml.write_text(
+        '[students."alice".scores."answers.part1_q1"]\nscore = 2.5\ncomment = "no example"\n'
+        '[students."bob".scores."answers.part1_q2"]\nscore = 3\n'
+    )
     csv = tmp_path / "scores.csv"
-    csv.write_text("\ufeffstudent_id,check_id,score,comment\nalice,answers.part1_q1,2.5,no example\n"
-                   "bob,answers.part1_q2,3,\nbob,answers.part1_q1,,\n")  # an empty score: not graded yet
+    csv.write_text(
+        "\ufeffstudent_id,check_id,score,comment\nalice,answers.part1_q1,2.5,no example\n"
+        "bob,answers.part1_q2,3,\nbob,answers.part1_q1,,\n"
+    )  # an empty score: not graded yet
     assert load_class_manual_scores(toml, rubric) == load_class_manual_scores(csv, rubric)
     scores = load_class_manual_scores(csv, rubric)
-    assert scores["alice"]["answers.part1_q1"].score == 2.5 and scores["alice"]["answers.part1_q1"].comment == "no example"
+    assert (
+        scores["alice"]["answers.part1_q1"].score == 2.5 and scores["alice"]["answers.part1_q1"].comment == "no example"
+    )
     assert set(scores["bob"]) == {"answers.part1_q2"}
 
 
-@pytest.mark.parametrize("text, message", [
-    ("student_id,check_id,score\nalice,part1.linear,1\n", "'part1.linear' is not a manual entry"),
-    ("student_id,check_id,score\nalice,answers.part1_q1,4\n", "needs a score between 0 and 3"),
-    ("student_id,check_id,score\nalice,answers.part1_q1,nan\n", "needs a score between 0 and 3"),
-    ("student_id,check_id,score\nalice,answers.part1_q1,x\n", "needs a score between 0 and 3"),
-    ("student_id,check_id,score\nalice,answers.part1_q1,1\nalice,answers.part1_q1,2\n", "a second score"),
-    ("name,question,points\nalice,answers.part1_q1,1\n", "needs the columns student_id, check_id, score"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("student_id,check_id,score\nalice,part1.linear,1\n", "'part1.linear' is not a manual entry"),
+        ("student_id,check_id,score\nalice,answers.part1_q1,4\n", "needs a score between 0 and 3"),
+        ("student_id,check_id,score\nalice,answers.part1_q1,nan\n", "needs a score between 0 and 3"),
+        ("student_id,check_id,score\nalice,answers.part1_q1,x\n", "needs a score between 0 and 3"),
+        ("student_id,check_id,score\nalice,answers.part1_q1,1\nalice,answers.part1_q1,2\n", "a second score"),
+        ("name,question,points\nalice,answers.part1_q1,1\n", "needs the columns student_id, check_id, score"),
+    ],
+)
 def test_bad_rows_are_refused_with_their_line(tmp_path: Path, rubric, text: str, message: str) -> None:
     path = tmp_path / "scores.csv"
     path.write_text(text)
@@ -54,8 +63,10 @@ def test_scores_reach_each_students_grade_and_a_change_regrades_that_student_onl
     for name in ("alice", "bob"):
         copy_submission(EXAMPLE, class_dir / name)
     scores = tmp_path / "scores.toml"
-    scores.write_text('[students."alice".scores."answers.part1_q1"]\nscore = 2.5\ncomment = "no example"\n'
-                      '[students."carol".scores."answers.part1_q1"]\nscore = 1\n')
+    scores.write_text(
+        '[students."alice".scores."answers.part1_q1"]\nscore = 2.5\ncomment = "no example"\n'
+        '[students."carol".scores."answers.part1_q1"]\nscore = 1\n'
+    )
     out = tmp_path / "out"
     first = run_batch(class_dir, out, "-k", CHECKS, f"--manual-scores={scores}")
     assert first.returncode == 0, first.stdout[-3000:]

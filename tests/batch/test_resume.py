@@ -58,10 +58,22 @@ def test_batch_killed_with_sigkill_resumes_without_losing_or_duplicating_grades(
     keys = _class(tmp_path / "class", 10)
     out = tmp_path / "out"
     store = out / "grades.sqlite"
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--submissions={tmp_path / 'class'}",
-           f"--out={out}", "-n", "2", "-k", FAST]
-    controller = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        f"--submissions={tmp_path / 'class'}",
+        f"--out={out}",
+        "-n",
+        "2",
+        "-k",
+        FAST,
+    ]
+    controller = subprocess.Popen(
+        cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + 300
         while len(_graded_rows(store)) < 3 and time.monotonic() < deadline and controller.poll() is None:

@@ -33,7 +33,10 @@ def test_discover_lists_folders_and_zips_in_name_order_and_skips_clutter(tmp_pat
     (tmp_path / "__MACOSX").mkdir()
     found = discover(tmp_path, "hw2", 100 * MB)
     assert [(e.key, e.kind, e.student_id, e.problem) for e in found.entries] == [
-        ("alice", "folder", "alice", ""), ("bob", "folder", "bob", ""), ("carol.zip", "zip", "carol", "")]
+        ("alice", "folder", "alice", ""),
+        ("bob", "folder", "bob", ""),
+        ("carol.zip", "zip", "carol", ""),
+    ]
 
 
 def test_discover_rejects_a_missing_folder_and_a_single_submission(tmp_path: Path) -> None:
@@ -138,9 +141,22 @@ def test_content_hash_follows_content_and_never_reads_oversized_files(tmp_path: 
 
 def test_store_round_trip_and_one_row_per_entry_and_grading(tmp_path: Path) -> None:
     store = ResultStore(tmp_path / "grades.sqlite")
-    record = GradeRecord("alice", "d1", "h1", "1", "Alice", "", "graded", total=3.0, max_total=4.0,
-                         parts={"part1": [3.0, 4.0]}, checks={"part1.x": [3.0, 4.0, "partial"]},
-                         problems=[["part1.x", "timeout", "no answer"]], runtime=1.5, report="alice/report.html")
+    record = GradeRecord(
+        "alice",
+        "d1",
+        "h1",
+        "1",
+        "Alice",
+        "",
+        "graded",
+        total=3.0,
+        max_total=4.0,
+        parts={"part1": [3.0, 4.0]},
+        checks={"part1.x": [3.0, 4.0, "partial"]},
+        problems=[["part1.x", "timeout", "no answer"]],
+        runtime=1.5,
+        report="alice/report.html",
+    )
     store.save(record)
     store.save(record)
     store.register_grading("d1", {"name": "hw2"})
@@ -202,9 +218,19 @@ def test_every_byte_the_judge_runs_is_in_the_code_digest(tmp_path: Path) -> None
         shutil.copytree(REPO / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     files = judge_files("hw2", tmp_path)
     names = {p.relative_to(tmp_path).as_posix() for p in files}
-    assert {"harness/notebook.py", "harness/submission.py", "harness/expected.py", "harness/rubric.py",
-            "harness/offerings.py", "harness/preflight.py", "harness/files.py", "harness/data/images.py",
-            "harness/probes/server.py", "harness/sandbox/worker.py", "reference/hw2/layers.py"} <= names
+    assert {
+        "harness/notebook.py",
+        "harness/submission.py",
+        "harness/expected.py",
+        "harness/rubric.py",
+        "harness/offerings.py",
+        "harness/preflight.py",
+        "harness/files.py",
+        "harness/data/images.py",
+        "harness/probes/server.py",
+        "harness/sandbox/worker.py",
+        "reference/hw2/layers.py",
+    } <= names
     assert any(n.startswith("harness/courseware/") for n in names)
     assert not any(n.startswith("harness/report/") for n in names)  # rendering only
     base = code_digest("hw2", tmp_path)
@@ -258,14 +284,21 @@ def test_each_assignment_has_its_own_registry() -> None:
 def test_a_part_declares_its_probe_module_once() -> None:
     """hw2's probe modules come from the assignment's list and each part's own table, each once."""
     rubric = load(rubric_path("hw2"))
-    assert rubric.probe_modules == ["probes.hw2", "probes.hw2_part2", "probes.hw2_part3", "probes.hw2_part45",
-                                    "probes.hw2_bench"]
+    assert rubric.probe_modules == [
+        "probes.hw2",
+        "probes.hw2_part2",
+        "probes.hw2_part3",
+        "probes.hw2_part45",
+        "probes.hw2_bench",
+    ]
 
 
 def test_a_rubric_entry_without_a_check_stops_the_controller(tmp_path: Path) -> None:
     from harness.grading import check_declarations
 
     rubric = load(rubric_path("hw2"))
-    broken = dataclasses.replace(rubric, checks=[*rubric.checks, dataclasses.replace(rubric.checks[0], id="part9.nothing")])
+    broken = dataclasses.replace(
+        rubric, checks=[*rubric.checks, dataclasses.replace(rubric.checks[0], id="part9.nothing")]
+    )
     with pytest.raises(pytest.UsageError, match="no check function registered for part9.nothing"):
         check_declarations(broken)

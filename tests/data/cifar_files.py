@@ -20,8 +20,16 @@ def write_cifar10(root: Path, per_batch: int = 20, seed: int = 0) -> tuple[np.nd
         data = rng.integers(0, 256, size=(per_batch, 3 * 32 * 32), dtype=np.uint8)  # rows: R plane, G, B
         batch_labels = [int(v) for v in rng.integers(0, 10, size=per_batch)]
         with (folder / name).open("wb") as fh:
-            pickle.dump({"batch_label": name, "data": data, "labels": batch_labels,
-                         "filenames": [f"{name}_{i}.png" for i in range(per_batch)]}, fh, protocol=2)
+            pickle.dump(
+                {
+                    "batch_label": name,
+                    "data": data,
+                    "labels": batch_labels,
+                    "filenames": [f"{name}_{i}.png" for i in range(per_batch)],
+                },
+                fh,
+                protocol=2,
+            )
         if name != "test_batch":
             images.append(data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
             labels += batch_labels

@@ -41,6 +41,8 @@ def write_mnist_npz(root: Path, sizes: dict[str, int] | None = None, seed: int =
     for split, n in (sizes or {"train": 20, "valid": 6, "test": 5}).items():
         images = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
         targets = rng.integers(0, 10, size=n)
-        np.savez(root / f"mnist-{split}.npz", inputs=(images.reshape(n, 784) / 255.0).astype(np.float32), targets=targets)
+        np.savez(
+            root / f"mnist-{split}.npz", inputs=(images.reshape(n, 784) / 255.0).astype(np.float32), targets=targets
+        )
         out[split] = (images, targets)
     return out

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 import sklearn.datasets  # noqa: F401
 import sklearn.metrics  # noqa: F401
 import sklearn.model_selection  # noqa: F401
@@ -62,7 +61,7 @@ def unfence(markdown: str) -> str:
     lines = markdown.splitlines()
     if lines and lines[0].startswith("```"):
         end = next(i for i in range(1, len(lines)) if lines[i] == lines[0][: len(lines[0]) - len("text")])
-        return "\n".join(lines[1:end] + lines[end + 1:]).strip("\n")
+        return "\n".join(lines[1:end] + lines[end + 1 :]).strip("\n")
     return markdown
 
 

@@ -30,8 +30,10 @@ def test_answers_are_shown_and_worth_no_automatic_points(pytester: pytest.Pytest
 
 def test_manual_scores_are_merged(pytester: pytest.Pytester) -> None:
     scores = pytester.path / "manual.toml"
-    scores.write_text('[scores."answers.part1_q1"]\nscore = 2.5\ncomment = "B is incomplete"\n'
-                      '[scores."answers.part2_q2"]\nscore = 3\n')
+    scores.write_text(
+        '[scores."answers.part1_q1"]\nscore = 2.5\ncomment = "B is incomplete"\n'
+        '[scores."answers.part2_q2"]\nscore = 3\n'
+    )
     graded = grade(pytester, EXAMPLE, "-k", "answers", f"--manual-scores={scores}")
     q1 = _test(graded, "answers.part1_q1")
     assert (q1["score"], q1["max_score"]) == (2.5, 3)

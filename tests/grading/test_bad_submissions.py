@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -26,8 +25,11 @@ def test_syntax_error_is_reported_with_file_and_line(pytester: pytest.Pytester, 
     top = f"hw2/layers.py:{line}: SyntaxError"
     assert top in graded.report["output"]
     assert graded.result.stdout.str().count(top) == 1
-    assert graded.output("part1.relu").splitlines()[0].endswith(
-        f"not run: hw2.layers does not import (hw2/layers.py:{line}; see the top of the report)")
+    assert (
+        graded.output("part1.relu")
+        .splitlines()[0]
+        .endswith(f"not run: hw2.layers does not import (hw2/layers.py:{line}; see the top of the report)")
+    )
     assert {t["status"] for t in graded.report["tests"] if t["number"].startswith("part1.")} == {"failed"}
     assert "Traceback" not in graded.result.stdout.str()
 
@@ -54,8 +56,14 @@ def test_linear_init_raising_fails_only_what_needs_linear(pytester: pytest.Pytes
     graded = grade(pytester, sub, *PART1)
     failing = graded.failing()
     needs_linear = {
-        "part1.linear", "part1.linear_second_backward", "part1.linear_init", "part1.sequential", "part1.mlp_architecture",
-        "part1.mlp_gradients", "part1.mlp_dropout_architecture", "part1.mlp_dropout_gradients",
+        "part1.linear",
+        "part1.linear_second_backward",
+        "part1.linear_init",
+        "part1.sequential",
+        "part1.mlp_architecture",
+        "part1.mlp_gradients",
+        "part1.mlp_dropout_architecture",
+        "part1.mlp_dropout_gradients",
     }
     assert failing == needs_linear
     out = graded.output("part1.linear")

@@ -33,9 +33,13 @@ def test_exit_inside_forward_costs_only_that_check(pytester: pytest.Pytester, tm
 
 def test_patching_torch_in_the_worker_earns_nothing(pytester: pytest.Pytester, tmp_path: Path) -> None:
     sub = copy_example(tmp_path / "cheat")
-    _inject(sub, "Sigmoid", "forward",
-            "import torch, numpy\ntorch.allclose = lambda *a, **k: True\nnumpy.allclose = lambda *a, **k: True\n"
-            "return x * 0")
+    _inject(
+        sub,
+        "Sigmoid",
+        "forward",
+        "import torch, numpy\ntorch.allclose = lambda *a, **k: True\nnumpy.allclose = lambda *a, **k: True\n"
+        "return x * 0",
+    )
     graded = grade(pytester, sub)
     assert "part1.sigmoid" in graded.failing()
     assert graded.scores()["part1.sigmoid"] == 0
@@ -43,11 +47,21 @@ def test_patching_torch_in_the_worker_earns_nothing(pytester: pytest.Pytester, t
 
 def test_a_hang_is_killed_and_the_next_check_gets_a_fresh_worker(pytester: pytest.Pytester, tmp_path: Path) -> None:
     sub = copy_example(tmp_path / "hangs")
-    _inject(sub, "LeakyReLU", "backward", "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True:\n    pass")
+    _inject(
+        sub,
+        "LeakyReLU",
+        "backward",
+        "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True:\n    pass",
+    )
     graded = grade(pytester, sub, "--check-timeout=5", "-k", "part1")  # Part 1 alone: each hang costs 5 s
     # ReLU derives from LeakyReLU in this submission, so it hangs too; everything else is graded
-    assert graded.failing() <= {"part1.leaky_relu", "part1.relu", "part1.sequential", "part1.mlp_gradients",
-                                "part1.mlp_dropout_gradients"}
+    assert graded.failing() <= {
+        "part1.leaky_relu",
+        "part1.relu",
+        "part1.sequential",
+        "part1.mlp_gradients",
+        "part1.mlp_dropout_gradients",
+    }
     # forward and backward run in one call: the hang costs the whole check, and says so
     assert "no answer within 5 s wall time; the worker was killed" in graded.output("part1.leaky_relu")
     assert graded.scores()["part1.linear"] == 4

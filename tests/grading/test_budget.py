@@ -43,16 +43,20 @@ def test_a_module_that_never_finishes_importing_costs_one_call_limit(pytester: p
     top = f"hw2/layers.py:{stuck_line}: importing hw2.layers did not finish within 5 s"
     assert top in graded.report["output"]
     assert graded.result.stdout.str().count(top) == 1
-    assert all("hw2.layers does not import" in t["output"] for t in graded.report["tests"]
-               if t["number"].startswith("part1."))
+    assert all(
+        "hw2.layers does not import" in t["output"] for t in graded.report["tests"] if t["number"].startswith("part1.")
+    )
     assert took < 45, f"{took:.0f} s: more than one wait for the import"  # 15 checks x 5 s would be 75 s
 
 
 def test_code_that_sleeps_in_every_backward_stops_at_the_budget(pytester: pytest.Pytester, tmp_path: Path) -> None:
     sub = copy_example(tmp_path / "slow")
     layers = sub / "hw2" / "layers.py"
-    layers.write_text(layers.read_text().replace("    def backward(self, dout):",
-                                                 "    def backward(self, dout):\n        import time; time.sleep(3.5)"))
+    layers.write_text(
+        layers.read_text().replace(
+            "    def backward(self, dout):", "    def backward(self, dout):\n        import time; time.sleep(3.5)"
+        )
+    )
     started = time.monotonic()
     graded = grade(pytester, sub, *PART1, "--check-timeout=4", "--submission-timeout=20")
     took = time.monotonic() - started
@@ -66,8 +70,9 @@ def test_code_that_sleeps_in_every_backward_stops_at_the_budget(pytester: pytest
     assert graded.score > 0
 
 
-def test_a_syntax_error_in_one_module_costs_only_the_checks_that_need_it(pytester: pytest.Pytester,
-                                                                         tmp_path: Path) -> None:
+def test_a_syntax_error_in_one_module_costs_only_the_checks_that_need_it(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     sub = copy_example(tmp_path / "cnn-syntax")
     cnn = sub / "hw2" / "cnn.py"
     cnn.write_text("def broken(:\n    pass\n" + cnn.read_text())
@@ -93,13 +98,29 @@ def test_sigterm_stops_a_grading_like_ctrl_c_and_leaves_nothing_behind(tmp_path:
     report = tmp_path / "out" / "report.html"
     # a folder of a dead judge that had this pid may be there already (pids are reused): wait for a new one
     before = set(os.listdir(tempfile.gettempdir()))
-    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--submission={sub}",
-                             f"--report={report}", "-k", "part1"], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            f"--submission={sub}",
+            f"--report={report}",
+            "-k",
+            "part1",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     scratch = f"dl-autograder-{proc.pid}-"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(p.startswith(scratch) and p not in before
-                                                  for p in os.listdir(tempfile.gettempdir())):
+    while time.monotonic() < deadline and not any(
+        p.startswith(scratch) and p not in before for p in os.listdir(tempfile.gettempdir())
+    ):
         time.sleep(0.2)
     time.sleep(3)  # the preflight is waiting on the import now
     proc.send_signal(signal.SIGTERM)

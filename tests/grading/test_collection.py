@@ -13,7 +13,10 @@ from .helpers import EXAMPLE, REPO
 def _collect(cwd, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=300,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -42,6 +45,7 @@ def test_a_path_that_does_not_exist_says_so_and_help_names_the_assignments(tmp_p
     assert proc.returncode == 4
     assert f"--submission={tmp_path / 'nowhere'}: no such file or directory" in proc.stderr
     assert len(proc.stderr.strip().splitlines()[-1]) < 200  # one short line, not every assignment's names
-    helped = subprocess.run([sys.executable, "-m", "pytest", "--help"], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=300)
+    helped = subprocess.run(
+        [sys.executable, "-m", "pytest", "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
     assert "hw2, csc321_tut4, csc321_tut6," in " ".join(helped.stdout.split())

@@ -23,9 +23,18 @@ def test_a_grader_fault_fails_one_check_with_a_clear_message_and_the_run_goes_on
     finally:
         grader.close()
     relu, tanh = summary.results
-    assert relu.score == 0 and relu.status == "error" and "grader error (RuntimeError: the judge tripped)" in relu.feedback()
+    assert (
+        relu.score == 0
+        and relu.status == "error"
+        and "grader error (RuntimeError: the judge tripped)" in relu.feedback()
+    )
     assert tanh.score == 2
     assert summary.max_total == 4  # the failed check keeps its place in the maximum
-    assert grader.problems() == [("grader", "the grader itself failed on part1.relu: no points were awarded there "
-                                            "in this run; grade again, or ask the course staff")]
+    assert grader.problems() == [
+        (
+            "grader",
+            "the grader itself failed on part1.relu: no points were awarded there "
+            "in this run; grade again, or ask the course staff",
+        )
+    ]
     assert "RuntimeError" in grader.grader_errors["part1.relu"]

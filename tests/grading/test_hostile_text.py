@@ -13,7 +13,7 @@ import harness.session  # noqa: F401
 
 from .helpers import copy_example, grade
 
-ATTACK = '''
+ATTACK = """
 import sys as _sys
 _server = next((m for n, m in list(_sys.modules.items()) if n.endswith("probes.server")), None)
 if _server is not None:
@@ -30,7 +30,7 @@ def _hostile_forward(self, x, **kw):
 
 ReLU.forward = _hostile_forward
 LeakyReLU.forward = _hostile_forward
-'''
+"""
 
 
 def test_escape_sequences_fake_lines_and_huge_messages_are_defused(pytester: pytest.Pytester, tmp_path: Path) -> None:
@@ -49,7 +49,7 @@ def test_escape_sequences_fake_lines_and_huge_messages_are_defused(pytester: pyt
     assert len(stdout) < 300_000
 
 
-DEEP_TREE_AT_IMPORT = '''
+DEEP_TREE_AT_IMPORT = """
 import os as _os
 _here = _os.getcwd()
 for _ in range(1200):  # deeper than Python's recursion limit: a recursive walk in the judge would crash
@@ -63,11 +63,12 @@ def _exit_forward(self, x, **kw):
 
 
 TanH.forward = _exit_forward
-'''
+"""
 
 
 def test_a_deep_tree_a_named_pipe_and_a_link_to_dev_zero_neither_hang_nor_crash_the_judge(
-        pytester: pytest.Pytester, tmp_path: Path) -> None:
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     import os
 
     sub = copy_example(tmp_path / "files")

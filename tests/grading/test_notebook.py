@@ -69,9 +69,11 @@ def test_a_file_that_is_not_a_notebook(tmp_path: Path) -> None:
 def test_an_error_names_the_notebook_cell_and_line_the_student_wrote(tmp_path: Path) -> None:
     from harness.probes.server import describe_exception
 
-    cells = ["import math\n\n# a comment the module keeps\n@staticmethod\ndef unused():\n    pass",
-             "model = train()  # left out",
-             "def get_accuracy(model, data):\n    total = 0\n    # count\n    return 1 / total"]
+    cells = [
+        "import math\n\n# a comment the module keeps\n@staticmethod\ndef unused():\n    pass",
+        "model = train()  # left out",
+        "def get_accuracy(model, data):\n    total = 0\n    # count\n    return 1 / total",
+    ]
     staged = tmp_path / "submission" / "tutorial4.py"
     staged.parent.mkdir()
     staged.write_text(convert(write_notebook(tmp_path / "tut4.ipynb", cells)).source)
@@ -93,9 +95,11 @@ def test_future_imports_open_the_staged_module(tmp_path: Path) -> None:
 
 
 def test_names_from_missing_modules_do_not_stop_the_import(tmp_path: Path) -> None:
-    cells = ["import ipywidgets_not_here as widgets\nfrom vibecheck_not_here import Review",
-             "@widgets.interact_manual\ndef compare(lr=widgets.FloatLogSlider(value=0.1)):\n    return 'ran'",
-             "def feedback():\n    return Review('x')"]
+    cells = [
+        "import ipywidgets_not_here as widgets\nfrom vibecheck_not_here import Review",
+        "@widgets.interact_manual\ndef compare(lr=widgets.FloatLogSlider(value=0.1)):\n    return 'ran'",
+        "def feedback():\n    return Review('x')",
+    ]
     namespace: dict = {}
     exec(compile(convert(write_notebook(tmp_path / "tut.ipynb", cells)).source, "tut.py", "exec"), namespace)
     assert namespace["compare"]() == "ran"  # the decorator stood aside

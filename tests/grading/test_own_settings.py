@@ -44,17 +44,32 @@ def test_part3_settings_miss_the_notebooks_asserts_with_sgd(correct_code: types.
 
 
 def test_part3_settings_learn_with_the_optimizer_they_name(correct_code: types.SimpleNamespace) -> None:
-    reply = hw2_part3.notebook_training(part3.moons(), part3.LEARN_ARCH, part3.LEARN_OPTIM, part3.LEARN_LOSS,
-                                       part3.LEARN_EPOCHS, optimizer=part3.LEARN_OPTIMIZER)
+    reply = hw2_part3.notebook_training(
+        part3.moons(),
+        part3.LEARN_ARCH,
+        part3.LEARN_OPTIM,
+        part3.LEARN_LOSS,
+        part3.LEARN_EPOCHS,
+        optimizer=part3.LEARN_OPTIMIZER,
+    )
     assert reply["train_acc"][-1] >= part3.TRAIN_MIN and reply["test_acc"][-1] >= part3.VALID_MIN
 
 
-def test_part4_settings_do_not_overfit_with_sgd(correct_code: types.SimpleNamespace,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_part4_settings_do_not_overfit_with_sgd(
+    correct_code: types.SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(hw2_part45, "current_seed", lambda: 42)
     images, labels = load_own_images().arrays("train", part45.OVERFIT_IMAGES)
-    run = hw2_part45.overfit(images, labels, dict(part45.OWN_OPTIM), part45.OVERFIT_EPOCHS, part45.OVERFIT_BATCH,
-                             part45.OVERFIT_BATCHES, part45.OVERFIT_TARGET, optimizer="SGD")
+    run = hw2_part45.overfit(
+        images,
+        labels,
+        dict(part45.OWN_OPTIM),
+        part45.OVERFIT_EPOCHS,
+        part45.OVERFIT_BATCH,
+        part45.OVERFIT_BATCHES,
+        part45.OVERFIT_TARGET,
+        optimizer="SGD",
+    )
     best = max((np.asarray(p) == labels).mean() * 100 for p in run["predictions"])
     assert best < part45.OVERFIT_TARGET - 20
 
@@ -62,8 +77,14 @@ def test_part4_settings_do_not_overfit_with_sgd(correct_code: types.SimpleNamesp
 def test_part2_settings_do_not_overfit_in_the_notebooks_epochs(correct_code: types.SimpleNamespace) -> None:
     """The notebook's 20 epochs at its seed, on the same images: short of 98%."""
     train = list(load_own_images().arrays("train", part2.OVERFIT.train_images))
-    run = part2._run(part2.OVERFIT, part2.OVERFIT_HIDDEN, "VanillaSGD", part2.OWN_OVERFIT_HP,
-                     part2.OWN_OVERFIT_HP["lr"], part2.NOTEBOOK_SEED_RUNS)
+    run = part2._run(
+        part2.OVERFIT,
+        part2.OVERFIT_HIDDEN,
+        "VanillaSGD",
+        part2.OWN_OVERFIT_HP,
+        part2.OWN_OVERFIT_HP["lr"],
+        part2.NOTEBOOK_SEED_RUNS,
+    )
     curves = hw2_part2.train_mlp(train, None, [run])[0]
     assert max(curves["train_acc"]) < part2.OVERFIT_TARGET
 

@@ -40,9 +40,16 @@ def _notebook_moons() -> dict[str, np.ndarray]:
     rot = part3._rotate_2d
     x, y = np.vstack([rot(x1, 10), rot(x2, 50), rot(x3, 40)]), np.hstack([y1, y2, y3])
     x_train, x_valid, y_train, y_valid = sklearn.model_selection.train_test_split(
-        x[:8000], y[:8000], test_size=1 / 3, shuffle=False)
-    return {"x_train": x_train, "y_train": y_train, "x_valid": x_valid, "y_valid": y_valid,
-            "x_test": x[8000:], "y_test": y[8000:]}
+        x[:8000], y[:8000], test_size=1 / 3, shuffle=False
+    )
+    return {
+        "x_train": x_train,
+        "y_train": y_train,
+        "x_valid": x_valid,
+        "y_valid": y_valid,
+        "x_test": x[8000:],
+        "y_test": y[8000:],
+    }
 
 
 def test_moons_are_the_notebooks_without_touching_the_global_seed() -> None:
@@ -75,7 +82,8 @@ SELECTIONS = {
 
 @pytest.mark.parametrize("reading", sorted(SELECTIONS))
 def test_other_readings_of_the_roc_optimum_get_full_credit_with_a_note(
-        pytester: pytest.Pytester, tmp_path: Path, reading: str) -> None:
+    pytester: pytest.Pytester, tmp_path: Path, reading: str
+) -> None:
     sub = copy_example(tmp_path / reading)
     selection, name = SELECTIONS[reading]
     _edit(sub / "hw2" / "classifier.py", "optimal_thresh_idx = int(dist.argmin())", selection)
@@ -87,8 +95,11 @@ def test_other_readings_of_the_roc_optimum_get_full_credit_with_a_note(
 
 def test_classify_returning_floats_is_named(pytester: pytest.Pytester, tmp_path: Path) -> None:
     sub = copy_example(tmp_path / "float")
-    _edit(sub / "hw2" / "classifier.py", "return (positive_proba >= self.threshold).to(torch.int)",
-          "return (positive_proba >= self.threshold).float()")
+    _edit(
+        sub / "hw2" / "classifier.py",
+        "return (positive_proba >= self.threshold).to(torch.int)",
+        "return (positive_proba >= self.threshold).float()",
+    )
     graded = grade(pytester, sub, "-k", "part3.binary_classifier")
     assert graded.scores()["part3.binary_classifier"] == 3
     out = graded.output("part3.binary_classifier")
@@ -106,8 +117,11 @@ def test_a_model_producing_nan_is_named(pytester: pytest.Pytester, tmp_path: Pat
 
 def test_a_trainer_that_never_returns_fails_its_own_check(pytester: pytest.Pytester, tmp_path: Path) -> None:
     sub = copy_example(tmp_path / "hang")
-    _edit(sub / "hw2" / "training.py", "        self.optimizer.zero_grad()\n\n        scores = self.model(X)\n",
-          "        while True:\n            pass\n")
+    _edit(
+        sub / "hw2" / "training.py",
+        "        self.optimizer.zero_grad()\n\n        scores = self.model(X)\n",
+        "        while True:\n            pass\n",
+    )
     graded = grade(pytester, sub, "-k", "part3.training_learns or part3.decision_boundary")
     assert graded.failing() == {"part3.training_learns"}  # the next check gets a fresh worker
     assert "no answer within 30 s" in graded.output("part3.training_learns")

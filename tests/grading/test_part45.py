@@ -48,8 +48,12 @@ def test_v2023_skeleton_loses_nothing_for_the_missing_your_cnn(pytester: pytest.
 
 
 def test_model_producing_nan_fails_with_a_named_message(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    sub = _mutated(tmp_path / "nan", "cnn.py", "        out = self.mlp(features)\n",
-                   "        out = self.mlp(features / (features - features))\n")
+    sub = _mutated(
+        tmp_path / "nan",
+        "cnn.py",
+        "        out = self.mlp(features)\n",
+        "        out = self.mlp(features / (features - features))\n",
+    )
     graded = grade(pytester, sub, "-k", "part4.cnn or part4.overfit and not hp")
     assert graded.scores()["part4.cnn"] == 3  # the layers are right, the output is not
     assert "CNN(**test_params[0]): output: 10 element(s) are nan" in graded.output("part4.cnn")
@@ -57,8 +61,12 @@ def test_model_producing_nan_fails_with_a_named_message(pytester: pytest.Pyteste
 
 
 def test_trainer_that_never_returns_fails_its_own_checks(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    sub = _mutated(tmp_path / "hang", "training.py", "        self.optimizer.zero_grad()\n\n        scores",
-                   "        while True:\n            pass\n\n        scores")
+    sub = _mutated(
+        tmp_path / "hang",
+        "training.py",
+        "        self.optimizer.zero_grad()\n\n        scores",
+        "        while True:\n            pass\n\n        scores",
+    )
     graded = grade(pytester, sub, "--check-timeout=4", "-k", "part4.overfit or part4.residual_block")
     # part4.overfit_hp fails too, but on stand-in data it is indicative whatever happens: no points either way
     assert graded.failing() == {"part4.overfit"}
@@ -72,7 +80,7 @@ def test_layers_created_in_another_order_are_named(pytester: pytest.Pytester, tm
     cnn = sub / "hw2" / "cnn.py"
     text = cnn.read_text()
     start = text.index("        if in_channels != channels[-1]:")
-    shortcut = text[start:text.index("        # ========================\n", start)]
+    shortcut = text[start : text.index("        # ========================\n", start)]
     text = text.replace(shortcut, "")
     early = shortcut.replace("self.shortcut_path = ", "shortcut_path = ")
     text = text.replace("        main_layers = []\n", early + "        main_layers = []\n", 1)
@@ -85,8 +93,12 @@ def test_layers_created_in_another_order_are_named(pytester: pytest.Pytester, tm
 
 
 def test_shortcut_computed_before_main_path_is_accepted(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    sub = _mutated(tmp_path / "sum-order", "cnn.py", "out = self.main_path(x) + self.shortcut_path(x)",
-                   "out = self.shortcut_path(x) + self.main_path(x)")
+    sub = _mutated(
+        tmp_path / "sum-order",
+        "cnn.py",
+        "out = self.main_path(x) + self.shortcut_path(x)",
+        "out = self.shortcut_path(x) + self.main_path(x)",
+    )
     graded = grade(pytester, sub, "-k", "part4.residual_block or part4.resnet")
     assert graded.failing() == set()
 
@@ -96,8 +108,14 @@ def test_missing_cnn_module_fails_only_what_needs_it(pytester: pytest.Pytester, 
     (sub / "hw2" / "cnn.py").unlink()
     graded = grade(pytester, sub, "-k", PARTS_4_5)
     assert graded.failing() == {
-        "part4.cnn", "part4.overfit", "part4.residual_block", "part4.bottleneck_block",
-        "part4.resnet", "part4.your_cnn", "part5.cnn_experiment", "part5.load_experiment",
+        "part4.cnn",
+        "part4.overfit",
+        "part4.residual_block",
+        "part4.bottleneck_block",
+        "part4.resnet",
+        "part4.your_cnn",
+        "part5.cnn_experiment",
+        "part5.load_experiment",
     }  # and part4.overfit_hp, indicative on stand-in data (no points either way)
     assert "No module named 'hw2.cnn'" in graded.output("part4.resnet")
 

@@ -9,7 +9,8 @@ import pytest
 
 import harness.checks.hw2  # noqa: F401  (imported before pytester snapshots sys.modules: loads once)
 import harness.session  # noqa: F401
-from harness.dev.cases import expectation, materialise as build
+from harness.dev.cases import expectation
+from harness.dev.cases import materialise as build
 from harness.paths import SUBMISSIONS
 
 from .helpers import grade
@@ -25,8 +26,9 @@ REFUSED = [f for f in FOLDERS if "refused" in expectation(f)]
 def test_pattern_gets_its_expected_score(pytester: pytest.Pytester, tmp_path: Path, folder: Path) -> None:
     expected = expectation(folder)
     graded = grade(pytester, build(folder, tmp_path / folder.name), *expected.get("args", []))
-    assert graded.failing() == set(expected["failing"]), [t for t in graded.report["tests"]
-                                                           if t["score"] < t["max_score"]]
+    assert graded.failing() == set(expected["failing"]), [
+        t for t in graded.report["tests"] if t["score"] < t["max_score"]
+    ]
     full = sum(t["max_score"] for t in graded.report["tests"])
     assert full - graded.score == pytest.approx(expected["points_lost"])
     for check_id in expected.get("noted", []):
@@ -34,8 +36,10 @@ def test_pattern_gets_its_expected_score(pytester: pytest.Pytester, tmp_path: Pa
         assert test["status"] == "failed" and test["score"] >= test["max_score"], test
     if "offering" in expected:
         graded.result.stdout.fnmatch_lines(["offering: *", "graded as *"])
-        assert f"--offering={expected['offering']}" in graded.report["output"] or \
-            _offering_title(expected["offering"]) in graded.report["output"], graded.report["output"]
+        assert (
+            f"--offering={expected['offering']}" in graded.report["output"]
+            or _offering_title(expected["offering"]) in graded.report["output"]
+        ), graded.report["output"]
 
 
 def _offering_title(name: str) -> str:
@@ -46,8 +50,9 @@ def _offering_title(name: str) -> str:
 
 
 @pytest.mark.parametrize("folder", REFUSED, ids=[p.name for p in REFUSED])
-def test_unsupported_offering_gets_one_sentence_and_no_grade(pytester: pytest.Pytester, tmp_path: Path,
-                                                             folder: Path) -> None:
+def test_unsupported_offering_gets_one_sentence_and_no_grade(
+    pytester: pytest.Pytester, tmp_path: Path, folder: Path
+) -> None:
     sub = build(folder, tmp_path / folder.name)
     result = pytester.runpytest(f"--submission={sub}", f"--report={pytester.path / 'out' / 'report.html'}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

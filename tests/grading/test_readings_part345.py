@@ -90,33 +90,67 @@ def _mlp(sub: Path, layers: str, forward: str) -> None:
 def test_part3_readings_keep_every_point(pytester: pytest.Pytester, tmp_path: Path) -> None:
     sub = copy_example(tmp_path / "part3")
     _mlp(sub, MODULE_LIST_MLP, MODULE_LIST_FORWARD)
-    _edit(sub, "classifier.py", "        return self.softmax(z)\n", "        return torch.nn.functional.softmax(z, dim=-1)\n")
-    _edit(sub, "classifier.py", "        return torch.argmax(y_proba, dim=1).to(torch.int)", "        return torch.max(y_proba, 1)[1]")
-    _edit(sub, "classifier.py", "        return (positive_proba >= self.threshold).to(torch.int)",
-          "        return torch.where(positive_proba > self.threshold, 1, 0).type(torch.int32)")
-    _edit(sub, "classifier.py", "    fpr, tpr, thresh = roc_curve(y.numpy(), scores)",
-          "    fpr, tpr, thresh = roc_curve(y.numpy(), scores, drop_intermediate=False)")
-    _edit(sub, "classifier.py", "    optimal_thresh = float(thresh[optimal_thresh_idx])",
-          "    optimal_thresh = torch.tensor(thresh[optimal_thresh_idx])")
+    _edit(
+        sub,
+        "classifier.py",
+        "        return self.softmax(z)\n",
+        "        return torch.nn.functional.softmax(z, dim=-1)\n",
+    )
+    _edit(
+        sub,
+        "classifier.py",
+        "        return torch.argmax(y_proba, dim=1).to(torch.int)",
+        "        return torch.max(y_proba, 1)[1]",
+    )
+    _edit(
+        sub,
+        "classifier.py",
+        "        return (positive_proba >= self.threshold).to(torch.int)",
+        "        return torch.where(positive_proba > self.threshold, 1, 0).type(torch.int32)",
+    )
+    _edit(
+        sub,
+        "classifier.py",
+        "    fpr, tpr, thresh = roc_curve(y.numpy(), scores)",
+        "    fpr, tpr, thresh = roc_curve(y.numpy(), scores, drop_intermediate=False)",
+    )
+    _edit(
+        sub,
+        "classifier.py",
+        "    optimal_thresh = float(thresh[optimal_thresh_idx])",
+        "    optimal_thresh = torch.tensor(thresh[optimal_thresh_idx])",
+    )
     # np.meshgrid and pcolormesh in place of torch.meshgrid and contourf
-    _edit(sub, "classifier.py", """    x1_range = torch.arange(x[:, 0].min() - dx, x[:, 0].max() + dx, dx)
+    _edit(
+        sub,
+        "classifier.py",
+        """    x1_range = torch.arange(x[:, 0].min() - dx, x[:, 0].max() + dx, dx)
     x2_range = torch.arange(x[:, 1].min() - dx, x[:, 1].max() + dx, dx)
     x1_grid, x2_grid = torch.meshgrid(x1_range, x2_range, indexing="ij")
 
     grid_points = torch.stack([x1_grid.reshape(-1), x2_grid.reshape(-1)], dim=1)
     with torch.no_grad():
         y_hat = classifier.classify(grid_points.to(torch.float32))
-    y_hat = y_hat.reshape(x1_grid.shape)""", """    import numpy as np
+    y_hat = y_hat.reshape(x1_grid.shape)""",
+        """    import numpy as np
     xx, yy = np.meshgrid(np.arange(x[:, 0].min(), x[:, 0].max(), dx), np.arange(x[:, 1].min(), x[:, 1].max(), dx))
     x1_grid, x2_grid = torch.from_numpy(xx), torch.from_numpy(yy)
     grid = torch.from_numpy(np.c_[xx.ravel(), yy.ravel()]).float()
-    y_hat = classifier.classify(grid).detach().reshape(xx.shape)""")
-    _edit(sub, "classifier.py", "    ax.contourf(x1_grid.numpy(), x2_grid.numpy(), y_hat.numpy(), alpha=0.3, cmap=cmap)",
-          "    ax.pcolormesh(x1_grid.numpy(), x2_grid.numpy(), y_hat.numpy(), alpha=0.3, cmap=cmap, shading='auto')")
+    y_hat = classifier.classify(grid).detach().reshape(xx.shape)""",
+    )
+    _edit(
+        sub,
+        "classifier.py",
+        "    ax.contourf(x1_grid.numpy(), x2_grid.numpy(), y_hat.numpy(), alpha=0.3, cmap=cmap)",
+        "    ax.pcolormesh(x1_grid.numpy(), x2_grid.numpy(), y_hat.numpy(), alpha=0.3, cmap=cmap, shading='auto')",
+    )
     # zero_grad after the step, correct predictions counted after it (classify: a second forward),
     # one mean loss per epoch. (argmax of the scores in test_batch is a bug here: it ignores the
     # threshold mlp_experiment selects, and the notebook's accuracy asserts fail with it.)
-    _edit(sub, "training.py", """        self.optimizer.zero_grad()
+    _edit(
+        sub,
+        "training.py",
+        """        self.optimizer.zero_grad()
 
         scores = self.model(X)
         loss = self.loss_fn(scores, y)
@@ -126,22 +160,37 @@ def test_part3_readings_keep_every_point(pytester: pytest.Pytester, tmp_path: Pa
         batch_loss = loss.item()
         with torch.no_grad():
             y_pred = self.model.classify_scores(scores)
-            num_correct = int((y_pred == y).sum().item())""", """        self.model.train()
+            num_correct = int((y_pred == y).sum().item())""",
+        """        self.model.train()
         scores = self.model.forward(X)
         loss = self.loss_fn(scores, y)
         loss.backward()
         self.optimizer.step()
         self.optimizer.zero_grad()
         batch_loss = float(loss)
-        num_correct = (self.model.classify(X) == y).sum().item()""")
-    _edit(sub, "training.py", """            y_pred = self.model.classify_scores(scores)
+        num_correct = (self.model.classify(X) == y).sum().item()""",
+    )
+    _edit(
+        sub,
+        "training.py",
+        """            y_pred = self.model.classify_scores(scores)
             num_correct = int((y_pred == y).sum().item())
-            # ========================""", """            num_correct = torch.sum(self.model.classify(X) == y).item()
-            # ========================""")
-    _edit(sub, "training.py", "            train_loss.extend(train_res.losses)",
-          "            train_loss.append(sum(train_res.losses) / len(train_res.losses))")
-    _edit(sub, "training.py", "            test_loss.extend(test_res.losses)",
-          "            test_loss.append(sum(test_res.losses) / len(test_res.losses))")
+            # ========================""",
+        """            num_correct = torch.sum(self.model.classify(X) == y).item()
+            # ========================""",
+    )
+    _edit(
+        sub,
+        "training.py",
+        "            train_loss.extend(train_res.losses)",
+        "            train_loss.append(sum(train_res.losses) / len(train_res.losses))",
+    )
+    _edit(
+        sub,
+        "training.py",
+        "            test_loss.extend(test_res.losses)",
+        "            test_loss.append(sum(test_res.losses) / len(test_res.losses))",
+    )
     graded = grade(pytester, sub, "-k", "part3 and not answers")
     assert graded.failing() == set(), {c: graded.output(c) for c in graded.failing()}
 
@@ -150,23 +199,43 @@ def test_part45_readings_keep_every_point(pytester: pytest.Pytester, tmp_path: P
     sub = copy_example(tmp_path / "part45")
     _mlp(sub, PARAMETER_LIST_MLP, PARAMETER_LIST_FORWARD)
     # a Flatten closing the feature extractor; an empty nn.Sequential() as the identity shortcut
-    _edit(sub, "cnn.py", """            if (i + 1) % self.pool_every == 0:
+    _edit(
+        sub,
+        "cnn.py",
+        """            if (i + 1) % self.pool_every == 0:
                 layers.append(self._make_pooling())
-        # ========================""", """            if (i + 1) % self.pool_every == 0:
+        # ========================""",
+        """            if (i + 1) % self.pool_every == 0:
                 layers.append(self._make_pooling())
         layers.append(nn.Flatten())
-        # ========================""")
-    _edit(sub, "cnn.py", "            self.shortcut_path = nn.Sequential(nn.Identity())", "            self.shortcut_path = nn.Sequential()")
+        # ========================""",
+    )
+    _edit(
+        sub,
+        "cnn.py",
+        "            self.shortcut_path = nn.Sequential(nn.Identity())",
+        "            self.shortcut_path = nn.Sequential()",
+    )
     # the whole test set evaluated every epoch (max_batches limits the training epochs only)
-    _edit(sub, "training.py", "            test_res = self.test_epoch(dl_test, verbose=verbose, **kw)",
-          "            test_res = self.test_epoch(dl_test, verbose=verbose)")
-    graded = grade(pytester, sub, "-k", "part4.cnn or part4.resnet or part4.residual_block or part4.bottleneck_block "
-                                        "or part5 or part3.mlp and not experiment")
+    _edit(
+        sub,
+        "training.py",
+        "            test_res = self.test_epoch(dl_test, verbose=verbose, **kw)",
+        "            test_res = self.test_epoch(dl_test, verbose=verbose)",
+    )
+    graded = grade(
+        pytester,
+        sub,
+        "-k",
+        "part4.cnn or part4.resnet or part4.residual_block or part4.bottleneck_block "
+        "or part5 or part3.mlp and not experiment",
+    )
     assert graded.failing() == set(), {c: graded.output(c) for c in graded.failing()}
 
 
 def test_raw_parameter_mlp_with_its_own_initialisation_loses_only_the_seeded_outputs(
-        pytester: pytest.Pytester, tmp_path: Path) -> None:
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     sub = copy_example(tmp_path / "attributes")
     _mlp(sub, ATTRIBUTE_MLP, ATTRIBUTE_FORWARD)
     graded = grade(pytester, sub, "-k", "part4.cnn or part3.mlp and not experiment")

@@ -8,7 +8,6 @@ import pytest
 
 import harness.checks.hw2  # noqa: F401  (imported before pytester snapshots sys.modules: loads once)
 import harness.session  # noqa: F401
-
 from harness.dev.cases import overlay_files
 
 from .helpers import EXAMPLE, SUBMISSIONS, expectation, grade

@@ -51,8 +51,13 @@ def grade_command(repo: Path, fail_under: str) -> list[str]:
 
 
 def run(repo: Path, kit: Path, command: list[str], summary: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(kit), "CI": "true", "GITHUB_ACTIONS": "true",
-           "GITHUB_STEP_SUMMARY": str(summary)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(kit),
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
     env.pop("PYTEST_ADDOPTS", None)
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_XDIST_WORKER_COUNT", None)

@@ -25,8 +25,9 @@ def test_no_line_of_the_answer_key_in_the_kit(kit: Path) -> None:
 
 def test_no_line_of_the_answer_key_where_the_worker_can_read(tmp_path: Path) -> None:
     """The worker (student code) can read its probe modules, the boundary package and the course support package."""
-    worker_readable = [p for folder in ("probes", "boundary", "courseware")
-                       for p in sorted((REPO / "harness" / folder).rglob("*.py"))]
+    worker_readable = [
+        p for folder in ("probes", "boundary", "courseware") for p in sorted((REPO / "harness" / folder).rglob("*.py"))
+    ]
     assert leaked_lines(worker_readable) == []
     planted = tmp_path / "planted.py"  # and it finds one when there is one
     planted.write_text("    " + next(iter(secret_lines())) + "\n")
@@ -58,7 +59,11 @@ def test_the_kit_store_holds_plain_data_for_kit_checks_only(kit: Path) -> None:
 def test_no_answer_hyper_parameters_in_the_kit_or_where_the_worker_can_read(kit: Path) -> None:
     sets = answer_value_sets()
     files = [p for p in kit.rglob("*") if p.is_file()] + [
-        p for folder in ("probes", "boundary", "courseware") for p in (REPO / "harness" / folder).rglob("*") if p.is_file()]
+        p
+        for folder in ("probes", "boundary", "courseware")
+        for p in (REPO / "harness" / folder).rglob("*")
+        if p.is_file()
+    ]
     leaks = {str(p): found for p in files if (found := value_set_leaks(p.read_text(errors="replace"), sets))}
     assert leaks == {}
     # it finds a set where there is one

@@ -60,8 +60,15 @@ def _answer_key_lines(assignment: str) -> set[str]:
 def test_no_reference_file_or_source_in_the_kit(other_kits: Kits, assignment: str) -> None:
     kit = other_kits(assignment)
     assert (kit / "harness" / "kit" / "KIT.toml").is_file()
-    assert not [p for p in kit.rglob("*") if p.name == "reference" or p.name == assignment and p.is_dir()
-                and "checks" not in p.parts and "rubrics" not in p.parts]  # rubrics/<name>/offerings: course data
+    assert not [
+        p
+        for p in kit.rglob("*")
+        if p.name == "reference"
+        or p.name == assignment
+        and p.is_dir()
+        and "checks" not in p.parts
+        and "rubrics" not in p.parts
+    ]  # rubrics/<name>/offerings: course data
     texts = _kit_text(kit)
     key_files = [p for p in (REPO / "reference" / assignment).rglob("*") if p.is_file() and p.suffix != ".pyc"]
     for key_file in key_files:
@@ -127,8 +134,7 @@ def test_hw2_workflow_keeps_its_kit_name(kit: Path) -> None:
 
 
 @per_assignment
-def test_the_example_repository_gets_every_kit_check_in_full(tmp_path: Path, other_kits: Kits,
-                                                              assignment: str) -> None:
+def test_the_example_repository_gets_every_kit_check_in_full(tmp_path: Path, other_kits: Kits, assignment: str) -> None:
     kit = other_kits(assignment)
     repo = student_repo(tmp_path, kit, SUBMISSIONS / assignment / "example")
     assert workflow_env(repo)["KIT"] == f"dl-autograder-kit-{assignment}"
@@ -145,8 +151,9 @@ def test_the_example_repository_gets_every_kit_check_in_full(tmp_path: Path, oth
 
 
 @per_assignment
-def test_a_broken_repository_loses_the_kit_share_and_fails_the_job(tmp_path: Path, other_kits: Kits,
-                                                                   assignment: str) -> None:
+def test_a_broken_repository_loses_the_kit_share_and_fails_the_job(
+    tmp_path: Path, other_kits: Kits, assignment: str
+) -> None:
     kit = other_kits(assignment)
     broken = SUBMISSIONS / assignment / "broken" / BROKEN[assignment]
     expected = tomllib.loads((broken / "expected.toml").read_text())
@@ -172,8 +179,9 @@ def test_a_repository_without_the_code_gets_one_sentence(tmp_path: Path, other_k
     repo = tmp_path / "empty-repo"
     (repo / "docs").mkdir(parents=True)
     (repo / "docs" / "readme.md").write_text("no code yet\n")
-    done = run(repo, kit, [sys.executable, "-m", "pytest", "--submission=.", "-p", "no:cacheprovider"],
-               tmp_path / "s.md")
+    done = run(
+        repo, kit, [sys.executable, "-m", "pytest", "--submission=.", "-p", "no:cacheprovider"], tmp_path / "s.md"
+    )
     assert done.returncode == 4, done.stdout[-2000:] + done.stderr[-2000:]
     assert "Traceback" not in done.stdout + done.stderr
     contract = load(rubric_path(assignment)).submission

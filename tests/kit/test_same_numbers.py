@@ -22,9 +22,15 @@ from harness.rubric import load, rubric_path
 from harness.sandbox import confine
 
 SUBMISSIONS = Path(__file__).resolve().parents[2] / "submissions"
-CASES = (["example", "skeleton", "slow"] + [f"broken/{p.name}" for p in sorted((SUBMISSIONS / "broken").iterdir())]
-         + [f"adversarial/{p.name}" for p in sorted((SUBMISSIONS / "adversarial").iterdir())
-            if (p / "expected.toml").is_file()])
+CASES = (
+    ["example", "skeleton", "slow"]
+    + [f"broken/{p.name}" for p in sorted((SUBMISSIONS / "broken").iterdir())]
+    + [
+        f"adversarial/{p.name}"
+        for p in sorted((SUBMISSIONS / "adversarial").iterdir())
+        if (p / "expected.toml").is_file()
+    ]
+)
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -41,8 +47,7 @@ def test_kit_judges_like_the_full_grader(kit: Path, name: str, request: pytest.F
     keyed = [c for c in kit_checks(rubric) if stored.get(c.id)]
     assert len(keyed) >= 15
     verify = ExpectedValues("verify", stored)
-    grader = SubmissionGrader(locate_submission(whole, "hw2"), rubric, GradingOptions(call_timeout=10),
-                              expected=verify)
+    grader = SubmissionGrader(locate_submission(whole, "hw2"), rubric, GradingOptions(call_timeout=10), expected=verify)
     try:
         for spec in keyed:
             grader.run_check(spec)

@@ -6,7 +6,9 @@ import re
 import sys
 from pathlib import Path
 
-from .student import SUBMISSIONS, grade_command as _grade_command, run as _run, student_repo
+from .student import SUBMISSIONS, student_repo
+from .student import grade_command as _grade_command
+from .student import run as _run
 
 
 def _student_repo(tmp_path: Path, kit: Path, submission: str, layout: str = "") -> Path:
@@ -22,8 +24,11 @@ def test_workflow_run_summarises_annotates_and_fails_under_the_threshold(tmp_pat
     full = re.search(r"hw2: [0-9.]+/([0-9.]+)", out).group(1)  # the visible maximum of the offering graded
     assert f"--fail-under={float(full):g}: the score FAILS" in out, out[-2000:]
     # the end of every run says what part of the grade the kit checks, and what the course grades
-    scope = re.search(r"This kit checks ([0-9.]+) of the ([0-9.]+) automatic points of your grade; ([0-9.]+) more "
-                      r"automatic points and the ([0-9.]+) points of written answers are graded by the course\.", out)
+    scope = re.search(
+        r"This kit checks ([0-9.]+) of the ([0-9.]+) automatic points of your grade; ([0-9.]+) more "
+        r"automatic points and the ([0-9.]+) points of written answers are graded by the course\.",
+        out,
+    )
     assert scope is not None, out[-2000:]
     assert float(scope.group(1)) == float(full) and float(scope.group(3)) > 0 and float(scope.group(4)) > 0
     annotation = next(line for line in out.splitlines() if line.startswith("::") and "part1.sigmoid" in line)
@@ -50,8 +55,9 @@ def test_a_repository_without_the_package_gets_one_sentence(tmp_path: Path, kit:
     repo = tmp_path / "empty-repo"
     (repo / "docs").mkdir(parents=True)
     (repo / "docs" / "readme.md").write_text("no code yet\n")
-    done = _run(repo, kit, [sys.executable, "-m", "pytest", "--submission=.", "-p", "no:cacheprovider"],
-                tmp_path / "s.md")
+    done = _run(
+        repo, kit, [sys.executable, "-m", "pytest", "--submission=.", "-p", "no:cacheprovider"], tmp_path / "s.md"
+    )
     assert done.returncode == 4
     assert "Traceback" not in done.stdout + done.stderr
     assert "hw2" in (done.stdout + done.stderr)

@@ -46,18 +46,47 @@ from harness.sandbox import confine
 from tests.answer_leaks import answer_value_sets, secret_lines_in, value_set_leaks
 from tests.grading.helpers import REPO, expectation, grade
 
-from .traces import (Canary, Listener, Watchdog, pwned_files, repo_changes, repo_state, wait_for_no_children,
-                     wait_for_no_marked_processes)
+from .traces import (
+    Canary,
+    Listener,
+    Watchdog,
+    pwned_files,
+    repo_changes,
+    repo_state,
+    wait_for_no_children,
+    wait_for_no_marked_processes,
+)
 
 pytestmark = pytest.mark.redteam
 
 ADVERSARIAL = REPO / "submissions" / "adversarial"
-ATTACKS = sorted(p for p in ADVERSARIAL.iterdir()
-                 if (p / "expected.toml").is_file() and not expectation(p).get("zip"))  # zips: test_batch.py
+ATTACKS = sorted(
+    p for p in ADVERSARIAL.iterdir() if (p / "expected.toml").is_file() and not expectation(p).get("zip")
+)  # zips: test_batch.py
 # seconds: a run of a few checks takes 5-30 s; past this the grader hangs (see traces.Watchdog)
 RUN_LIMIT = float(os.environ.get("REDTEAM_RUN_LIMIT", "120"))
-KEYS = {"base", "edit", "attack", "bug", "select", "timeout", "score", "failing", "mentions", "args", "cwd", "stdout", "usage_error",
-        "stdout_excludes", "html_excludes", "listen", "bench_ratio", "sandbox", "zip", "answer_free"}
+KEYS = {
+    "base",
+    "edit",
+    "attack",
+    "bug",
+    "select",
+    "timeout",
+    "score",
+    "failing",
+    "mentions",
+    "args",
+    "cwd",
+    "stdout",
+    "usage_error",
+    "stdout_excludes",
+    "html_excludes",
+    "listen",
+    "bench_ratio",
+    "sandbox",
+    "zip",
+    "answer_free",
+}
 
 
 def test_every_attack_is_an_overlay_of_the_example(cases) -> None:
@@ -71,21 +100,31 @@ def test_every_attack_is_an_overlay_of_the_example(cases) -> None:
         assert {"attack", "bug", "select", "timeout", "score", "failing", "mentions"} <= set(exp), folder.name
         assert base_of(folder) == example.resolve(), folder.name
         whole = cases(folder)
-        changed = [str(rel) for rel in (p.relative_to(example) for p in example.rglob("*") if p.is_file())
-                   if "__pycache__" not in rel.parts and not filecmp.cmp(example / rel, whole / rel, shallow=False)]
+        changed = [
+            str(rel)
+            for rel in (p.relative_to(example) for p in example.rglob("*") if p.is_file())
+            if "__pycache__" not in rel.parts and not filecmp.cmp(example / rel, whole / rel, shallow=False)
+        ]
         assert changed == ["hw2/layers.py"], (folder.name, changed)
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=[p.name for p in ATTACKS])
-def test_attack_earns_nothing_and_leaves_no_trace(attack: Path, pytester: pytest.Pytester, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+def test_attack_earns_nothing_and_leaves_no_trace(
+    attack: Path,
+    pytester: pytest.Pytester,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
     exp = expectation(attack)
     if "redteam-marker" in _attack_text(attack):  # it starts marked processes
         request.getfixturevalue("marked_processes_alone")
     if "sandbox" in exp:
         mode = confine.detect()
         if mode.name != exp["sandbox"]:
-            pytest.skip(f"needs the {exp['sandbox']} sandbox, this machine gives {mode.name}: the attack would do real harm")
+            pytest.skip(
+                f"needs the {exp['sandbox']} sandbox, this machine gives {mode.name}: the attack would do real harm"
+            )
     listener = None
     if "listen" in exp:
         try:
@@ -137,8 +176,10 @@ def test_attack_earns_nothing_and_leaves_no_trace(attack: Path, pytester: pytest
 
     # the run finished on its own, and the grade is exactly what the honest bug leaves
     if watchdog.fired:
-        problems.append(f"the run was still going after {RUN_LIMIT} s: the test killed its workers "
-                        f"{watchdog.fired} time(s) to end it (the grader hangs)")
+        problems.append(
+            f"the run was still going after {RUN_LIMIT} s: the test killed its workers "
+            f"{watchdog.fired} time(s) to end it (the grader hangs)"
+        )
     if graded.result.ret not in (0, 1):
         problems.append(f"pytest exit code {graded.result.ret}")
     if graded.score != pytest.approx(exp["score"], abs=1e-9):
@@ -183,5 +224,9 @@ def _attack_text(folder: Path) -> str:
 def _tail(runs: list[pytest.RunResult]) -> str:
     if not runs:
         return "(no run)"
-    return ("--- terminal output (tail) ---\n" + runs[-1].stdout.str()[-3000:]
-            + "\n--- stderr (tail) ---\n" + runs[-1].stderr.str()[-2000:])
+    return (
+        "--- terminal output (tail) ---\n"
+        + runs[-1].stdout.str()[-3000:]
+        + "\n--- stderr (tail) ---\n"
+        + runs[-1].stderr.str()[-2000:]
+    )

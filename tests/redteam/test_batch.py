@@ -71,8 +71,10 @@ def test_attacks_in_a_batch_cost_only_themselves(tmp_path: Path) -> None:
     scratch = tmp_path / "tmp"  # the batch's TMPDIR: zips are unpacked and packages staged there
     scratch.mkdir()
     out = tmp_path / "out"
-    canaries = [Canary.plant(cls / "other-student.canary", "beside the class's entries"),
-                Canary.plant(out / "keep.canary", "in the output folder")]
+    canaries = [
+        Canary.plant(cls / "other-student.canary", "beside the class's entries"),
+        Canary.plant(out / "keep.canary", "in the output folder"),
+    ]
     before = repo_state(REPO)
 
     proc = run_batch(cls, out, "-n", "2", "-k", "part1", "--check-timeout=10", tmpdir=scratch, timeout=600)

@@ -11,9 +11,9 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 MARKER = "redteam-marker"  # in the argv of every process an attack starts (see submissions/adversarial/)
 PWNED = "pwned-"  # the prefix of every file an attack writes
@@ -111,7 +111,7 @@ class Canary:
     mtime_ns: int
 
     @classmethod
-    def plant(cls, path: Path, content: str) -> "Canary":
+    def plant(cls, path: Path, content: str) -> Canary:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content)
         return cls(path, path.read_bytes(), path.stat().st_mtime_ns)
@@ -129,10 +129,15 @@ class Canary:
 def repo_state(repo: Path) -> dict[str, object]:
     """What an escape could change in the checkout: git's view of it, and every tracked file's
     size and mtime (an attack rewriting a file with the same bytes still moves its mtime)."""
-    status = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=all"],
-                            capture_output=True, text=True, check=True).stdout
-    tracked = subprocess.run(["git", "-C", str(repo), "ls-files", "-z"], capture_output=True, text=True,
-                             check=True).stdout.split("\0")
+    status = subprocess.run(
+        ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    tracked = subprocess.run(
+        ["git", "-C", str(repo), "ls-files", "-z"], capture_output=True, text=True, check=True
+    ).stdout.split("\0")
     stats = {}
     for rel in filter(None, tracked):
         try:
@@ -144,9 +149,11 @@ def repo_state(repo: Path) -> dict[str, object]:
 
 
 def repo_changes(before: dict, after: dict) -> list[str]:
-    changes = [f"{rel}: {before['files'].get(rel)} -> {after['files'].get(rel)}"
-               for rel in sorted(set(before["files"]) | set(after["files"]))
-               if before["files"].get(rel) != after["files"].get(rel)]
+    changes = [
+        f"{rel}: {before['files'].get(rel)} -> {after['files'].get(rel)}"
+        for rel in sorted(set(before["files"]) | set(after["files"]))
+        if before["files"].get(rel) != after["files"].get(rel)
+    ]
     if before["status"] != after["status"]:
         old, new = set(before["status"].splitlines()), set(after["status"].splitlines())
         changes += [f"git status: + {line}" for line in sorted(new - old)]
@@ -189,7 +196,7 @@ class Watchdog:
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
-    def __enter__(self) -> "Watchdog":
+    def __enter__(self) -> Watchdog:
         self._thread.start()
         return self
 

@@ -18,8 +18,9 @@ from harness.sandbox import math_mode
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "submissions" / "example"
 TRAINING_CHECKS = "training_learns or part2.overfit or optimizer_comparison or part4.overfit or cnn_experiment"
-x86_avx2 = pytest.mark.skipif(platform.machine() != "x86_64" or "avx2" not in math_mode.cpu()[1],
-                              reason="the caps apply to x86-64 CPUs with AVX2")
+x86_avx2 = pytest.mark.skipif(
+    platform.machine() != "x86_64" or "avx2" not in math_mode.cpu()[1], reason="the caps apply to x86-64 CPUs with AVX2"
+)
 
 
 def test_settings_and_the_native_switch(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,9 +40,24 @@ def _grade(submission: Path, out: Path, native: bool, *args: str) -> tuple[dict,
     if native:
         env[math_mode.NATIVE] = "native"
     out.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--submission={submission}",
-                    f"--report={out / 'report.html'}", *args], cwd=out, env=env, capture_output=True, text=True,
-                   timeout=900)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            f"--submission={submission}",
+            f"--report={out / 'report.html'}",
+            *args,
+        ],
+        cwd=out,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     return json.loads((out / "results.json").read_text()), (out / "report.html").read_text()
 
 

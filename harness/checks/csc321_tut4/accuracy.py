@@ -20,8 +20,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ...boundary.shipped import decode_ids, encode_ids
-from ...boundary.shipped import mnist_pairs
+from ...boundary.shipped import decode_ids, encode_ids, mnist_pairs
 from .. import check
 from ..base import CheckAbort, CheckContext, Finding
 from .common import finding, split
@@ -29,16 +28,24 @@ from .common import finding, split
 ROWS = 120
 SET_SIZES = (37, 501, 1000, 1234)
 LOADER_BATCH = 500  # the tutorial's DataLoader batch in get_accuracy
-KINDS = ("the label has the highest logit", "the highest logit is another class",
-         "the label has the LOWEST logit", "two other classes tie for the highest logit",
-         "all logits negative, the label's highest", "the label's logit is highest, in class 0 or 9",
-         "the label's logit is highest by 1e-3", "logits in the thousands, two lower classes tied")
+KINDS = (
+    "the label has the highest logit",
+    "the highest logit is another class",
+    "the label has the LOWEST logit",
+    "two other classes tie for the highest logit",
+    "all logits negative, the label's highest",
+    "the label's logit is highest, in class 0 or 9",
+    "the label's logit is highest by 1e-3",
+    "logits in the thousands, two lower classes tied",
+)
 # A fraction computed in float32 ((pred == ts).float().mean().item(), as many students write it)
 # is off by up to ~6e-8 from correct / total; two different counts of n <= 1,234 images differ by
 # 1/n >= 8e-4, so this tolerance separates them by four orders of magnitude.
 FRACTION_TOL = 1e-6
-ACCURACY_HINT = ("pred = zs.max(1, keepdim=True)[1] (or zs.argmax(dim=1)): the class of the highest logit of each "
-                 "image (dim 1, the classes); correct += number of pred equal to the labels; return correct / total")
+ACCURACY_HINT = (
+    "pred = zs.max(1, keepdim=True)[1] (or zs.argmax(dim=1)): the class of the highest logit of each "
+    "image (dim 1, the classes); correct += number of pred equal to the labels; return correct / total"
+)
 
 
 class TableModel(nn.Module):
@@ -96,8 +103,10 @@ def reference_values(ctx: CheckContext, logits: torch.Tensor, labels: torch.Tens
         ref = ctx.reference.tutorial4
         pairs = mnist_pairs(encode_ids(np.zeros((ROWS, 28, 28), dtype=np.uint8), 0), labels.numpy())
         model = TableModel(logits)
-        return {"singles": [ref.get_accuracy(model, [p]) for p in pairs],
-                "sets": [ref.get_accuracy(model, [pairs[i] for i in rows]) for rows in sets]}
+        return {
+            "singles": [ref.get_accuracy(model, [p]) for p in pairs],
+            "sets": [ref.get_accuracy(model, [pairs[i] for i in rows]) for rows in sets],
+        }
 
     return ctx.expect("accuracies", compute, {"logits": logits, "labels": labels, "sets": sets})
 
@@ -117,42 +126,55 @@ def _prediction_problems(got: list[float], want: list[float], logits: torch.Tens
     lines = [f"get_accuracy on one image at a time: {len(bad)} of {ROWS} images judged wrongly"]
     for i in bad[:3]:
         verdict = "correct" if right[i] else "wrong"
-        lines.append(f"  {_row_text(logits, labels, i)}: expected accuracy {float(want[i]):g} (the prediction is "
-                     f"{verdict}), got {got[i]:g}")
+        lines.append(
+            f"  {_row_text(logits, labels, i)}: expected accuracy {float(want[i]):g} (the prediction is "
+            f"{verdict}), got {got[i]:g}"
+        )
     if mine == argmin:
-        lines.append("  your verdicts are those of the LOWEST logit (argmin / min): the prediction is the class "
-                     "with the highest logit")
+        lines.append(
+            "  your verdicts are those of the LOWEST logit (argmin / min): the prediction is the class "
+            "with the highest logit"
+        )
     elif not any(mine):
-        lines.append("  no image was counted correct: compare predictions and labels of the same shape "
-                     "(pred.eq(ts.view_as(pred)))")
+        lines.append(
+            "  no image was counted correct: compare predictions and labels of the same shape "
+            "(pred.eq(ts.view_as(pred)))"
+        )
     elif all(mine):
         lines.append("  every image was counted correct")
     return lines
 
 
-def _set_problems(got_sets: list[float], singles: list[float], sets: list[list[int]],
-                  want_sets: list[float]) -> list[str]:
+def _set_problems(
+    got_sets: list[float], singles: list[float], sets: list[list[int]], want_sets: list[float]
+) -> list[str]:
     lines = []
     odd = [(i, v) for i, v in enumerate(singles) if v not in (0.0, 1.0)]
     if odd:
         i, v = odd[0]
-        lines.append(f"get_accuracy on a single image (row {i}) returned {v:g}: on one image the fraction correct "
-                     f"is 0 or 1 ({len(odd)} such images)")
+        lines.append(
+            f"get_accuracy on a single image (row {i}) returned {v:g}: on one image the fraction correct "
+            f"is 0 or 1 ({len(odd)} such images)"
+        )
     for rows, got, want in zip(sets, got_sets, want_sets):
         n = len(rows)
         own = sum(1 for i in rows if singles[i] != 0)
         if abs(got - own / n) <= FRACTION_TOL:
             continue
-        batches = [rows[k:k + LOADER_BATCH] for k in range(0, n, LOADER_BATCH)]
+        batches = [rows[k : k + LOADER_BATCH] for k in range(0, n, LOADER_BATCH)]
         per_batch = [sum(1 for i in b if singles[i] != 0) / len(b) for b in batches]
-        line = (f"get_accuracy on {n} images ({' + '.join(str(len(b)) for b in batches)} in batches of "
-                f"{LOADER_BATCH}): got {got:.6g}; your own predictions of these images (asked one image at a time) "
-                f"make it {own}/{n} = {own / n:.6g}")
+        line = (
+            f"get_accuracy on {n} images ({' + '.join(str(len(b)) for b in batches)} in batches of "
+            f"{LOADER_BATCH}): got {got:.6g}; your own predictions of these images (asked one image at a time) "
+            f"make it {own}/{n} = {own / n:.6g}"
+        )
         if abs(want - own / n) > 1e-12:
             line += f" (the reference's predictions: {want:.6g})"
         if len(batches) > 1 and abs(got - sum(per_batch) / len(per_batch)) <= FRACTION_TOL:
-            line += ("\n  that is the mean of the batches' accuracies: the last batch holds fewer images, so add up "
-                     "the correct predictions and divide by the number of images")
+            line += (
+                "\n  that is the mean of the batches' accuracies: the last batch holds fewer images, so add up "
+                "the correct predictions and divide by the number of images"
+            )
         elif abs(got - own / len(batches)) <= FRACTION_TOL:
             line += "\n  that is the number correct divided by the number of batches, not of images"
         elif abs(got - own / (LOADER_BATCH * len(batches))) <= FRACTION_TOL:
@@ -169,17 +191,25 @@ def _set_problems(got_sets: list[float], singles: list[float], sets: list[list[i
 def argmax(ctx: CheckContext) -> list[Finding]:
     logits, labels, sets = design(ctx)
     try:
-        reply = ctx.call("csc321_tut4.accuracy_table", doing="get_accuracy(model, data) on a model with known logits",
-                         logits=logits, labels=labels, sets=sets)
+        reply = ctx.call(
+            "csc321_tut4.accuracy_table",
+            doing="get_accuracy(model, data) on a model with known logits",
+            logits=logits,
+            labels=labels,
+            sets=sets,
+        )
     except CheckAbort as exc:
         return [Finding("prediction", False, str(exc)), Finding("batches", False, str(exc))]
     want = reference_values(ctx, logits, labels, sets)
     singles, got_sets = [float(v) for v in reply["singles"]], [float(v) for v in reply["sets"]]
     return [
         finding("prediction", _prediction_problems(singles, list(want["singles"]), logits, labels), ACCURACY_HINT),
-        finding("batches", _set_problems(got_sets, singles, sets, list(want["sets"])),
-                "correct += the batch's number of correct predictions; total += the batch's number of images; "
-                "return correct / total once, after the loop"),
+        finding(
+            "batches",
+            _set_problems(got_sets, singles, sets, list(want["sets"])),
+            "correct += the batch's number of correct predictions; total += the batch's number of images; "
+            "return correct / total once, after the loop",
+        ),
     ]
 
 
@@ -199,8 +229,14 @@ def linear_mnist(ctx: CheckContext) -> list[Finding]:
     (train_x, train_y), (val_x, val_y), what = split(ctx)
     weight, bias = template_model(train_x, train_y)
     ctx.notes.append(f"data: {what}; the model: nn.Linear(784, 10) holding each class's centred mean image")
-    reply = ctx.call("csc321_tut4.accuracy_linear", doing="get_accuracy(nn.Linear(784, 10), mnist_val)",
-                     weight=weight, bias=bias, images=val_x, labels=val_y)
+    reply = ctx.call(
+        "csc321_tut4.accuracy_linear",
+        doing="get_accuracy(nn.Linear(784, 10), mnist_val)",
+        weight=weight,
+        bias=bias,
+        images=val_x,
+        labels=val_y,
+    )
 
     def compute() -> float:
         model = nn.Linear(784, 10)
@@ -218,12 +254,16 @@ def linear_mnist(ctx: CheckContext) -> list[Finding]:
     got = float(reply["accuracy"])
     problems = []
     if abs(got - want) > (near + 1e-6) / n + FRACTION_TOL:  # FRACTION_TOL: a float32 fraction
-        problem = (f"get_accuracy(model, mnist_val) on {n} images: got {got:.6g}, expected {want:.6g} "
-                   f"({round(want * n)}/{n} images predicted correctly)")
+        problem = (
+            f"get_accuracy(model, mnist_val) on {n} images: got {got:.6g}, expected {want:.6g} "
+            f"({round(want * n)}/{n} images predicted correctly)"
+        )
         if abs(got - 100 * want) <= 100 * (near + 1e-6) / n:
             problem += "\n  that is a percentage: the tutorial returns the fraction correct / total"
         problems.append(problem)
     if reply["params_moved"] > 0:
-        problems.append(f"get_accuracy changed the model's parameters (by up to {reply['params_moved']:.3g}): "
-                        "it must only evaluate the model")
+        problems.append(
+            f"get_accuracy changed the model's parameters (by up to {reply['params_moved']:.3g}): "
+            "it must only evaluate the model"
+        )
     return [finding("all", problems, ACCURACY_HINT)]

@@ -4,7 +4,8 @@ module-level datasets its functions read."""
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import torch
@@ -22,10 +23,12 @@ def split(ctx: CheckContext) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.nd
     """(train images, labels), (val images, labels), and a line for the report."""
     n_train, n_val = REAL_SPLIT if ctx.mnist.real else STAND_IN_SPLIT
     images, labels = ctx.mnist.arrays("train", n_train + n_val)
-    what = ("the tutorial's split: the first 2,500 MNIST training images, 2,000 mnist_train / 500 mnist_val"
-            if ctx.mnist.real else
-            f"{ctx.mnist.name}: its 1,297 training images split 1,000 mnist_train / 297 mnist_val (the tutorial "
-            "uses the first 2,500 MNIST training images, 2,000 / 500; grade with --data-dir holding MNIST for that)")
+    what = (
+        "the tutorial's split: the first 2,500 MNIST training images, 2,000 mnist_train / 500 mnist_val"
+        if ctx.mnist.real
+        else f"{ctx.mnist.name}: its 1,297 training images split 1,000 mnist_train / 297 mnist_val (the tutorial "
+        "uses the first 2,500 MNIST training images, 2,000 / 500; grade with --data-dir holding MNIST for that)"
+    )
     return (images[:n_train], labels[:n_train]), (images[n_train:], labels[n_train:]), what
 
 

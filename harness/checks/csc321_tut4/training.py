@@ -21,8 +21,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ...compare import mismatch
 from ...boundary.shipped import encode_ids
+from ...compare import mismatch
 from .. import check
 from ..base import CheckAbort, CheckContext, Finding
 from .common import finding, linear_init, pairs64, reference_datasets, split
@@ -52,14 +52,30 @@ def _kw(kwargs: dict) -> str:
 
 # == update by update ============================================================================
 
+
 def _full_batch_data(ctx: CheckContext) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     (x, y), _, _ = split(ctx)
-    return x[:FULL_BATCH], y[:FULL_BATCH], x[FULL_BATCH:FULL_BATCH + VAL_IMAGES], y[FULL_BATCH:FULL_BATCH + VAL_IMAGES]
+    return (
+        x[:FULL_BATCH],
+        y[:FULL_BATCH],
+        x[FULL_BATCH : FULL_BATCH + VAL_IMAGES],
+        y[FULL_BATCH : FULL_BATCH + VAL_IMAGES],
+    )
 
 
-def replay(weight: torch.Tensor, bias: torch.Tensor, images: np.ndarray, labels: np.ndarray, learning_rate: float,
-           weight_decay: float, num_epochs: int, zero_grad: bool = True, loss: str = "mean",
-           decay_bias: bool = True, **_: Any) -> list[list[torch.Tensor]]:
+def replay(
+    weight: torch.Tensor,
+    bias: torch.Tensor,
+    images: np.ndarray,
+    labels: np.ndarray,
+    learning_rate: float,
+    weight_decay: float,
+    num_epochs: int,
+    zero_grad: bool = True,
+    loss: str = "mean",
+    decay_bias: bool = True,
+    **_: Any,
+) -> list[list[torch.Tensor]]:
     """Full-batch SGD in float64, as ``optim.SGD`` does it (or with a named mistake): the
     parameters after each update."""
     x = torch.from_numpy(images.reshape(len(images), -1)).double() / 255.0
@@ -84,8 +100,9 @@ def replay(weight: torch.Tensor, bias: torch.Tensor, images: np.ndarray, labels:
     return after
 
 
-def reference_updates(ctx: CheckContext, weight: torch.Tensor, bias: torch.Tensor, data: tuple,
-                      kwargs: dict) -> list[list[torch.Tensor]]:
+def reference_updates(
+    ctx: CheckContext, weight: torch.Tensor, bias: torch.Tensor, data: tuple, kwargs: dict
+) -> list[list[torch.Tensor]]:
     """The answer key's parameters after 1, 2, ... num_epochs full-batch epochs (float64)."""
     x, y, vx, vy = data
 
@@ -105,11 +122,23 @@ def reference_updates(ctx: CheckContext, weight: torch.Tensor, bias: torch.Tenso
     return ctx.expect("updates", compute, {"weight": weight, "bias": bias, "images": x, "labels": y, "kwargs": kwargs})
 
 
-def _train(ctx: CheckContext, data: tuple, weight: torch.Tensor, bias: torch.Tensor, kwargs: dict, doing: str,
-           **options: Any) -> dict:
+def _train(
+    ctx: CheckContext, data: tuple, weight: torch.Tensor, bias: torch.Tensor, kwargs: dict, doing: str, **options: Any
+) -> dict:
     x, y, vx, vy = data
-    return ctx.call("csc321_tut4.train", doing=doing, timeout=TRAIN_TIMEOUT, train_images=x, train_labels=y,
-                    val_images=vx, val_labels=vy, weight=weight, bias=bias, kwargs=kwargs, **options)
+    return ctx.call(
+        "csc321_tut4.train",
+        doing=doing,
+        timeout=TRAIN_TIMEOUT,
+        train_images=x,
+        train_labels=y,
+        val_images=vx,
+        val_labels=vy,
+        weight=weight,
+        bias=bias,
+        kwargs=kwargs,
+        **options,
+    )
 
 
 def _student_updates(reply: dict) -> list[list[np.ndarray]]:
@@ -131,12 +160,23 @@ def _optimizer_text(reply: dict) -> str:
     seen = reply.get("optimizers") or []
     if not seen:
         return "no torch optimizer took a step"
-    return "; ".join(f"{o['type']}(lr={o['lr']}, weight_decay={o['weight_decay']}"
-                     + (f", momentum={o['momentum']}" if o.get("momentum") else "") + ")" for o in seen)
+    return "; ".join(
+        f"{o['type']}(lr={o['lr']}, weight_decay={o['weight_decay']}"
+        + (f", momentum={o['momentum']}" if o.get("momentum") else "")
+        + ")"
+        for o in seen
+    )
 
 
-def judge_updates(ctx: CheckContext, kwargs: dict, init: tuple[torch.Tensor, torch.Tensor], doing: str,
-                  mistakes: dict[str, dict], readings: tuple[dict, ...] = (), first: int = 1) -> list[str]:
+def judge_updates(
+    ctx: CheckContext,
+    kwargs: dict,
+    init: tuple[torch.Tensor, torch.Tensor],
+    doing: str,
+    mistakes: dict[str, dict],
+    readings: tuple[dict, ...] = (),
+    first: int = 1,
+) -> list[str]:
     """Problems of the student's full-batch run against the answer key's, update by update
     (from update ``first`` on); ``mistakes`` name what a matching wrong run means."""
     data = _full_batch_data(ctx)
@@ -145,8 +185,10 @@ def judge_updates(ctx: CheckContext, kwargs: dict, init: tuple[torch.Tensor, tor
     label = f"run_gradient_descent(model, {_kw(kwargs)}) on {FULL_BATCH} images"
     epochs = kwargs["num_epochs"]
     if len(reply["batches"]) != epochs or any(b != FULL_BATCH for b in reply["batches"]):
-        return [f"{label}: expected {epochs} update(s) on the whole batch of {FULL_BATCH} images (one per epoch); "
-                f"the model was trained on batches of sizes {reply['batches'][:12]}"]
+        return [
+            f"{label}: expected {epochs} update(s) on the whole batch of {FULL_BATCH} images (one per epoch); "
+            f"the model was trained on batches of sizes {reply['batches'][:12]}"
+        ]
     got = _student_updates(reply)
     want = reference_updates(ctx, weight, bias, data, kwargs)
     init_list = [weight, bias]
@@ -167,8 +209,10 @@ def judge_updates(ctx: CheckContext, kwargs: dict, init: tuple[torch.Tensor, tor
         problem += "\n  the first update already differs from the reference's (see train.sgd_step)"
     final_w = torch.from_numpy(np.asarray(got[-1][0])).double()
     if torch.equal(final_w, weight.double()):
-        return [f"{label}: the parameters did not change\n  hint: loss.backward(); optimizer.step() on an optimizer "
-                f"built from model.parameters() (your optimizer: {_optimizer_text(reply)})"]
+        return [
+            f"{label}: the parameters did not change\n  hint: loss.backward(); optimizer.step() on an optimizer "
+            f"built from model.parameters() (your optimizer: {_optimizer_text(reply)})"
+        ]
     for meaning, override in mistakes.items():
         if not first_problem(replay(weight, bias, data[0], data[1], **{**kwargs, **override})):
             return [f"{problem}\n  your updates match a run {meaning}\n  (your optimizer: {_optimizer_text(reply)})"]
@@ -177,8 +221,9 @@ def judge_updates(ctx: CheckContext, kwargs: dict, init: tuple[torch.Tensor, tor
 
 STEP_MISTAKES = {
     "with learning_rate=0.01 (the default): the learning_rate argument is not used": {"learning_rate": 0.01},
-    "with learning_rate=0.005 (the tutorial's first optimizer cell): the learning_rate argument is not used":
-        {"learning_rate": 0.005},
+    "with learning_rate=0.005 (the tutorial's first optimizer cell): the learning_rate argument is not used": {
+        "learning_rate": 0.005
+    },
     "on the SUMMED cross-entropy of the batch: nn.CrossEntropyLoss() averages it": {"loss": "sum"},
     "on the cross-entropy of softmax probabilities: nn.CrossEntropyLoss takes the logits zs": {"loss": "softmax"},
 }
@@ -187,22 +232,44 @@ STEP_MISTAKES = {
 @check("train.sgd_step")
 def sgd_step(ctx: CheckContext) -> list[Finding]:
     """One update: cross-entropy of the logits, its gradient, optim.SGD with the given learning rate."""
-    problems = judge_updates(ctx, SGD_STEP, linear_init(ctx, 1), "run_gradient_descent: one update on one batch",
-                             STEP_MISTAKES)
-    return [finding("all", problems, "loss = nn.CrossEntropyLoss()(model(xs.view(-1, 784)), ts); loss.backward(); "
-                                     "optimizer.step() with optim.SGD(model.parameters(), lr=learning_rate, ...)")]
+    problems = judge_updates(
+        ctx, SGD_STEP, linear_init(ctx, 1), "run_gradient_descent: one update on one batch", STEP_MISTAKES
+    )
+    return [
+        finding(
+            "all",
+            problems,
+            "loss = nn.CrossEntropyLoss()(model(xs.view(-1, 784)), ts); loss.backward(); "
+            "optimizer.step() with optim.SGD(model.parameters(), lr=learning_rate, ...)",
+        )
+    ]
 
 
 @check("train.zero_grad")
 def zero_grad(ctx: CheckContext) -> list[Finding]:
     """Three updates: each uses only its own batch's gradient."""
-    problems = judge_updates(ctx, ZERO_GRAD, linear_init(ctx, 1), "run_gradient_descent: three epochs of one batch",
-                             {"without optimizer.zero_grad(): each update adds up the gradients of all the batches "
-                              "so far": {"zero_grad": False}}, first=2)
+    problems = judge_updates(
+        ctx,
+        ZERO_GRAD,
+        linear_init(ctx, 1),
+        "run_gradient_descent: three epochs of one batch",
+        {
+            "without optimizer.zero_grad(): each update adds up the gradients of all the batches so far": {
+                "zero_grad": False
+            }
+        },
+        first=2,
+    )
     if not problems:
         return [Finding("all", True)]
-    return [finding("all", problems, "call optimizer.zero_grad() after optimizer.step() (or before loss.backward()): "
-                                     "PyTorch adds each backward's gradients to the previous ones")]
+    return [
+        finding(
+            "all",
+            problems,
+            "call optimizer.zero_grad() after optimizer.step() (or before loss.backward()): "
+            "PyTorch adds each backward's gradients to the previous ones",
+        )
+    ]
 
 
 @check("train.weight_decay")
@@ -211,24 +278,33 @@ def weight_decay(ctx: CheckContext) -> list[Finding]:
     weight, bias = linear_init(ctx, 2)
     init = (weight * WD_INIT_SCALE, bias * WD_INIT_SCALE)
     problems = judge_updates(
-        ctx, WEIGHT_DECAY, init, "run_gradient_descent with weight_decay: one update on one batch",
-        {"with weight_decay=0: the weight_decay argument does not reach the optimizer": {"weight_decay": 0},
-         "with weight_decay=0.01 (the tutorial's example value) instead of the argument": {"weight_decay": 0.01},
-         "with twice the weight decay (the gradient of weight_decay/2 * ||w||^2 is weight_decay * w)":
-             {"weight_decay": 2 * WEIGHT_DECAY["weight_decay"]}},
-        readings=({"decay_bias": False},))  # L2 on the weights only: another reading of "weight decay"
+        ctx,
+        WEIGHT_DECAY,
+        init,
+        "run_gradient_descent with weight_decay: one update on one batch",
+        {
+            "with weight_decay=0: the weight_decay argument does not reach the optimizer": {"weight_decay": 0},
+            "with weight_decay=0.01 (the tutorial's example value) instead of the argument": {"weight_decay": 0.01},
+            "with twice the weight decay (the gradient of weight_decay/2 * ||w||^2 is weight_decay * w)": {
+                "weight_decay": 2 * WEIGHT_DECAY["weight_decay"]
+            },
+        },
+        readings=({"decay_bias": False},),
+    )  # L2 on the weights only: another reading of "weight decay"
     return [finding("all", problems, "optim.SGD(model.parameters(), lr=learning_rate, weight_decay=weight_decay)")]
 
 
 # == batches, shuffle, the returned model ==========================================================
+
 
 def _batching_run(ctx: CheckContext, doing: str) -> tuple[dict, int]:
     (x, y), (vx, vy), _ = split(ctx)
     train_x = encode_ids(x[:BATCH_IMAGES], 0)
     val_x = encode_ids(vx[:BATCH_VAL], VAL_ID_OFFSET)
     weight, bias = linear_init(ctx, 3)
-    reply = _train(ctx, (train_x, y[:BATCH_IMAGES], val_x, vy[:BATCH_VAL]), weight, bias, BATCHING, doing,
-                   record_ids=True)
+    reply = _train(
+        ctx, (train_x, y[:BATCH_IMAGES], val_x, vy[:BATCH_VAL]), weight, bias, BATCHING, doing, record_ids=True
+    )
     return reply, BATCH_IMAGES
 
 
@@ -255,8 +331,10 @@ def batches(ctx: CheckContext) -> list[Finding]:
     full, rest = divmod(n, bs)
     sizes = reply["batches"]
     label = f"run_gradient_descent(model, {_kw(BATCHING)}) on {n} images"
-    expected = (f"per epoch, {full} batches of {bs} (the incomplete batch of {rest} skipped, as the tutorial does) "
-                f"or {full} of {bs} and one of {rest}")
+    expected = (
+        f"per epoch, {full} batches of {bs} (the incomplete batch of {rest} skipped, as the tutorial does) "
+        f"or {full} of {bs} and one of {rest}"
+    )
     shown = ", ".join(map(str, sizes[:12])) + (", ..." if len(sizes) > 12 else "")
     reading = epochs_of(sizes, n, bs)
     if not sizes:
@@ -267,17 +345,29 @@ def batches(ctx: CheckContext) -> list[Finding]:
         if all(s == 64 for s in sizes[:-1]):
             size_problem += "\n  batches of 64: the batch_size argument does not reach the DataLoader"
         seen = sum(sizes)
-        epoch_problem = None if seen in (epochs * full * bs, epochs * n) else (
-            f"{label}: {seen} images were trained on in all; {epochs} epochs of {n} images give "
-            f"{epochs * full * bs} (incomplete batches skipped) or {epochs * n}")
-        return [finding("batch_size", [size_problem], "DataLoader(mnist_train, batch_size=batch_size, shuffle=True)"),
-                finding("epochs", [epoch_problem], "for epoch in range(num_epochs): one pass over train_loader")]
+        epoch_problem = (
+            None
+            if seen in (epochs * full * bs, epochs * n)
+            else (
+                f"{label}: {seen} images were trained on in all; {epochs} epochs of {n} images give "
+                f"{epochs * full * bs} (incomplete batches skipped) or {epochs * n}"
+            )
+        )
+        return [
+            finding("batch_size", [size_problem], "DataLoader(mnist_train, batch_size=batch_size, shuffle=True)"),
+            finding("epochs", [epoch_problem], "for epoch in range(num_epochs): one pass over train_loader"),
+        ]
     ran = reading[1]
-    epoch_problem = None if ran == epochs else (
-        f"{label}: the model was trained for {ran} epoch(s) (batches [{shown}]), expected num_epochs={epochs}")
+    epoch_problem = (
+        None
+        if ran == epochs
+        else (f"{label}: the model was trained for {ran} epoch(s) (batches [{shown}]), expected num_epochs={epochs}")
+    )
     ctx.notes.append(f"the incomplete last batch of an epoch is {reading[0]} (either is accepted)")
-    return [Finding("batch_size", True),
-            finding("epochs", [epoch_problem], "for epoch in range(num_epochs): one pass over train_loader")]
+    return [
+        Finding("batch_size", True),
+        finding("epochs", [epoch_problem], "for epoch in range(num_epochs): one pass over train_loader"),
+    ]
 
 
 @check("train.shuffle")
@@ -301,12 +391,17 @@ def shuffle(ctx: CheckContext) -> list[Finding]:
         epochs[-1].append(i)
     problems = []
     if epochs[0] == sorted(epochs[0]):
-        problems.append(f"{label}: the first epoch visits the images in their order in mnist_train "
-                        f"({', '.join(map(str, epochs[0][:8]))}, ...): they are not shuffled")
-    elif len(epochs) > 1 and epochs[1][:len(epochs[0])] == epochs[0][:len(epochs[1])]:
+        problems.append(
+            f"{label}: the first epoch visits the images in their order in mnist_train "
+            f"({', '.join(map(str, epochs[0][:8]))}, ...): they are not shuffled"
+        )
+    elif len(epochs) > 1 and epochs[1][: len(epochs[0])] == epochs[0][: len(epochs[1])]:
         problems.append(f"{label}: every epoch visits the images in the same order: shuffle again each epoch")
-    return [finding("all", problems, "DataLoader(mnist_train, batch_size=batch_size, shuffle=True): a new order "
-                                     "every epoch")]
+    return [
+        finding(
+            "all", problems, "DataLoader(mnist_train, batch_size=batch_size, shuffle=True): a new order every epoch"
+        )
+    ]
 
 
 @check("train.returns_model")
@@ -316,11 +411,18 @@ def returns_model(ctx: CheckContext) -> list[Finding]:
     if kind == "model":
         return [Finding("all", True)]
     what = "nothing (None)" if kind == "None" else f"a {kind}, not the model it was given"
-    return [Finding("all", False, f"run_gradient_descent(model, ...) returned {what}\n  hint: train the model it is "
-                                  "given and end with return model, as the tutorial does")]
+    return [
+        Finding(
+            "all",
+            False,
+            f"run_gradient_descent(model, ...) returned {what}\n  hint: train the model it is "
+            "given and end with return model, as the tutorial does",
+        )
+    ]
 
 
 # == the tutorial's run ==============================================================================
+
 
 @check("train.learns")
 def learns(ctx: CheckContext) -> list[Finding]:
@@ -328,8 +430,10 @@ def learns(ctx: CheckContext) -> list[Finding]:
     curves of mnist_train and mnist_val are recorded."""
     (x, y), (vx, vy), what = split(ctx)
     threshold = THRESHOLD_REAL if ctx.mnist.real else THRESHOLD_STAND_IN
-    ctx.notes.append(f"data: {what}; passing validation accuracy: {threshold:.0%} after the tutorial's run "
-                     f"({_kw(TUTORIAL_RUN)}); validation accuracy measured by the grader on the model given")
+    ctx.notes.append(
+        f"data: {what}; passing validation accuracy: {threshold:.0%} after the tutorial's run "
+        f"({_kw(TUTORIAL_RUN)}); validation accuracy measured by the grader on the model given"
+    )
     weight, bias = linear_init(ctx, 4)
     doing = f"run_gradient_descent(nn.Linear(784, 10), {_kw(TUTORIAL_RUN)})"
     try:
@@ -340,16 +444,29 @@ def learns(ctx: CheckContext) -> list[Finding]:
     ctx.notes.append(f"after training: train accuracy {train_acc:.3f}, validation accuracy {val:.3f}")
     val_problem = None
     if not np.isfinite(val) or val < threshold:
-        val_problem = (f"{doing}: validation accuracy {val:.3f} (train {train_acc:.3f}), expected at least "
-                       f"{threshold:.2f} ({len(vy)} validation images)")
+        val_problem = (
+            f"{doing}: validation accuracy {val:.3f} (train {train_acc:.3f}), expected at least "
+            f"{threshold:.2f} ({len(vy)} validation images)"
+        )
     calls = reply["accuracy_calls"]
     n_train, n_val = calls.count("train"), calls.count("val")
     curve_problem = None
     if n_train < CURVE_POINTS or n_val < CURVE_POINTS:
-        curve_problem = (f"{doing}: during training get_accuracy was called {n_train} time(s) on mnist_train and "
-                         f"{n_val} time(s) on mnist_val; the tutorial records both every 10 iterations "
-                         f"({len(reply['batches'])} iterations here) for the training curve")
-    return [finding("validation", [val_problem], "the update (train.sgd_step) and the batches (train.batches) "
-                                                  "together should learn"),
-            finding("curves", [curve_problem], "if n % 10 == 0: train_acc.append(get_accuracy(model, mnist_train)); "
-                                               "val_acc.append(get_accuracy(model, mnist_val))")]
+        curve_problem = (
+            f"{doing}: during training get_accuracy was called {n_train} time(s) on mnist_train and "
+            f"{n_val} time(s) on mnist_val; the tutorial records both every 10 iterations "
+            f"({len(reply['batches'])} iterations here) for the training curve"
+        )
+    return [
+        finding(
+            "validation",
+            [val_problem],
+            "the update (train.sgd_step) and the batches (train.batches) together should learn",
+        ),
+        finding(
+            "curves",
+            [curve_problem],
+            "if n % 10 == 0: train_acc.append(get_accuracy(model, mnist_train)); "
+            "val_acc.append(get_accuracy(model, mnist_val))",
+        ),
+    ]

@@ -40,10 +40,17 @@ def _label(name: str, args: list) -> str:
 @check("models.param_counts")
 def param_counts(ctx: CheckContext) -> list[Finding]:
     cases = [case for group in COUNT_CASES.values() for case in group]
-    reply = ctx.call("csc321_tut6.param_counts", doing="building each model and counting its parameters",
-                     timeout=CALL_TIMEOUT, cases=cases)
-    want = ctx.expect("counts", lambda: [sum(p.numel() for p in getattr(tut6(ctx), n)(*a).parameters())
-                                         for n, a in cases], {"cases": cases})
+    reply = ctx.call(
+        "csc321_tut6.param_counts",
+        doing="building each model and counting its parameters",
+        timeout=CALL_TIMEOUT,
+        cases=cases,
+    )
+    want = ctx.expect(
+        "counts",
+        lambda: [sum(p.numel() for p in getattr(tut6(ctx), n)(*a).parameters()) for n, a in cases],
+        {"cases": cases},
+    )
     got = dict(zip(map(str, cases), reply))
     expected = dict(zip(map(str, cases), (int(w) for w in want)))
     findings = []
@@ -56,8 +63,10 @@ def param_counts(ctx: CheckContext) -> list[Finding]:
             elif "error" in result:
                 problems.append(f"{label} could not be built: {describe_error(result['error'])}")
             elif result["count"] != count:
-                problems.append(f"{label} has {result['count']} parameters (shapes {result['shapes']}), expected "
-                                f"{count}: {ARCHITECTURE[name]}")
+                problems.append(
+                    f"{label} has {result['count']} parameters (shapes {result['shapes']}), expected "
+                    f"{count}: {ARCHITECTURE[name]}"
+                )
             # the tutorial stores self.num_hidden but never reads it: a model without the attribute
             # (e.g. an nn.Sequential of the layers) is not wrong; a wrong value still is
             elif name == "MLP" and result["num_hidden"] not in (args[0], "None"):
@@ -90,8 +99,12 @@ def _same_content(got: str, expected: str, name: str) -> bool:
 
 @check("models.print_num_parameters")
 def print_num_parameters(ctx: CheckContext) -> list[Finding]:
-    printed = ctx.call("csc321_tut6.print_num_parameters", doing="calling print_num_parameters", timeout=CALL_TIMEOUT,
-                       cases=PRINT_CASES)
+    printed = ctx.call(
+        "csc321_tut6.print_num_parameters",
+        doing="calling print_num_parameters",
+        timeout=CALL_TIMEOUT,
+        cases=PRINT_CASES,
+    )
 
     def compute() -> list[str]:
         import contextlib
@@ -113,8 +126,13 @@ def print_num_parameters(ctx: CheckContext) -> list[Finding]:
         layers = " + ".join(f"Linear({i}, {o})" for i, o in sizes)
         if _normalised(got) != _normalised(expected) and not _same_content(got, expected, name or "model"):
             problems.append(f"{call} on a model of {layers} printed {got.strip()!r}, expected {expected.strip()!r}")
-    return [finding("all", problems, 'print("Number of parameters in %s" % name, <sum of p.numel()>); '
-                                     'the name defaults to "model"')]
+    return [
+        finding(
+            "all",
+            problems,
+            'print("Number of parameters in %s" % name, <sum of p.numel()>); the name defaults to "model"',
+        )
+    ]
 
 
 # -- forward passes with the judge's parameters -------------------------------------------------
@@ -126,8 +144,10 @@ FORWARD_CASES = {
 BATCH_SIZES = (1, 7)
 FORWARD_HINTS = {
     "MLP": "flatten to (N, 784), layer1, ReLU, layer2; return the 10 scores (no softmax)",
-    "CNN": ("pool(relu(conv1(x))) -> pool(relu(conv2(x))) -> flatten to (N, 8 * 7 * 7) -> fc: two 2x2 "
-            "max-pools bring 28x28 down to 7x7"),
+    "CNN": (
+        "pool(relu(conv1(x))) -> pool(relu(conv2(x))) -> flatten to (N, 8 * 7 * 7) -> fc: two 2x2 "
+        "max-pools bring 28x28 down to 7x7"
+    ),
 }
 
 
@@ -136,19 +156,31 @@ def _forward(ctx: CheckContext, name: str) -> list[Finding]:
     params = []
     for k, shape in enumerate(shapes):
         fan_in = shapes[k - (k % 2)][1] * (9 if len(shapes[k - (k % 2)]) == 4 else 1)  # the weight's fan-in
-        params.append(ctx.randn(*shape, stream=k, scale=fan_in ** -0.5))
+        params.append(ctx.randn(*shape, stream=k, scale=fan_in**-0.5))
     images = arrays(ctx, "test", 0, sum(BATCH_SIZES))[0]
     x = torch.from_numpy(images).float().div(255.0).unsqueeze(1)
     inputs, start = [], 0
     for n in BATCH_SIZES:
-        inputs.append(x[start:start + n])
+        inputs.append(x[start : start + n])
         start += n
     label = _label(name, args)
-    reply = ctx.call("csc321_tut6.forward", doing=f"{label} forward on batches of {BATCH_SIZES} images",
-                     timeout=CALL_TIMEOUT, model=name, args=args, params=params, inputs=inputs)
+    reply = ctx.call(
+        "csc321_tut6.forward",
+        doing=f"{label} forward on batches of {BATCH_SIZES} images",
+        timeout=CALL_TIMEOUT,
+        model=name,
+        args=args,
+        params=params,
+        inputs=inputs,
+    )
     if "load_problem" in reply:
-        return [finding("all", [f"the judge's parameters cannot be loaded into your {label}: {reply['load_problem']}"],
-                        FORWARD_HINTS[name])]
+        return [
+            finding(
+                "all",
+                [f"the judge's parameters cannot be loaded into your {label}: {reply['load_problem']}"],
+                FORWARD_HINTS[name],
+            )
+        ]
 
     def compute() -> list[torch.Tensor]:
         model = getattr(tut6(ctx), name)(*args)
@@ -163,10 +195,17 @@ def _forward(ctx: CheckContext, name: str) -> list[Finding]:
     for n, got, expected in zip(BATCH_SIZES, reply["outputs"], want):
         shape = tuple(getattr(got, "shape", ()))
         if shape != (n, 10):
-            extra = (f" ({shape[0] // n}x as many rows as images: the flattened features are {shape[0] // n}x "
-                     "too many per image)") if len(shape) == 2 and shape[0] > n and shape[0] % n == 0 else ""
-            problems.append(f"{label} on a batch of shape ({n}, 1, 28, 28) returned shape {shape}, expected "
-                            f"({n}, 10){extra}")
+            extra = (
+                (
+                    f" ({shape[0] // n}x as many rows as images: the flattened features are {shape[0] // n}x "
+                    "too many per image)"
+                )
+                if len(shape) == 2 and shape[0] > n and shape[0] % n == 0
+                else ""
+            )
+            problems.append(
+                f"{label} on a batch of shape ({n}, 1, 28, 28) returned shape {shape}, expected ({n}, 10){extra}"
+            )
             break
         problem = mismatch(f"{label} scores for a batch of {n} images (with the judge's parameters)", got, expected)
         if problem:
@@ -202,24 +241,34 @@ def _share(call: dict) -> str:
 def _mlp_problems(reply: dict, label: str, after_relu: bool) -> list[str]:
     bns, outputs = _bn_calls(reply)
     if not bns:
-        return [f"{label}: no batch-norm layer ran in the forward pass (modules found: "
-                f"{reply['bn_modules'] or 'none'}): use nn.BatchNorm1d(num_hidden)"]
+        return [
+            f"{label}: no batch-norm layer ran in the forward pass (modules found: "
+            f"{reply['bn_modules'] or 'none'}): use nn.BatchNorm1d(num_hidden)"
+        ]
     bn = bns[0]
     problems = []
     if after_relu and bn["min"] < 0:
-        problems.append(f"{label}: the {bn['type']} ({bn['name']}) receives values before the ReLU: {_share(bn)}; "
-                        "MLPBN normalises AFTER it: bn(relu(layer1(x)))")
+        problems.append(
+            f"{label}: the {bn['type']} ({bn['name']}) receives values before the ReLU: {_share(bn)}; "
+            "MLPBN normalises AFTER it: bn(relu(layer1(x)))"
+        )
     if not after_relu and bn["min"] >= 0:
-        problems.append(f"{label}: the {bn['type']} ({bn['name']}) receives only non-negative values, i.e. it comes "
-                        "after the ReLU; MLPBNBeforeReLu normalises BEFORE it: relu(bn(layer1(x)))")
+        problems.append(
+            f"{label}: the {bn['type']} ({bn['name']}) receives only non-negative values, i.e. it comes "
+            "after the ReLU; MLPBNBeforeReLu normalises BEFORE it: relu(bn(layer1(x)))"
+        )
     if outputs:
         out = outputs[-1]
         if after_relu and out["min"] >= 0:
-            problems.append(f"{label}: the output layer ({out['name']}) receives only non-negative values: nothing "
-                            "should follow the batch norm (no ReLU after it)")
+            problems.append(
+                f"{label}: the output layer ({out['name']}) receives only non-negative values: nothing "
+                "should follow the batch norm (no ReLU after it)"
+            )
         if not after_relu and out["min"] < 0:
-            problems.append(f"{label}: the output layer ({out['name']}) receives negative values ({_share(out)}): "
-                            "the ReLU should come after the batch norm, right before layer2")
+            problems.append(
+                f"{label}: the output layer ({out['name']}) receives negative values ({_share(out)}): "
+                "the ReLU should come after the batch norm, right before layer2"
+            )
     return problems
 
 
@@ -227,17 +276,23 @@ def _cnn_problems(reply: dict, label: str) -> list[str]:
     bns, _ = _bn_calls(reply)
     want = [[TRACE_IMAGES, 4, 28, 28], [TRACE_IMAGES, 8, 14, 14]]
     if len(bns) != 2:
-        return [f"{label}: {len(bns)} batch-norm calls ran in the forward pass, expected 2 (BatchNorm2d(4) after "
-                "the first convolution's ReLU, BatchNorm2d(8) after the second's)"]
+        return [
+            f"{label}: {len(bns)} batch-norm calls ran in the forward pass, expected 2 (BatchNorm2d(4) after "
+            "the first convolution's ReLU, BatchNorm2d(8) after the second's)"
+        ]
     problems = []
     for k, (bn, shape) in enumerate(zip(bns, want), start=1):
         if bn["shape"] != shape:
             where = " (after the pooling)" if bn["shape"][-1] * 2 == shape[-1] else ""
-            problems.append(f"{label}: batch norm #{k} ({bn['name']}) receives shape {tuple(bn['shape'])}, expected "
-                            f"{tuple(shape)}{where}: normalise the ReLU's output before pooling it")
+            problems.append(
+                f"{label}: batch norm #{k} ({bn['name']}) receives shape {tuple(bn['shape'])}, expected "
+                f"{tuple(shape)}{where}: normalise the ReLU's output before pooling it"
+            )
         if bn["min"] < 0:
-            problems.append(f"{label}: batch norm #{k} ({bn['name']}) receives values before the ReLU: {_share(bn)}; "
-                            "CNNBN normalises after it: bn(relu(conv(x)))")
+            problems.append(
+                f"{label}: batch norm #{k} ({bn['name']}) receives values before the ReLU: {_share(bn)}; "
+                "CNNBN normalises after it: bn(relu(conv(x)))"
+            )
     return problems
 
 
@@ -249,8 +304,14 @@ def placement(ctx: CheckContext) -> list[Finding]:
     for component, (name, args) in cases.items():
         label = _label(name, args)
         try:
-            reply = ctx.call("csc321_tut6.bn_trace", doing=f"{label} forward in training mode on {TRACE_IMAGES} images",
-                             timeout=CALL_TIMEOUT, model=name, args=args, images=images)
+            reply = ctx.call(
+                "csc321_tut6.bn_trace",
+                doing=f"{label} forward in training mode on {TRACE_IMAGES} images",
+                timeout=CALL_TIMEOUT,
+                model=name,
+                args=args,
+                images=images,
+            )
         except CheckAbort as exc:
             findings += aborted([component], exc)
             continue

@@ -21,7 +21,7 @@ import torch
 from ...compare import mismatch
 from .. import check
 from ..base import CheckAbort, CheckContext, Finding
-from .common import CALL_TIMEOUT, TRAIN_TIMEOUT, accuracy_sets, aborted, arrays, finding, pairs, tut6
+from .common import CALL_TIMEOUT, TRAIN_TIMEOUT, aborted, accuracy_sets, arrays, finding, pairs, tut6
 
 
 class _LinearNet(torch.nn.Module):
@@ -52,15 +52,22 @@ def _nearest_mean(train: list) -> tuple[torch.Tensor, torch.Tensor]:
     x = torch.from_numpy(train[0]).double().div(255.0).reshape(len(train[0]), -1)
     y = torch.from_numpy(np.asarray(train[1]))
     mu = torch.stack([x[y == c].mean(dim=0) if bool((y == c).any()) else torch.zeros(x.shape[1]) for c in range(10)])
-    return mu.float(), (-0.5 * (mu ** 2).sum(dim=1)).float()
+    return mu.float(), (-0.5 * (mu**2).sum(dim=1)).float()
 
 
 @check("training.get_accuracy")
 def get_accuracy(ctx: CheckContext) -> list[Finding]:
     train, val = arrays(ctx, "train", 0, ACC_TRAIN), arrays(ctx, "test", 0, ACC_VAL)
     w, b = _nearest_mean(train)
-    reply = ctx.call("csc321_tut6.get_accuracy", doing="get_accuracy(model, train=True / False) on a linear model",
-                     timeout=CALL_TIMEOUT, w=w, b=b, acc_train=train, acc_val=val)
+    reply = ctx.call(
+        "csc321_tut6.get_accuracy",
+        doing="get_accuracy(model, train=True / False) on a linear model",
+        timeout=CALL_TIMEOUT,
+        w=w,
+        b=b,
+        acc_train=train,
+        acc_val=val,
+    )
 
     def compute() -> dict:
         key = tut6(ctx)
@@ -72,9 +79,11 @@ def get_accuracy(ctx: CheckContext) -> list[Finding]:
     want = {k: float(v) for k, v in want.items()}
     want["default"] = want["val"]
     got = reply["values"]
-    names = {"train": f"get_accuracy(model, train=True) (mnist_train, {ACC_TRAIN} images)",
-             "val": f"get_accuracy(model, train=False) (mnist_val, {ACC_VAL} images)",
-             "default": "get_accuracy(model) (train defaults to False: mnist_val)"}
+    names = {
+        "train": f"get_accuracy(model, train=True) (mnist_train, {ACC_TRAIN} images)",
+        "val": f"get_accuracy(model, train=False) (mnist_val, {ACC_VAL} images)",
+        "default": "get_accuracy(model) (train defaults to False: mnist_val)",
+    }
     value_problems = []
     # 1e-6: a fraction computed in float32 ((pred == labels).float().mean().item()) is off by ~1e-8;
     # accuracies on these few hundred images step by 1/300 at least
@@ -85,11 +94,19 @@ def get_accuracy(ctx: CheckContext) -> list[Finding]:
             if abs(got[key] - 100 * want[key]) <= 1e-6:
                 why = ": a percentage; the tutorial returns the fraction correct / total"
             value_problems.append(f"{label} = {got[key]:.6g}, expected {want[key]:.6g}{why}")
-    mode_problems = [f"{names[k]} ran the model in training mode: call model.eval() first (batch norm and dropout "
-                     "behave differently in training mode)" for k, modes in reply["modes"].items() if True in modes]
+    mode_problems = [
+        f"{names[k]} ran the model in training mode: call model.eval() first (batch norm and dropout "
+        "behave differently in training mode)"
+        for k, modes in reply["modes"].items()
+        if True in modes
+    ]
     return [
-        finding("value", value_problems, "count the images whose highest score is the label, over the whole set "
-                                         "(mnist_train if train else mnist_val), and divide by its size"),
+        finding(
+            "value",
+            value_problems,
+            "count the images whose highest score is the label, over the whole set "
+            "(mnist_train if train else mnist_val), and divide by its size",
+        ),
         finding("eval_mode", mode_problems[:1]),
     ]
 
@@ -132,8 +149,9 @@ def _built(reply: dict) -> str:
 def _step_problem(ctx: CheckContext, case: str, w: torch.Tensor, b: torch.Tensor, data: list, acc: list) -> str | None:
     kwargs = {**STEP_BASE, **STEP_CASES[case]}
     label = _call_text(kwargs) + f" on {STEP_IMAGES} images"
-    reply = ctx.call("csc321_tut6.optimizer_steps", doing=label, timeout=CALL_TIMEOUT, w=w, b=b, data=data, acc=acc,
-                     kwargs=kwargs)
+    reply = ctx.call(
+        "csc321_tut6.optimizer_steps", doing=label, timeout=CALL_TIMEOUT, w=w, b=b, data=data, acc=acc, kwargs=kwargs
+    )
 
     def compute() -> dict:
         key = tut6(ctx)
@@ -146,8 +164,12 @@ def _step_problem(ctx: CheckContext, case: str, w: torch.Tensor, b: torch.Tensor
     want = ctx.expect("params", compute, {"w": w, "b": b, "data": data, "acc": acc, "kwargs": kwargs})
     got_w, got_b = (torch.from_numpy(np.asarray(reply[k])).double() for k in ("w", "b"))
     for name, got, start, expected in (("weight", got_w, w, want["w"]), ("bias", got_b, b, want["b"])):
-        problem = mismatch(f"{label}: change of the model's {name}", got - start.double(),
-                           expected.double() - start.double(), rtol=STEP_RTOL)
+        problem = mismatch(
+            f"{label}: change of the model's {name}",
+            got - start.double(),
+            expected.double() - start.double(),
+            rtol=STEP_RTOL,
+        )
         if problem:
             steps = reply["steps"]
             ran = "" if steps == 2 else f"; it ran {steps} training steps, expected 2 (one full batch per epoch)"
@@ -180,10 +202,14 @@ def optimizer(ctx: CheckContext) -> list[Finding]:
 
 # == train(): the loop ===============================================================================
 
-LOOP_FIXED = {"n": 70, "kwargs": {"batch_size": 32, "num_epochs": 2, "data_shuffle": False,
-                                  "learning_rate": 0.01, "momentum": 0.0}}
-LOOP_SHUFFLED = {"n": 96, "kwargs": {"batch_size": 32, "num_epochs": 2, "data_shuffle": True,
-                                     "learning_rate": 0.01, "momentum": 0.0}}
+LOOP_FIXED = {
+    "n": 70,
+    "kwargs": {"batch_size": 32, "num_epochs": 2, "data_shuffle": False, "learning_rate": 0.01, "momentum": 0.0},
+}
+LOOP_SHUFFLED = {
+    "n": 96,
+    "kwargs": {"batch_size": 32, "num_epochs": 2, "data_shuffle": True, "learning_rate": 0.01, "momentum": 0.0},
+}
 LOOP_ACC = (40, 30)
 PRINT_TOLERANCE = 0.0051  # a value printed with 2 decimals is accepted; accuracies on 40 / 30 images step by 0.025+
 NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
@@ -192,9 +218,17 @@ NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 def _loop_run(ctx: CheckContext, case: dict, stream: int) -> dict:
     w, b = _small_linear(ctx, stream=stream)
     n, kwargs = case["n"], case["kwargs"]
-    return ctx.call("csc321_tut6.loop", doing=f"{_call_text(kwargs)} on {n} images", timeout=CALL_TIMEOUT, w=w, b=b,
-                    data=arrays(ctx, "train", 0, n), acc_train=arrays(ctx, "train", 200, 200 + LOOP_ACC[0]),
-                    acc_val=arrays(ctx, "test", 0, LOOP_ACC[1]), kwargs=kwargs)
+    return ctx.call(
+        "csc321_tut6.loop",
+        doing=f"{_call_text(kwargs)} on {n} images",
+        timeout=CALL_TIMEOUT,
+        w=w,
+        b=b,
+        data=arrays(ctx, "train", 0, n),
+        acc_train=arrays(ctx, "train", 200, 200 + LOOP_ACC[0]),
+        acc_val=arrays(ctx, "test", 0, LOOP_ACC[1]),
+        kwargs=kwargs,
+    )
 
 
 def _batch_problems(case: dict, reply: dict) -> list[str]:
@@ -206,13 +240,20 @@ def _batch_problems(case: dict, reply: dict) -> list[str]:
     problems = []
     if sizes != want:
         left = n % size
-        why = (f": the last batch of each epoch holds only {left} images and must be skipped"
-               if left and left in sizes else "")
-        problems.append(f"{label}: the training batches had sizes {sizes}, expected {want} ({n // size} full batches "
-                        f"in each of {epochs} epochs){why}")
+        why = (
+            f": the last batch of each epoch holds only {left} images and must be skipped"
+            if left and left in sizes
+            else ""
+        )
+        problems.append(
+            f"{label}: the training batches had sizes {sizes}, expected {want} ({n // size} full batches "
+            f"in each of {epochs} epochs){why}"
+        )
     if any(not bt["training"] for bt in reply["batches"]):
-        problems.append(f"{label}: the model was in eval mode during some training steps: call model.train() before "
-                        "each step (get_accuracy switches it to eval mode)")
+        problems.append(
+            f"{label}: the model was in eval mode during some training steps: call model.train() before "
+            "each step (get_accuracy switches it to eval mode)"
+        )
     return problems
 
 
@@ -244,18 +285,23 @@ def _shuffle_problems(fixed: dict | None, shuffled: dict | None) -> list[str]:
         label = f"{_call_text(LOOP_FIXED['kwargs'])} on {LOOP_FIXED['n']} images"
         for e, order in enumerate(_epochs(LOOP_FIXED, fixed), start=1):
             if order != sorted(order) or (order and order[0] != 0):
-                problems.append(f"{label}: epoch {e} visited the images in the order {order[:8]}..., expected the "
-                                "data's own order 0, 1, 2, ... (data_shuffle=False: DataLoader(..., shuffle=data_shuffle))")
+                problems.append(
+                    f"{label}: epoch {e} visited the images in the order {order[:8]}..., expected the "
+                    "data's own order 0, 1, 2, ... (data_shuffle=False: DataLoader(..., shuffle=data_shuffle))"
+                )
                 break
     if shuffled is not None:
         label = f"{_call_text(LOOP_SHUFFLED['kwargs'])} on {LOOP_SHUFFLED['n']} images"
         orders = _epochs(LOOP_SHUFFLED, shuffled)
         if any(order == sorted(order) for order in orders):
-            problems.append(f"{label}: an epoch visited the images in the data's own order: data_shuffle=True must "
-                            "shuffle them")
+            problems.append(
+                f"{label}: an epoch visited the images in the data's own order: data_shuffle=True must shuffle them"
+            )
         elif len(orders) == 2 and orders[0] == orders[1]:
-            problems.append(f"{label}: both epochs visited the images in the same order: shuffle anew every epoch "
-                            "(DataLoader(..., shuffle=True) does)")
+            problems.append(
+                f"{label}: both epochs visited the images in the same order: shuffle anew every epoch "
+                "(DataLoader(..., shuffle=True) does)"
+            )
     return problems
 
 
@@ -276,14 +322,18 @@ def _printed(text: str, which: str) -> float | None:
 def _report_problems(reply: dict) -> list[str]:
     label = f"{_call_text(LOOP_FIXED['kwargs'])} on {LOOP_FIXED['n']} images"
     problems = []
-    for which, name, final in (("train", "Final Training Accuracy", reply["final_train"]),
-                               ("val", "Final Validation Accuracy", reply["final_val"])):
+    for which, name, final in (
+        ("train", "Final Training Accuracy", reply["final_train"]),
+        ("val", "Final Validation Accuracy", reply["final_val"]),
+    ):
         value = _printed(reply["printed"], which)
         if value is None:
             problems.append(f"{label} printed no '{name}: ...' line (it printed {reply['printed'][-300:]!r})")
         elif not (abs(value - final) <= PRINT_TOLERANCE or abs(value - 100 * final) <= 100 * PRINT_TOLERANCE):
-            problems.append(f"{label} printed {name} {value:g}, but the trained model's accuracy on "
-                            f"{'mnist_train' if which == 'train' else 'mnist_val'} is {final:g}")
+            problems.append(
+                f"{label} printed {name} {value:g}, but the trained model's accuracy on "
+                f"{'mnist_train' if which == 'train' else 'mnist_val'} is {final:g}"
+            )
     return problems
 
 
@@ -297,14 +347,22 @@ def loop(ctx: CheckContext) -> list[Finding]:
             return aborted(["batches", "shuffle", "report"], exc)
     fixed, shuffled = replies["fixed"], replies["shuffled"]
     calls = fixed["accuracy_calls"]
-    ctx.notes.append(f"get_accuracy calls in {_call_text(LOOP_FIXED['kwargs'])}: {calls['train']} on mnist_train, "
-                     f"{calls['val']} on mnist_val")
+    ctx.notes.append(
+        f"get_accuracy calls in {_call_text(LOOP_FIXED['kwargs'])}: {calls['train']} on mnist_train, "
+        f"{calls['val']} on mnist_val"
+    )
     return [
-        finding("batches", _batch_problems(LOOP_FIXED, fixed) + _batch_problems(LOOP_SHUFFLED, shuffled),
-                "iterate the DataLoader num_epochs times and skip any batch smaller than batch_size"),
+        finding(
+            "batches",
+            _batch_problems(LOOP_FIXED, fixed) + _batch_problems(LOOP_SHUFFLED, shuffled),
+            "iterate the DataLoader num_epochs times and skip any batch smaller than batch_size",
+        ),
         finding("shuffle", _shuffle_problems(fixed, shuffled)),
-        finding("report", _report_problems(fixed),
-                "record get_accuracy(model, train=True / False) after each step and print the last ones"),
+        finding(
+            "report",
+            _report_problems(fixed),
+            "record get_accuracy(model, train=True / False) after each step and print the last ones",
+        ),
     ]
 
 
@@ -321,17 +379,29 @@ def defaults(ctx: CheckContext) -> list[Finding]:
             continue
         if name not in got:
             problems.append(f"train has no parameter {name!r} (the tutorial's default: {value!r})")
-        elif got[name] != value and not (isinstance(value, float) and isinstance(got[name], (int, float))
-                                         and not isinstance(got[name], bool) and math.isclose(got[name], value)):
+        elif got[name] != value and not (
+            isinstance(value, float)
+            and isinstance(got[name], (int, float))
+            and not isinstance(got[name], bool)
+            and math.isclose(got[name], value)
+        ):
             problems.append(f"train's default {name}={got[name]!r}, the tutorial's is {value!r}")
-    return [finding("all", problems, "train(model, data, batch_size=64, weight_decay=0.0, optimizer='sgd', "
-                                     "learning_rate=0.1, momentum=0.9, data_shuffle=True, num_epochs=10)")]
+    return [
+        finding(
+            "all",
+            problems,
+            "train(model, data, batch_size=64, weight_decay=0.0, optimizer='sgd', "
+            "learning_rate=0.1, momentum=0.9, data_shuffle=True, num_epochs=10)",
+        )
+    ]
 
 
 def _defaults(fn) -> dict:
     import inspect
 
-    return {n: p.default for n, p in inspect.signature(fn).parameters.items() if p.default is not inspect.Parameter.empty}
+    return {
+        n: p.default for n, p in inspect.signature(fn).parameters.items() if p.default is not inspect.Parameter.empty
+    }
 
 
 # == the tutorial's claims ==========================================================================
@@ -349,9 +419,16 @@ CHANCE_MARGIN = 0.05
 
 
 def _learn(ctx: CheckContext, runs: list[dict], doing: str) -> list[dict]:
-    return ctx.call("csc321_tut6.learn", doing=doing, timeout=TRAIN_TIMEOUT, runs=runs,
-                    data=arrays(ctx, "train", 0, LEARN_IMAGES), acc_train=arrays(ctx, "train", 0, LEARN_ACC[0]),
-                    acc_val=arrays(ctx, "test", 0, LEARN_ACC[1]), holdout=arrays(ctx, "test", *HOLDOUT))
+    return ctx.call(
+        "csc321_tut6.learn",
+        doing=doing,
+        timeout=TRAIN_TIMEOUT,
+        runs=runs,
+        data=arrays(ctx, "train", 0, LEARN_IMAGES),
+        acc_train=arrays(ctx, "train", 0, LEARN_ACC[0]),
+        acc_val=arrays(ctx, "test", 0, LEARN_ACC[1]),
+        holdout=arrays(ctx, "test", *HOLDOUT),
+    )
 
 
 def _seed(ctx: CheckContext, stream: int) -> int:
@@ -362,8 +439,10 @@ def _seed(ctx: CheckContext, stream: int) -> int:
 def zero_init(ctx: CheckContext) -> list[Finding]:
     call = _call_text(ADAM).replace("model, data", f"MLP(30), {LEARN_IMAGES} images")
     seed = _seed(ctx, 0)
-    runs = [{"model": "MLP", "args": [30], "zero": True, "kwargs": ADAM, "seed": seed},
-            {"model": "MLP", "args": [30], "zero": False, "kwargs": ADAM, "seed": seed}]
+    runs = [
+        {"model": "MLP", "args": [30], "zero": True, "kwargs": ADAM, "seed": seed},
+        {"model": "MLP", "args": [30], "zero": False, "kwargs": ADAM, "seed": seed},
+    ]
     try:
         zero, default = _learn(ctx, runs, doing=f"{call}, zero-initialised and default-initialised")
     except CheckAbort as exc:
@@ -371,15 +450,27 @@ def zero_init(ctx: CheckContext) -> list[Finding]:
     labels = arrays(ctx, "test", *HOLDOUT)[1]
     chance = float(np.bincount(labels, minlength=10).max()) / len(labels) + CHANCE_MARGIN
     threshold = LEARN_THRESHOLD["MLP"][bool(ctx.mnist.real)]
-    ctx.notes.append(f"data: {ctx.mnist.name}; held-out accuracy: zero-initialised {zero['holdout']:.3f}, "
-                     f"default {default['holdout']:.3f}")
-    stays = [] if zero["holdout"] <= chance else [
-        f"{call} from all-zero parameters reached {zero['holdout']:.1%} on {HOLDOUT[1] - HOLDOUT[0]} held-out "
-        f"images; the tutorial's claim is that it stays at chance (at most {chance:.1%} here: the largest class's "
-        "share + 5%), stuck at a saddle point"]
-    learns = [] if default["holdout"] >= threshold else [
-        f"{call} from the default initialisation reached only {default['holdout']:.1%} on "
-        f"{HOLDOUT[1] - HOLDOUT[0]} held-out images, expected at least {threshold:.0%}"]
+    ctx.notes.append(
+        f"data: {ctx.mnist.name}; held-out accuracy: zero-initialised {zero['holdout']:.3f}, "
+        f"default {default['holdout']:.3f}"
+    )
+    stays = (
+        []
+        if zero["holdout"] <= chance
+        else [
+            f"{call} from all-zero parameters reached {zero['holdout']:.1%} on {HOLDOUT[1] - HOLDOUT[0]} held-out "
+            f"images; the tutorial's claim is that it stays at chance (at most {chance:.1%} here: the largest class's "
+            "share + 5%), stuck at a saddle point"
+        ]
+    )
+    learns = (
+        []
+        if default["holdout"] >= threshold
+        else [
+            f"{call} from the default initialisation reached only {default['holdout']:.1%} on "
+            f"{HOLDOUT[1] - HOLDOUT[0]} held-out images, expected at least {threshold:.0%}"
+        ]
+    )
     return [
         finding("stays_at_chance", stays, "with zero weights every hidden unit is identical and gets no gradient"),
         finding("default_learns", learns, "check train()'s Adam branch and the MLP's forward"),
@@ -393,7 +484,12 @@ def cnn_learns(ctx: CheckContext) -> list[Finding]:
     (result,) = _learn(ctx, runs, doing=call)
     threshold = LEARN_THRESHOLD["CNN"][bool(ctx.mnist.real)]
     ctx.notes.append(f"data: {ctx.mnist.name}; held-out accuracy of the CNN: {result['holdout']:.3f}")
-    problems = [] if result["holdout"] >= threshold else [
-        f"{call} reached {result['holdout']:.1%} on {HOLDOUT[1] - HOLDOUT[0]} held-out images, expected at least "
-        f"{threshold:.0%}" + ("" if ctx.mnist.real else f" (the answer key reaches 80-91% on the {ctx.mnist.name})")]
+    problems = (
+        []
+        if result["holdout"] >= threshold
+        else [
+            f"{call} reached {result['holdout']:.1%} on {HOLDOUT[1] - HOLDOUT[0]} held-out images, expected at least "
+            f"{threshold:.0%}" + ("" if ctx.mnist.real else f" (the answer key reaches 80-91% on the {ctx.mnist.name})")
+        ]
+    )
     return [finding("all", problems, "check the CNN's layers and train()'s Adam branch")]

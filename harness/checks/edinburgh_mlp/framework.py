@@ -22,6 +22,7 @@ N = 6  # batch size of the layer and error checks
 
 # == layers =======================================================================================
 
+
 def _reference_layer(ctx: CheckContext, spec: dict) -> Any:
     layers = ctx.reference.layers
     cls = getattr(layers, spec["cls"])
@@ -56,8 +57,9 @@ def run_layer(ctx: CheckContext, spec: dict, cases: list, label: str) -> dict:
         raise CheckAbort(f"{label}: the worker's reply was not a layer run")
     where = reply.get("where")
     if where and (where != "mlp.layers" or spec["cls"] in ("TanhLayer", "ReluLayer")):
-        ctx.notes.append(f"{spec['cls']} graded from {where}"
-                         + (" (the notebook defines none)" if where == "mlp.layers" else ""))
+        ctx.notes.append(
+            f"{spec['cls']} graded from {where}" + (" (the notebook defines none)" if where == "mlp.layers" else "")
+        )
     return reply
 
 
@@ -98,24 +100,36 @@ def affine_layer(ctx: CheckContext) -> list[Finding]:
     if failed_before(case, "grads_wrt_params"):
         grads = [message]
     else:
-        grads = compare_list(f"{label}.grads_wrt_params", case.get("grads"), list(want["grads"]),
-                             "[grads_wrt_weights (output_dim, input_dim), grads_wrt_biases (output_dim,)]")
+        grads = compare_list(
+            f"{label}.grads_wrt_params",
+            case.get("grads"),
+            list(want["grads"]),
+            "[grads_wrt_weights (output_dim, input_dim), grads_wrt_biases (output_dim,)]",
+        )
         got = case.get("grads")
         fd = (case.get("fd") or {}).get("values") or {}
         if isinstance(got, list) and len(got) == 2:
             for i, (what, value) in enumerate((("weights", w), ("biases", b))):
                 if f"param{i}" in fd:
-                    grads.append(fd_problem(f"{label} grads wrt {what} vs finite differences", fd[f"param{i}"],
-                                            got[i], value.shape))
+                    grads.append(
+                        fd_problem(
+                            f"{label} grads wrt {what} vs finite differences", fd[f"param{i}"], got[i], value.shape
+                        )
+                    )
         if failed_before(case, "params"):
             grads.append(message)
         else:
             grads.extend(compare_list(f"{label}.params", case.get("params"), [w, b], "[weights, biases]"))
     return [
-        finding("fprop", fprop, "y = x W^T + b for a batch x of shape (batch, input_dim); W is (output_dim, input_dim)"),
+        finding(
+            "fprop", fprop, "y = x W^T + b for a batch x of shape (batch, input_dim); W is (output_dim, input_dim)"
+        ),
         finding("bprop", bprop, "dE/dx = dE/dy W"),
-        finding("grads_wrt_params", grads,
-                "dE/dW = (dE/dy)^T x, shape (output_dim, input_dim); dE/db = dE/dy summed over the batch"),
+        finding(
+            "grads_wrt_params",
+            grads,
+            "dE/dW = (dE/dy)^T x, shape (output_dim, input_dim); dE/db = dE/dy summed over the batch",
+        ),
     ]
 
 
@@ -126,8 +140,10 @@ def sigmoid_layer(ctx: CheckContext) -> list[Finding]:
     cases = [{"x": x, "dout": dout, "fd": True}]
     case = run_layer(ctx, spec, cases, "SigmoidLayer")["cases"][0]
     want = reference_cases(ctx, spec, cases)[0]
-    return [finding("fprop", judge_fprop(case, want, "SigmoidLayer"), "y = 1 / (1 + exp(-x))"),
-            finding("bprop", judge_bprop(case, want, "SigmoidLayer", x.shape), "dE/dx = dE/dy * y * (1 - y)")]
+    return [
+        finding("fprop", judge_fprop(case, want, "SigmoidLayer"), "y = 1 / (1 + exp(-x))"),
+        finding("bprop", judge_bprop(case, want, "SigmoidLayer", x.shape), "dE/dx = dE/dy * y * (1 - y)"),
+    ]
 
 
 @check("framework.softmax_layer")
@@ -142,18 +158,29 @@ def softmax_layer(ctx: CheckContext) -> list[Finding]:
     fprop = judge_fprop(case, want, "SoftmaxLayer")
     bprop = judge_bprop(case, want, "SoftmaxLayer", x.shape)
     large_inputs = judge_fprop(big, want_big, "SoftmaxLayer", "fprop outputs on inputs of magnitude ~1000")
-    return [finding("fprop", fprop, "y_k = exp(x_k) / sum_d exp(x_d), row by row"),
-            finding("large_inputs", large_inputs,
-                    "subtract each row's maximum before exp: softmax is unchanged, exp no longer overflows"),
-            finding("bprop", bprop, "dE/dx_d = y_d (dE/dy_d - sum_k dE/dy_k y_k)")]
+    return [
+        finding("fprop", fprop, "y_k = exp(x_k) / sum_d exp(x_d), row by row"),
+        finding(
+            "large_inputs",
+            large_inputs,
+            "subtract each row's maximum before exp: softmax is unchanged, exp no longer overflows",
+        ),
+        finding("bprop", bprop, "dE/dx_d = y_d (dE/dy_d - sum_k dE/dy_k y_k)"),
+    ]
 
 
 # == errors =======================================================================================
 
-def _judge_error(ctx: CheckContext, cls: str, outputs: np.ndarray, targets: np.ndarray,
-                 value_hint: str, grad_hint: str) -> list[Finding]:
-    reply = ctx.call("edinburgh_mlp.error", doing=f"calling {cls}", cls=cls,
-                     cases=[{"outputs": outputs, "targets": targets, "fd": True}])
+
+def _judge_error(
+    ctx: CheckContext, cls: str, outputs: np.ndarray, targets: np.ndarray, value_hint: str, grad_hint: str
+) -> list[Finding]:
+    reply = ctx.call(
+        "edinburgh_mlp.error",
+        doing=f"calling {cls}",
+        cls=cls,
+        cases=[{"outputs": outputs, "targets": targets, "fd": True}],
+    )
     if not isinstance(reply, dict) or not isinstance(reply.get("cases"), list) or len(reply["cases"]) != 1:
         raise CheckAbort(f"{cls}: the worker's reply was not an error evaluation")
     case = reply["cases"][0]
@@ -174,8 +201,14 @@ def _judge_error(ctx: CheckContext, cls: str, outputs: np.ndarray, targets: np.n
     else:
         grad = [mismatch(f"{cls}.grad(outputs, targets)", case.get("grad"), want["grad"])]
         if case.get("fd") is not None:
-            grad.append(fd_problem(f"{cls}.grad vs finite differences of {cls}(outputs, targets)",
-                                   case["fd"], case["grad"], outputs.shape))
+            grad.append(
+                fd_problem(
+                    f"{cls}.grad vs finite differences of {cls}(outputs, targets)",
+                    case["fd"],
+                    case["grad"],
+                    outputs.shape,
+                )
+            )
         elif case.get("failed"):
             grad.append(message)
     return [finding("value", value, value_hint), finding("grad", grad, grad_hint)]
@@ -186,18 +219,28 @@ def cross_entropy_error(ctx: CheckContext) -> list[Finding]:
     logits = f64(ctx, N, 10, stream=1)
     outputs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)  # probabilities, as a softmax layer gives
     targets = one_hot(ctx, N, 10, stream=2)
-    return _judge_error(ctx, "CrossEntropyError", outputs, targets,
-                        "E = -(1/N) sum_n sum_k t_nk log y_nk (the mean over the batch)",
-                        "dE/dy = -(t / y) / N")
+    return _judge_error(
+        ctx,
+        "CrossEntropyError",
+        outputs,
+        targets,
+        "E = -(1/N) sum_n sum_k t_nk log y_nk (the mean over the batch)",
+        "dE/dy = -(t / y) / N",
+    )
 
 
 @check("framework.cross_entropy_softmax_error")
 def cross_entropy_softmax_error(ctx: CheckContext) -> list[Finding]:
     outputs = f64(ctx, N, 10, stream=1, scale=2.0)
     targets = one_hot(ctx, N, 10, stream=2)
-    return _judge_error(ctx, "CrossEntropySoftmaxError", outputs, targets,
-                        "E = -(1/N) sum_n sum_k t_nk log softmax(y_n)_k",
-                        "dE/dy = (softmax(y) - t) / N: divide by the batch size, as the error is a mean")
+    return _judge_error(
+        ctx,
+        "CrossEntropySoftmaxError",
+        outputs,
+        targets,
+        "E = -(1/N) sum_n sum_k t_nk log softmax(y_n)_k",
+        "dE/dy = (softmax(y) - t) / N: divide by the batch size, as the error is a mean",
+    )
 
 
 # == model ========================================================================================
@@ -227,12 +270,16 @@ def multiple_layer_model(ctx: CheckContext) -> list[Finding]:
 
     def compute() -> dict:
         ref = ctx.reference
-        built = [_reference_layer(ctx, s) if s.get("init") is not None else getattr(ref.layers, s["cls"])()
-                 for s in layers]
+        built = [
+            _reference_layer(ctx, s) if s.get("init") is not None else getattr(ref.layers, s["cls"])() for s in layers
+        ]
         model = ref.models.MultipleLayerModel(built)
         activations = model.fprop(x)
-        return {"activations": activations, "grads": model.grads_wrt_params(activations, dout),
-                "params": [np.asarray(p) for p in model.params]}
+        return {
+            "activations": activations,
+            "grads": model.grads_wrt_params(activations, dout),
+            "params": [np.asarray(p) for p in model.params],
+        }
 
     want = ctx.expect("model", compute, {"layers": layers, "x": x, "dout": dout})
     order = ("fprop", "grads_wrt_params", "params")
@@ -241,36 +288,57 @@ def multiple_layer_model(ctx: CheckContext) -> list[Finding]:
     if failed_before(reply, "fprop", order):
         fprop = [message]
     else:
-        fprop = compare_list("fprop activations", reply.get("activations"), list(want["activations"]),
-                             f"the inputs first, then the output of each of the {len(layers)} layers")
+        fprop = compare_list(
+            "fprop activations",
+            reply.get("activations"),
+            list(want["activations"]),
+            f"the inputs first, then the output of each of the {len(layers)} layers",
+        )
     if failed_before(reply, "grads_wrt_params", order):
         grads = [message]
     else:
-        grads = compare_list("grads_wrt_params", reply.get("grads"), list(want["grads"]),
-                             "one per parameter, in the order of model.params: W1, b1, W2, b2, W3, b3")
+        grads = compare_list(
+            "grads_wrt_params",
+            reply.get("grads"),
+            list(want["grads"]),
+            "one per parameter, in the order of model.params: W1, b1, W2, b2, W3, b3",
+        )
     if failed_before(reply, "params", order):
         params = [message]
     else:
-        params = compare_list("params", reply.get("params"), list(want["params"]),
-                              "every layer's params in layer order: W1, b1, W2, b2, W3, b3")
+        params = compare_list(
+            "params",
+            reply.get("params"),
+            list(want["params"]),
+            "every layer's params in layer order: W1, b1, W2, b2, W3, b3",
+        )
     return [
         finding("fprop", fprop, f"fprop returns [inputs, output of layer 1, ..., output of layer {n_act - 1}]"),
-        finding("grads_wrt_params", grads,
-                "go through the layers in reverse: each layer with parameters gives grads_wrt_params(its inputs, "
-                "the gradient wrt its outputs); bprop passes the gradient on to the layer below"),
+        finding(
+            "grads_wrt_params",
+            grads,
+            "go through the layers in reverse: each layer with parameters gives grads_wrt_params(its inputs, "
+            "the gradient wrt its outputs); bprop passes the gradient on to the layer below",
+        ),
         finding("params", params, "collect params of the layers that have parameters (LayerWithParameters)"),
     ]
 
 
 # == learning rule =================================================================================
 
+
 @check("framework.learning_rule")
 def learning_rule(ctx: CheckContext) -> list[Finding]:
     lr = 0.05
     params = [f64(ctx, 4, 3, stream=1), f64(ctx, 4, stream=2)]
     grads = [[f64(ctx, 4, 3, stream=3), f64(ctx, 4, stream=4)], [f64(ctx, 4, 3, stream=5), f64(ctx, 4, stream=6)]]
-    reply = ctx.call("edinburgh_mlp.learning_rule", doing=f"GradientDescentLearningRule(learning_rate={lr})",
-                     learning_rate=lr, params=params, grads=grads)
+    reply = ctx.call(
+        "edinburgh_mlp.learning_rule",
+        doing=f"GradientDescentLearningRule(learning_rate={lr})",
+        learning_rate=lr,
+        params=params,
+        grads=grads,
+    )
     if not isinstance(reply, dict) or not isinstance(reply.get("given"), list):
         raise CheckAbort("GradientDescentLearningRule: the worker's reply was not a learning-rule run")
 
@@ -284,11 +352,17 @@ def learning_rule(ctx: CheckContext) -> list[Finding]:
 
     want = list(ctx.expect("updated", compute, {"lr": lr, "params": params, "grads": grads}))
     label = "params after initialise(params) and 2 update_params(grads) calls"
-    in_place = [p for p in compare_list(f"the arrays given to initialise: {label}", reply["given"], want,
-                                        "[weights, biases]") if p]
+    in_place = [
+        p
+        for p in compare_list(f"the arrays given to initialise: {label}", reply["given"], want, "[weights, biases]")
+        if p
+    ]
     own = reply.get("rule_params")
-    own_problems = [p for p in compare_list(f"rule.params: {label}", own, want, "[weights, biases]") if p] \
-        if own is not None else ["rule.params is missing"]
+    own_problems = (
+        [p for p in compare_list(f"rule.params: {label}", own, want, "[weights, biases]") if p]
+        if own is not None
+        else ["rule.params is missing"]
+    )
     update = [] if (not in_place or not own_problems) else in_place
     # in place: the arrays handed to initialise (the model's own parameters) are the ones that change
     given = reply["given"]
@@ -296,15 +370,29 @@ def learning_rule(ctx: CheckContext) -> list[Finding]:
     if len(given) != len(params) or any(np.asarray(g).shape != p.shape for g, p in zip(given, params)):
         in_place_msgs.append("the arrays given to initialise changed shape: update them in place")
     elif all(np.array_equal(np.asarray(g), p) for g, p in zip(given, params)):
-        in_place_msgs.append("after 2 update_params calls the arrays given to initialise are unchanged"
-                             + (" (rule.params holds the updated values: the update makes new arrays, so the "
-                                "model's parameters never change)" if not own_problems else ""))
-    elif isinstance(own, list) and len(own) == len(given) and not all(
-            np.asarray(o).shape == np.asarray(g).shape and np.allclose(o, g) for o, g in zip(own, given)):
+        in_place_msgs.append(
+            "after 2 update_params calls the arrays given to initialise are unchanged"
+            + (
+                " (rule.params holds the updated values: the update makes new arrays, so the "
+                "model's parameters never change)"
+                if not own_problems
+                else ""
+            )
+        )
+    elif (
+        isinstance(own, list)
+        and len(own) == len(given)
+        and not all(np.asarray(o).shape == np.asarray(g).shape and np.allclose(o, g) for o, g in zip(own, given))
+    ):
         in_place_msgs.append("rule.params and the arrays given to initialise hold different values after the updates")
-    return [finding("update", update, "p <- p - learning_rate * dE/dp for every parameter"),
-            finding("in_place", in_place_msgs,
-                    "update the arrays in place (param -= ...): they are the model's own parameter arrays")]
+    return [
+        finding("update", update, "p <- p - learning_rate * dE/dp for every parameter"),
+        finding(
+            "in_place",
+            in_place_msgs,
+            "update the arrays in place (param -= ...): they are the model's own parameter arrays",
+        ),
+    ]
 
 
 # == data provider =================================================================================
@@ -338,8 +426,12 @@ def mnist_data_provider(ctx: CheckContext) -> list[Finding]:
         {"which_set": "train", "kwargs": {"batch_size": 40, "max_num_batches": 3, "shuffle_order": False}, "epochs": 1},
         {"which_set": "valid", "kwargs": {"batch_size": 30, "shuffle_order": False}, "epochs": 1},
     ]
-    reply = ctx.call("edinburgh_mlp.data_provider", doing="iterating MNISTDataProvider over mnist-*.npz in MLP_DATA_DIR",
-                     sets={"train": [train_images, train_labels], "valid": [valid_images, valid_labels]}, runs=runs)
+    reply = ctx.call(
+        "edinburgh_mlp.data_provider",
+        doing="iterating MNISTDataProvider over mnist-*.npz in MLP_DATA_DIR",
+        sets={"train": [train_images, train_labels], "valid": [valid_images, valid_labels]},
+        runs=runs,
+    )
     if not isinstance(reply, dict) or not isinstance(reply.get("runs"), list) or len(reply["runs"]) != len(runs):
         raise CheckAbort("MNISTDataProvider: the worker's reply was not a data-provider run")
     rows = {"train": _Rows(_flat(train_images), train_labels), "valid": _Rows(_flat(valid_images), valid_labels)}
@@ -356,15 +448,24 @@ def mnist_data_provider(ctx: CheckContext) -> list[Finding]:
         _judge_run(label, run, got, rows[run["which_set"]], reads, batches, one_hot_problems)
     return [
         finding("reads_data", reads[:4], "read os.environ['MLP_DATA_DIR']/mnist-<which_set>.npz (inputs, targets)"),
-        finding("batches", batches[:4], "num_batches = min(max_num_batches, N // batch_size) batches of batch_size "
-                                        "rows per epoch; each row at most once per epoch; the file's order when "
-                                        "shuffle_order=False; iterating again starts a new epoch"),
-        finding("one_hot", one_hot_problems[:4], "targets are one-of-K: shape (batch_size, 10), a single 1 in the "
-                                                 "column of the row's label (to_one_of_k)"),
+        finding(
+            "batches",
+            batches[:4],
+            "num_batches = min(max_num_batches, N // batch_size) batches of batch_size "
+            "rows per epoch; each row at most once per epoch; the file's order when "
+            "shuffle_order=False; iterating again starts a new epoch",
+        ),
+        finding(
+            "one_hot",
+            one_hot_problems[:4],
+            "targets are one-of-K: shape (batch_size, 10), a single 1 in the column of the row's label (to_one_of_k)",
+        ),
     ]
 
 
-def _judge_run(label: str, run: dict, got: dict, rows: _Rows, reads: list, batches: list, one_hot_problems: list) -> None:
+def _judge_run(
+    label: str, run: dict, got: dict, rows: _Rows, reads: list, batches: list, one_hot_problems: list
+) -> None:
     n = len(rows.labels)
     bs = run["kwargs"]["batch_size"]
     expected_batches = n // bs
@@ -385,29 +486,39 @@ def _judge_run(label: str, run: dict, got: dict, rows: _Rows, reads: list, batch
                 batches.append(f"{where}, batch {k}: inputs of shape {inputs.shape}, expected ({bs}, 784)")
                 continue
             if targets.shape != (bs, 10):
-                one_hot_problems.append(f"{where}, batch {k}: targets of shape {targets.shape}, expected ({bs}, 10) "
-                                        "(one-of-K rows)")
+                one_hot_problems.append(
+                    f"{where}, batch {k}: targets of shape {targets.shape}, expected ({bs}, 10) (one-of-K rows)"
+                )
             elif not (np.isin(targets, (0.0, 1.0)).all() and (targets.sum(axis=1) == 1).all()):
                 r = int(np.argmax(~(np.isin(targets, (0.0, 1.0)).all(axis=1) & (targets.sum(axis=1) == 1))))
-                one_hot_problems.append(f"{where}, batch {k}, row {r}: targets {targets[r].tolist()} is not a "
-                                        "one-of-K row (ten entries, a single 1)")
+                one_hot_problems.append(
+                    f"{where}, batch {k}, row {r}: targets {targets[r].tolist()} is not a "
+                    "one-of-K row (ten entries, a single 1)"
+                )
             for r, row in enumerate(inputs):
                 found = rows.find(row)
                 if not found:
-                    reads.append(f"{where}, batch {k}, row {r}: not a row of mnist-{run['which_set']}.npz in "
-                                 "MLP_DATA_DIR (the inputs must be the file's 'inputs', as float32)")
+                    reads.append(
+                        f"{where}, batch {k}, row {r}: not a row of mnist-{run['which_set']}.npz in "
+                        "MLP_DATA_DIR (the inputs must be the file's 'inputs', as float32)"
+                    )
                     break
                 if ordered and k * bs + r not in found:
-                    batches.append(f"{where}, batch {k}, row {r}: is row {found[0]} of the file, expected row "
-                                   f"{k * bs + r} (shuffle_order=False keeps the file's order)")
+                    batches.append(
+                        f"{where}, batch {k}, row {r}: is row {found[0]} of the file, expected row "
+                        f"{k * bs + r} (shuffle_order=False keeps the file's order)"
+                    )
                     break
                 idx = next((i for i in found if seen.get(i, 0) == 0), None)
                 if idx is None:
                     batches.append(f"{where}, batch {k}, row {r}: row {found[0]} of the file comes twice in one epoch")
                     break
                 seen[idx] = 1
-                if targets.shape == (bs, 10) and not any(int(np.argmax(targets[r])) == int(rows.labels[i]) and
-                                                         targets[r].max() == 1 for i in found):
-                    one_hot_problems.append(f"{where}, batch {k}, row {r}: targets {targets[r].tolist()} mark class "
-                                            f"{int(np.argmax(targets[r]))}, the row's label is {int(rows.labels[found[0]])}")
+                if targets.shape == (bs, 10) and not any(
+                    int(np.argmax(targets[r])) == int(rows.labels[i]) and targets[r].max() == 1 for i in found
+                ):
+                    one_hot_problems.append(
+                        f"{where}, batch {k}, row {r}: targets {targets[r].tolist()} mark class "
+                        f"{int(np.argmax(targets[r]))}, the row's label is {int(rows.labels[found[0]])}"
+                    )
                     break

@@ -48,8 +48,9 @@ def measure_pair(ctx: CheckContext, case: str, rounds: int, warmup: int, min_rou
     timed by the judge (one call per round; a round lasts >= min_round_time, so the call's own
     overhead, well under a millisecond and alike on both sides, stays in the noise)."""
     workers = {"student": ctx.worker, "reference": ctx.reference_worker}
-    first = {who: _call(ctx, w, case, rounds=1, warmup=warmup, min_round_time=min_round_time)
-             for who, w in workers.items()}
+    first = {
+        who: _call(ctx, w, case, rounds=1, warmup=warmup, min_round_time=min_round_time) for who, w in workers.items()
+    }
     times: dict[str, list[float]] = {who: [] for who in workers}
     reported: dict[str, list[float]] = {who: [] for who in workers}
     for _ in range(max(1, rounds - 1)):
@@ -63,8 +64,10 @@ def measure_pair(ctx: CheckContext, case: str, rounds: int, warmup: int, min_rou
             break  # slow code: a few rounds tell as much, and the budget matters more
     own, theirs = sum(times["student"]), sum(reported["student"])
     if theirs < CLOCK_SKEW * own:
-        ctx.notes.append(f"the worker's clock said {theirs * 1e3:.3g} ms where the grader's measured "
-                         f"{own * 1e3:.3g} ms: a patched timer does not change the grader's timing")
+        ctx.notes.append(
+            f"the worker's clock said {theirs * 1e3:.3g} ms where the grader's measured "
+            f"{own * 1e3:.3g} ms: a patched timer does not change the grader's timing"
+        )
     return {"times": times, "info": first}
 
 
@@ -95,11 +98,15 @@ def benchmark(ctx: CheckContext) -> list[Finding]:
         ratio_range=(min(per_round), max(per_round)),
     )
     credit = credit_for(ratio, float(opts["full_within"]), float(opts["none_beyond"]))
-    summary = (f"{ratio:.2f}x the reference's time per iteration (rounds: {min(per_round):.2f}x-"
-               f"{max(per_round):.2f}x; yours {stats['student']['median'] * 1e3:.2f} ms, reference "
-               f"{stats['reference']['median'] * 1e3:.2f} ms, {info['device_name']})")
+    summary = (
+        f"{ratio:.2f}x the reference's time per iteration (rounds: {min(per_round):.2f}x-"
+        f"{max(per_round):.2f}x; yours {stats['student']['median'] * 1e3:.2f} ms, reference "
+        f"{stats['reference']['median'] * 1e3:.2f} ms, {info['device_name']})"
+    )
     ctx.notes.append(summary)
     if ratio > float(opts["full_within"]):
-        ctx.notes.append("slower than the reference: look for Python loops over elements or samples, "
-                         "`.item()` calls, or tensors rebuilt inside the hot path")
+        ctx.notes.append(
+            "slower than the reference: look for Python loops over elements or samples, "
+            "`.item()` calls, or tensors rebuilt inside the hot path"
+        )
     return [Finding("all", credit >= 1.0, "" if credit >= 1.0 else summary, credit=credit)]

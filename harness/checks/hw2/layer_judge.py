@@ -73,8 +73,9 @@ def build_reference(ctx: CheckContext, spec: dict) -> Any:
 
 
 def param_shapes(ctx: CheckContext, spec: dict) -> list[tuple[int, ...]]:
-    shapes = ctx.expect("param_shapes", lambda: [list(p.shape) for p, _ in build_reference(ctx, spec).params()],
-                        {"spec": spec})
+    shapes = ctx.expect(
+        "param_shapes", lambda: [list(p.shape) for p, _ in build_reference(ctx, spec).params()], {"spec": spec}
+    )
     return [tuple(int(n) for n in shape) for shape in shapes]
 
 
@@ -86,8 +87,9 @@ def with_init(ctx: CheckContext, spec: dict, stream: int = 77) -> dict:
     return {**spec, "init": [ctx.randn(*shape, stream=stream + i, scale=0.1) for i, shape in enumerate(shapes)]}
 
 
-def check_param_shapes(ctx: CheckContext, spec: dict, student: list[tuple[np.ndarray, np.ndarray]],
-                       label: str) -> list[np.ndarray]:
+def check_param_shapes(
+    ctx: CheckContext, spec: dict, student: list[tuple[np.ndarray, np.ndarray]], label: str
+) -> list[np.ndarray]:
     """The student's parameter values in the reference's shapes, after checking that params() matches
     the reference's in number and size (else a named CheckAbort)."""
     shapes = param_shapes(ctx, {k: v for k, v in spec.items() if k != "init"})
@@ -152,8 +154,9 @@ class Expected:
     grads: list[torch.Tensor | None]
 
 
-def reference_pass(ref_layer: Any, leaves: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor | None,
-                   dout: torch.Tensor | None) -> Expected:
+def reference_pass(
+    ref_layer: Any, leaves: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor | None, dout: torch.Tensor | None
+) -> Expected:
     x64 = as_f64(x).requires_grad_(True)
     z = ref_layer(x64) if y is None else ref_layer(x64, y=y)
     dx, grads = None, [None] * len(leaves)
@@ -218,8 +221,12 @@ def judge_layer(
     mults: list[np.ndarray] | None = None
     if dropout_check is not None:
         taps = fwd_out.get("dropout", [])
-        if not all(isinstance(t, dict) and isinstance(t.get("multiplier"), np.ndarray)
-                   and isinstance(t.get("known"), np.ndarray) for t in taps):
+        if not all(
+            isinstance(t, dict)
+            and isinstance(t.get("multiplier"), np.ndarray)
+            and isinstance(t.get("known"), np.ndarray)
+            for t in taps
+        ):
             raise CheckAbort("the worker's dropout record was malformed")
         mults = [t["multiplier"] for t in taps]
         problem = dropout_check(taps)
@@ -237,8 +244,7 @@ def judge_layer(
         e = reference_pass(ref_layer, leaves, x, y, dout)
         return {"z": e.z, "dx": e.dx, "grads": e.grads}
 
-    inputs = {"spec": spec, "x": x, "y": y, "dout": dout, "train": train, "dropout": mults,
-              "params": values}
+    inputs = {"spec": spec, "x": x, "y": y, "dout": dout, "train": train, "dropout": mults, "params": values}
     found = ctx.expect("layer", compute, inputs)
     expected = Expected(found["z"], found["dx"], found["grads"])
 
@@ -265,8 +271,16 @@ def _finite_difference_problems(ctx, spec, label, x, y, dout, train, r: Run, not
         shapes[f"param#{i + 1:02d}"] = tuple(value.shape)
     coords = fd_coords(ctx, shapes)
     try:
-        fd = ctx.call("hw2.layer_fd", doing=f"finite differences of {label}", spec=spec, x=x, y=y, dout=dout,
-                      coords=coords, train=train)
+        fd = ctx.call(
+            "hw2.layer_fd",
+            doing=f"finite differences of {label}",
+            spec=spec,
+            x=x,
+            y=y,
+            dout=dout,
+            coords=coords,
+            train=train,
+        )
     except CheckAbort as exc:
         notes.append(f"finite-difference check not run: {exc}")
         return []
@@ -281,8 +295,10 @@ def _finite_difference_problems(ctx, spec, label, x, y, dout, train, r: Run, not
             problems.append(p)
     if fd.get("dtype") != "float64":
         if problems:
-            notes.append("finite differences in float32 (your code does not follow float64 inputs) are only "
-                         "indicative: " + "; ".join(problems))
+            notes.append(
+                "finite differences in float32 (your code does not follow float64 inputs) are only "
+                "indicative: " + "; ".join(problems)
+            )
         return []
     return problems
 

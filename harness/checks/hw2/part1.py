@@ -8,8 +8,19 @@ import torch
 from ...compare import as_f64, mismatch
 from .. import check
 from ..base import CheckAbort, CheckContext, Finding
-from .layer_judge import (LayerVerdict, bwd, build_reference, check_param_shapes, fwd, judge_layer, load_student_params, mode,
-                          reference_pass, run, with_init)
+from .layer_judge import (
+    LayerVerdict,
+    build_reference,
+    bwd,
+    check_param_shapes,
+    fwd,
+    judge_layer,
+    load_student_params,
+    mode,
+    reference_pass,
+    run,
+    with_init,
+)
 
 N, IN_FEATURES, NUM_CLASSES = 100, 200, 10
 DROPOUT_P = 0.6
@@ -38,14 +49,20 @@ def _on_shapes(ctx: CheckContext, cases: list[tuple[dict, str, tuple, tuple]], *
 
 def _activation(ctx: CheckContext, spec: dict, label: str, shape: tuple[int, ...], hint: str) -> list[Finding]:
     other = (7, 13) if len(shape) == 2 else (1, 5, 3)
-    return _on_shapes(ctx, [(spec, label, shape, shape), (spec, f"{label} on shape {other}", other, other)],
-                      hint_backward=hint)
+    return _on_shapes(
+        ctx, [(spec, label, shape, shape), (spec, f"{label} on shape {other}", other, other)], hint_backward=hint
+    )
 
 
 @check("part1.leaky_relu")
 def leaky_relu(ctx: CheckContext) -> list[Finding]:
-    return _activation(ctx, {"cls": "LeakyReLU", "kwargs": {"alpha": 0.1}}, "LeakyReLU(alpha=0.1)",
-                       (N, IN_FEATURES), "the slope is alpha (not 0) where x < 0")
+    return _activation(
+        ctx,
+        {"cls": "LeakyReLU", "kwargs": {"alpha": 0.1}},
+        "LeakyReLU(alpha=0.1)",
+        (N, IN_FEATURES),
+        "the slope is alpha (not 0) where x < 0",
+    )
 
 
 @check("part1.relu")
@@ -55,8 +72,13 @@ def relu(ctx: CheckContext) -> list[Finding]:
 
 @check("part1.sigmoid")
 def sigmoid(ctx: CheckContext) -> list[Finding]:
-    return _activation(ctx, {"cls": "Sigmoid"}, "Sigmoid (3D input)", (N, 40, 30),
-                       "d sigmoid(x)/dx = s(x)(1 - s(x)), computed from the OUTPUT s(x)")
+    return _activation(
+        ctx,
+        {"cls": "Sigmoid"},
+        "Sigmoid (3D input)",
+        (N, 40, 30),
+        "d sigmoid(x)/dx = s(x)(1 - s(x)), computed from the OUTPUT s(x)",
+    )
 
 
 @check("part1.tanh")
@@ -70,11 +92,21 @@ LINEAR_HINT = "dx = dout @ W, dW = dout^T @ x, db = dout summed over the batch"
 @check("part1.linear")
 def linear(ctx: CheckContext) -> list[Finding]:
     out_features = 1000
-    cases = [({"cls": "Linear", "args": [IN_FEATURES, out_features]}, f"Linear({IN_FEATURES}, {out_features})",
-              (N, IN_FEATURES), (N, out_features)),
-             ({"cls": "Linear", "args": [13, 7]}, "Linear(13, 7) on a batch of 1", (1, 13), (1, 7))]
-    return _on_shapes(ctx, cases, hint_forward="z = x @ W^T + b, compared with torch.nn.Linear holding your own w "
-                                               "and b", hint_backward=LINEAR_HINT)
+    cases = [
+        (
+            {"cls": "Linear", "args": [IN_FEATURES, out_features]},
+            f"Linear({IN_FEATURES}, {out_features})",
+            (N, IN_FEATURES),
+            (N, out_features),
+        ),
+        ({"cls": "Linear", "args": [13, 7]}, "Linear(13, 7) on a batch of 1", (1, 13), (1, 7)),
+    ]
+    return _on_shapes(
+        ctx,
+        cases,
+        hint_forward="z = x @ W^T + b, compared with torch.nn.Linear holding your own w and b",
+        hint_backward=LINEAR_HINT,
+    )
 
 
 LINEAR_INIT_WSTD = 0.05
@@ -97,8 +129,10 @@ def linear_init(ctx: CheckContext) -> list[Finding]:
         problems.append(f"{label}: the bias starts at values up to {np.abs(b).max():.3g}, expected zeros")
     # 200,000 draws: the sample std is within 0.2% of wstd and the mean within 4e-4 of 0
     if abs(w.std() - LINEAR_INIT_WSTD) > 0.05 * LINEAR_INIT_WSTD or abs(w.mean()) > 0.05 * LINEAR_INIT_WSTD:
-        problems.append(f"{label}: the weights start with mean {w.mean():.3g} and standard deviation {w.std():.3g}, "
-                        f"expected zero-mean gaussian noise with standard deviation wstd={LINEAR_INIT_WSTD}")
+        problems.append(
+            f"{label}: the weights start with mean {w.mean():.3g} and standard deviation {w.std():.3g}, "
+            f"expected zero-mean gaussian noise with standard deviation wstd={LINEAR_INIT_WSTD}"
+        )
     hint = "w = torch.randn(out_features, in_features) * wstd, b = torch.zeros(out_features)"
     return [Finding("all", not problems, "\n".join(problems) + (f"\n  hint: {hint}" if problems else ""))]
 
@@ -120,18 +154,21 @@ def linear_second_backward(ctx: CheckContext) -> list[Finding]:
         ref = build_reference(ctx, spec)
         leaves = load_student_params(ref, r.params, label)
         reference_pass(ref, leaves, x1, None, d1)
-        second = reference_pass(ref, leaves, x2, None, d2)  # autograd accumulates into .grad, as the notebook's check does
+        second = reference_pass(
+            ref, leaves, x2, None, d2
+        )  # autograd accumulates into .grad, as the notebook's check does
         return {"dx": second.dx, "grads": [p.grad for p in leaves]}
 
-    want_all = ctx.expect("two_backward", compute, {"spec": spec, "x": [x1, x2], "dout": [d1, d2],
-                                                    "params": values})
+    want_all = ctx.expect("two_backward", compute, {"spec": spec, "x": [x1, x2], "dout": [d1, d2], "params": values})
     problems = [mismatch("second dx", r.calls[4]["dx"], want_all["dx"])]
-    for i, ((value, grad), want) in enumerate(zip(r.params, want_all["grads"])):
+    for i, ((_value, grad), want) in enumerate(zip(r.params, want_all["grads"])):
         got = grad.reshape(tuple(want.shape)) if grad.size == want.numel() else grad
         problems.append(mismatch(f"param#{i + 1:02d} gradient after two backward calls", got, want))
     problems = [p for p in problems if p]
-    hint = ("dw and db must ACCUMULATE (+=) over backward calls, as the skeleton says; "
-            "the optimizer's zero_grad() is what resets them")
+    hint = (
+        "dw and db must ACCUMULATE (+=) over backward calls, as the skeleton says; "
+        "the optimizer's zero_grad() is what resets them"
+    )
     return [Finding("all", not problems, "\n".join(problems) + (f"\n  hint: {hint}" if problems else ""))]
 
 
@@ -141,10 +178,18 @@ def _cross_entropy(ctx: CheckContext, scale: float) -> tuple:
         scores = ctx.randn(n, classes, stream=1 + 100 * k, scale=scale)
         labels = ctx.randint(classes, (n,), stream=2 + 100 * k)
         label = "CrossEntropyLoss" + (f" on {n} samples of {classes} classes" if k else "")
-        verdicts.append(judge_layer(ctx, {"cls": "CrossEntropyLoss"}, label, scores, torch.tensor(1.0), y=labels,
-                                    hint_forward="loss = mean over samples of (-x_y + log sum_k exp(x_k)); "
-                                                 "subtract the row max first",
-                                    hint_backward="dx = (softmax(x) - onehot(y)) / N, times dout"))
+        verdicts.append(
+            judge_layer(
+                ctx,
+                {"cls": "CrossEntropyLoss"},
+                label,
+                scores,
+                torch.tensor(1.0),
+                y=labels,
+                hint_forward="loss = mean over samples of (-x_y + log sum_k exp(x_k)); subtract the row max first",
+                hint_backward="dx = (softmax(x) - onehot(y)) / N, times dout",
+            )
+        )
         ctx.notes.extend(verdicts[-1].notes)
     return LayerVerdict(_merged([v.forward for v in verdicts]), _merged([v.backward for v in verdicts]), [])
 
@@ -189,14 +234,21 @@ SEQUENTIAL_SPEC = {
 def sequential(ctx: CheckContext) -> list[Finding]:
     x = ctx.randn(N, IN_FEATURES, stream=1)
     dout = ctx.randn(N, 1, stream=2)
-    v = judge_layer(ctx, SEQUENTIAL_SPEC, "Sequential (the notebook's 12 layers)", x, dout,
-                    hint_forward="feed each layer's output to the next, passing **kw along",
-                    hint_backward="call backward on the layers in REVERSE order, feeding each one's dx to the previous")
+    v = judge_layer(
+        ctx,
+        SEQUENTIAL_SPEC,
+        "Sequential (the notebook's 12 layers)",
+        x,
+        dout,
+        hint_forward="feed each layer's output to the next, passing **kw along",
+        hint_backward="call backward on the layers in REVERSE order, feeding each one's dx to the previous",
+    )
     ctx.notes.extend(v.notes)
     return [v.forward, v.backward]
 
 
 # -- MLP -------------------------------------------------------------------------------------
+
 
 def _kind(element: dict) -> str:
     text = element.get("repr", "")
@@ -208,8 +260,9 @@ def _is_kind(element: dict, kind: str) -> bool:
     return _kind(element) == kind or element.get("class", "").lower() == kind
 
 
-def _architecture(ctx: CheckContext, spec: dict, label: str, dims: list[int], activation: str,
-                  dropout: bool) -> list[str]:
+def _architecture(
+    ctx: CheckContext, spec: dict, label: str, dims: list[int], activation: str, dropout: bool
+) -> list[str]:
     info = ctx.call("hw2.structure", doing=f"building {label}", spec=spec)
     elements = info.get("elements") if isinstance(info, dict) else None
     if not isinstance(elements, list):
@@ -247,20 +300,36 @@ def mlp_architecture(ctx: CheckContext) -> list[Finding]:
     problems = []
     for activation in ("relu", "sigmoid"):
         spec = _mlp_spec(10, [100, 50, 100], activation)
-        problems += _architecture(ctx, spec, f"MLP(activation='{activation}')", [10, 100, 50, 100, NUM_CLASSES],
-                                  activation, dropout=False)
+        problems += _architecture(
+            ctx, spec, f"MLP(activation='{activation}')", [10, 100, 50, 100, NUM_CLASSES], activation, dropout=False
+        )
     hint = "FC -> activation -> ... -> FC: one activation after every Linear but the last"
     # the skeleton's default hidden_features=(): one Linear, nothing else
     default = {"cls": "MLP", "args": [10, NUM_CLASSES]}
     try:
-        no_hidden = _architecture(ctx, default, f"MLP(10, {NUM_CLASSES}) (hidden_features=(), the skeleton's default)",
-                                  [10, NUM_CLASSES], "relu", dropout=False)
+        no_hidden = _architecture(
+            ctx,
+            default,
+            f"MLP(10, {NUM_CLASSES}) (hidden_features=(), the skeleton's default)",
+            [10, NUM_CLASSES],
+            "relu",
+            dropout=False,
+        )
     except CheckAbort as exc:
         no_hidden = [str(exc)]
-    return [Finding("layers", not problems, "\n".join(problems) + (f"\n  hint: {hint}" if problems else "")),
-            Finding("default_hidden", not no_hidden, "\n".join(no_hidden) + (
+    return [
+        Finding("layers", not problems, "\n".join(problems) + (f"\n  hint: {hint}" if problems else "")),
+        Finding(
+            "default_hidden",
+            not no_hidden,
+            "\n".join(no_hidden)
+            + (
                 "\n  hint: with no hidden layers the MLP is a single Linear(in_features, num_classes)"
-                if no_hidden else ""))]
+                if no_hidden
+                else ""
+            ),
+        ),
+    ]
 
 
 @check("part1.mlp_gradients")
@@ -271,8 +340,14 @@ def mlp_gradients(ctx: CheckContext) -> list[Finding]:
         x = ctx.randn(N, 10, stream=10 + stream)
         labels = ctx.randint(NUM_CLASSES, (N,), stream=20 + stream)
         try:
-            v = judge_layer(ctx, spec, f"Sequential(MLP(activation='{activation}'), CrossEntropyLoss())", x,
-                            torch.tensor(1.0), y=labels)
+            v = judge_layer(
+                ctx,
+                spec,
+                f"Sequential(MLP(activation='{activation}'), CrossEntropyLoss())",
+                x,
+                torch.tensor(1.0),
+                y=labels,
+            )
         except CheckAbort as exc:
             findings.append(Finding(activation, False, str(exc)))
             continue
@@ -283,6 +358,7 @@ def mlp_gradients(ctx: CheckContext) -> list[Finding]:
 
 
 # -- Dropout ---------------------------------------------------------------------------------
+
 
 def _scale_of(mult: np.ndarray, known: np.ndarray | None = None) -> tuple[float | None, float]:
     """(the common multiplier of kept elements, the fraction dropped) of one Dropout call."""
@@ -298,8 +374,10 @@ def _scale_of(mult: np.ndarray, known: np.ndarray | None = None) -> tuple[float 
 
 
 TRAIN_SCALES = {"1/(1-p)": 1 / (1 - DROPOUT_P), "1": 1.0}
-CONVENTION_HINT = ("either scale kept activations by 1/(1-p) in training and do nothing in eval mode, "
-                   "or do not scale in training and multiply by (1-p) in eval mode")
+CONVENTION_HINT = (
+    "either scale kept activations by 1/(1-p) in training and do nothing in eval mode, "
+    "or do not scale in training and multiply by (1-p) in eval mode"
+)
 
 
 def _rate_tolerance(base: float, mult: np.ndarray, known: np.ndarray | None = None) -> float:
@@ -332,8 +410,10 @@ def _eval_scale_problem(s_eval: float | None, s_train: float) -> str | None:
     want = (1 - DROPOUT_P) * s_train
     if s_eval is None or s_eval != s_eval or abs(s_eval - want) > 1e-4 * want:
         got = "not a constant factor" if s_eval is None or s_eval != s_eval else f"x * {s_eval:.6g}"
-        return (f"eval mode gives {got}, but train mode scales kept activations by {s_train:.6g}: "
-                f"expected x * {want:.6g} so that eval matches the training-time expectation")
+        return (
+            f"eval mode gives {got}, but train mode scales kept activations by {s_train:.6g}: "
+            f"expected x * {want:.6g} so that eval matches the training-time expectation"
+        )
     return None
 
 
@@ -373,8 +453,11 @@ def dropout(ctx: CheckContext) -> list[Finding]:
         problem = "train-mode scaling could not be determined (see the train component)"
     else:
         s_eval, dropped = _scale_of(e1 / xs)
-        problem = (f"eval mode dropped {dropped:.1%} of activations; dropout must be a no-op scaling in eval mode"
-                   if dropped > 0 else _eval_scale_problem(s_eval, s_train))
+        problem = (
+            f"eval mode dropped {dropped:.1%} of activations; dropout must be a no-op scaling in eval mode"
+            if dropped > 0
+            else _eval_scale_problem(s_eval, s_train)
+        )
         if not problem:
             problem = mismatch("eval-mode dx", r.calls[5]["dx"], as_f64(dout) * s_eval)
     findings.append(Finding("eval", not problem, f"{problem}\n  hint: {CONVENTION_HINT}" if problem else ""))
@@ -385,8 +468,9 @@ def dropout(ctx: CheckContext) -> list[Finding]:
 def mlp_dropout_architecture(ctx: CheckContext) -> list[Finding]:
     in_features = 3 * 32 * 32
     spec = _mlp_spec(in_features, [50] * 3, "relu", DROPOUT_P)
-    problems = _architecture(ctx, spec, f"MLP(dropout={DROPOUT_P})", [in_features, 50, 50, 50, NUM_CLASSES],
-                             "relu", dropout=True)
+    problems = _architecture(
+        ctx, spec, f"MLP(dropout={DROPOUT_P})", [in_features, 50, 50, 50, NUM_CLASSES], "relu", dropout=True
+    )
     hint = "with dropout > 0 add a Dropout layer right after every activation (not after the last Linear)"
     return [Finding("all", not problems, "\n".join(problems) + (f"\n  hint: {hint}" if problems else ""))]
 

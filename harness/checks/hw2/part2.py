@@ -14,8 +14,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -23,8 +24,8 @@ import torch.nn.functional as F
 
 from ...compare import mismatch
 from .. import check
-from .policy import num_epochs_note
 from ..base import CheckAbort, CheckContext, Finding
+from .policy import num_epochs_note
 
 CALL_TIMEOUT = 15.0  # seconds for a probe that should take milliseconds (a trainer that never returns)
 TRAIN_TIMEOUT = 60.0  # seconds for a scaled-down training run
@@ -42,6 +43,7 @@ def _aborted(component: str, exc: CheckAbort) -> Finding:
 
 
 # == optimizers ================================================================================
+
 
 @dataclass
 class OptimizerCase:
@@ -61,13 +63,16 @@ class OptimizerCase:
 
 def _case_tensors(ctx: CheckContext, case: OptimizerCase) -> tuple[list[torch.Tensor], list[list[torch.Tensor]]]:
     params = [ctx.randn(*s, stream=case.stream + i) for i, s in enumerate(case.shapes)]
-    grads = [[ctx.randn(*s, stream=case.stream + 100 * (k + 1) + i, scale=2.0) for i, s in enumerate(case.shapes)]
-             for k in range(case.steps)]
+    grads = [
+        [ctx.randn(*s, stream=case.stream + 100 * (k + 1) + i, scale=2.0) for i, s in enumerate(case.shapes)]
+        for k in range(case.steps)
+    ]
     return params, grads
 
 
-def _reference_steps(optimizer_cls: Any, kwargs: dict, params: list[torch.Tensor],
-                     grads: list[list[torch.Tensor]]) -> list[list[torch.Tensor]]:
+def _reference_steps(
+    optimizer_cls: Any, kwargs: dict, params: list[torch.Tensor], grads: list[list[torch.Tensor]]
+) -> list[list[torch.Tensor]]:
     """The reference optimizer's parameters after each step, in float64."""
     ps = [p.double().clone() for p in params]
     dps = [torch.zeros_like(p) for p in ps]
@@ -81,8 +86,9 @@ def _reference_steps(optimizer_cls: Any, kwargs: dict, params: list[torch.Tensor
     return after
 
 
-def _rmsprop_eps_outside_sqrt(kwargs: dict, params: list[torch.Tensor],
-                              grads: list[list[torch.Tensor]]) -> list[list[torch.Tensor]]:
+def _rmsprop_eps_outside_sqrt(
+    kwargs: dict, params: list[torch.Tensor], grads: list[list[torch.Tensor]]
+) -> list[list[torch.Tensor]]:
     """RMSProp with ``lr * g / (sqrt(r) + eps)``: the other common reading of the notebook's
     formula, which differs from ``sqrt(r + eps)`` where a gradient element is tiny."""
     lr, reg = kwargs.get("learn_rate", 1e-3), kwargs.get("reg", 0)
@@ -113,28 +119,42 @@ def _unchanged(got: list, params: list[torch.Tensor]) -> bool:
     return all(np.array_equal(np.asarray(g), p.numpy()) for g, p in zip(got[0], params))
 
 
-def _judge_optimizer(ctx: CheckContext, case: OptimizerCase, hint: str,
-                     readings: list[Callable[..., list]] | None = None,
-                     diagnoses: dict[str, dict] | None = None) -> tuple[str | None, dict]:
+def _judge_optimizer(
+    ctx: CheckContext,
+    case: OptimizerCase,
+    hint: str,
+    readings: list[Callable[..., list]] | None = None,
+    diagnoses: dict[str, dict] | None = None,
+) -> tuple[str | None, dict]:
     """(None or what is wrong, the probe's reply). ``readings`` are other accepted answers;
     ``diagnoses`` name a likely mistake when the student matches the reference run with those
     keyword arguments instead."""
     params, grads = _case_tensors(ctx, case)
-    reply = ctx.call("hw2.part2.optimizer", doing=f"{case.label}: {case.steps} steps", timeout=CALL_TIMEOUT,
-                     cls=case.cls, kwargs=case.kwargs, params=params, grads=grads)
+    reply = ctx.call(
+        "hw2.part2.optimizer",
+        doing=f"{case.label}: {case.steps} steps",
+        timeout=CALL_TIMEOUT,
+        cls=case.cls,
+        kwargs=case.kwargs,
+        params=params,
+        grads=grads,
+    )
     got = reply["steps"]
     if len(got) != case.steps or any(len(s) != len(params) for s in got):
         return f"{case.label}: the probe got {len(got)} steps back, expected {case.steps}", reply
 
     def reference_steps(kwargs: dict) -> list:
-        return ctx.expect("steps", lambda: _reference_steps(getattr(ctx.reference.optimizers, case.cls), kwargs,
-                                                            params, grads),
-                          {"cls": case.cls, "kwargs": kwargs, "params": params, "grads": grads})
+        return ctx.expect(
+            "steps",
+            lambda: _reference_steps(getattr(ctx.reference.optimizers, case.cls), kwargs, params, grads),
+            {"cls": case.cls, "kwargs": kwargs, "params": params, "grads": grads},
+        )
 
     want = reference_steps(case.kwargs)
     # the named mistakes' runs too, pass or fail: a student kit then holds every value this check uses
-    mistakes = {mistake: reference_steps({**case.kwargs, **override})
-                for mistake, override in (diagnoses or {}).items()}
+    mistakes = {
+        mistake: reference_steps({**case.kwargs, **override}) for mistake, override in (diagnoses or {}).items()
+    }
     problem = _first_step_problem(case, got, want)
     for reading in readings or []:
         if problem and not _first_step_problem(case, got, reading(case.kwargs, params, grads)):
@@ -142,8 +162,10 @@ def _judge_optimizer(ctx: CheckContext, case: OptimizerCase, hint: str,
     if not problem:
         return None, reply
     if _unchanged(got, params):
-        return (f"{case.label}: step() left the parameters unchanged\n  hint: update the parameter tensors IN "
-                "PLACE (p -= ..., not p = p - ...): the optimizer holds the model's own tensors"), reply
+        return (
+            f"{case.label}: step() left the parameters unchanged\n  hint: update the parameter tensors IN "
+            "PLACE (p -= ..., not p = p - ...): the optimizer holds the model's own tensors"
+        ), reply
     for mistake, other in mistakes.items():
         if not _first_step_problem(case, got, other):
             return f"{problem}\n  your steps match the reference's {mistake}", reply
@@ -151,10 +173,14 @@ def _judge_optimizer(ctx: CheckContext, case: OptimizerCase, hint: str,
 
 
 VANILLA_HINT = "p -= learn_rate * (dp + reg * p): the gradient of reg/2 * ||p||^2 is reg * p"
-MOMENTUM_HINT = ("v = momentum * v - learn_rate * (dp + reg * p); p += v, with one velocity per parameter "
-                 "(starting at zero) kept from step to step")
-RMSPROP_HINT = ("g = dp + reg * p; r = decay * r + (1 - decay) * g^2; p -= learn_rate * g / sqrt(r + eps), "
-                "with one r per parameter (starting at zero) kept from step to step")
+MOMENTUM_HINT = (
+    "v = momentum * v - learn_rate * (dp + reg * p); p += v, with one velocity per parameter "
+    "(starting at zero) kept from step to step"
+)
+RMSPROP_HINT = (
+    "g = dp + reg * p; r = decay * r + (1 - decay) * g^2; p -= learn_rate * g / sqrt(r + eps), "
+    "with one r per parameter (starting at zero) kept from step to step"
+)
 NO_REG = {"with reg=0 (the regularization term reg * p is missing)": {"reg": 0}}
 
 # The notebook's cell: torch.manual_seed(42), p = randn(500, 10), dp = randn(*p.shape) * 2, one step.
@@ -168,12 +194,22 @@ def _notebook_vsgd(ctx: CheckContext) -> Finding:
     dp = torch.randn(*NOTEBOOK_SHAPE, generator=g) * 2
     label = "VanillaSGD(learn_rate=0.5, reg=0.1), the notebook's test"
     try:
-        reply = ctx.call("hw2.part2.optimizer", doing=label, timeout=CALL_TIMEOUT, cls="VanillaSGD",
-                         kwargs=NOTEBOOK_KWARGS, params=[p], grads=[[dp]])
+        reply = ctx.call(
+            "hw2.part2.optimizer",
+            doing=label,
+            timeout=CALL_TIMEOUT,
+            cls="VanillaSGD",
+            kwargs=NOTEBOOK_KWARGS,
+            params=[p],
+            grads=[[dp]],
+        )
     except CheckAbort as exc:
         return _aborted("notebook", exc)
-    want = ctx.expect("steps", lambda: _reference_steps(ctx.reference.optimizers.VanillaSGD, NOTEBOOK_KWARGS, [p], [[dp]]),
-                      {"cls": "VanillaSGD", "kwargs": NOTEBOOK_KWARGS, "params": [p], "grads": [[dp]]})[0][0]
+    want = ctx.expect(
+        "steps",
+        lambda: _reference_steps(ctx.reference.optimizers.VanillaSGD, NOTEBOOK_KWARGS, [p], [[dp]]),
+        {"cls": "VanillaSGD", "kwargs": NOTEBOOK_KWARGS, "params": [p], "grads": [[dp]]},
+    )[0][0]
     got = torch.from_numpy(np.asarray(reply["steps"][0][0])).double()
     problem = mismatch(f"{label}: p after one step", got, want)
     if not problem and float(torch.norm(got - want)) >= NOTEBOOK_NORM_LIMIT:
@@ -188,8 +224,9 @@ def _zero_grad_finding(reply: dict) -> Finding:
         problems.append(f"after zero_grad() the gradient tensors still hold values up to {left:g}")
     if reply["zero_grad_moved_params"]:
         problems.append("zero_grad() changed the parameters")
-    return _finding("zero_grad", problems,
-                    "zero the gradient tensors IN PLACE (dp.zero_()); the layers keep accumulating into them")
+    return _finding(
+        "zero_grad", problems, "zero the gradient tensors IN PLACE (dp.zero_()); the layers keep accumulating into them"
+    )
 
 
 @check("part2.vanilla_sgd")
@@ -203,8 +240,9 @@ def vanilla_sgd(ctx: CheckContext) -> list[Finding]:
     return findings + [Finding("steps", not problem, problem or ""), _zero_grad_finding(reply)]
 
 
-def _stateful_optimizer(ctx: CheckContext, cls: str, update_kwargs: dict, reg_kwargs: dict, hint: str,
-                        readings: list | None = None) -> list[Finding]:
+def _stateful_optimizer(
+    ctx: CheckContext, cls: str, update_kwargs: dict, reg_kwargs: dict, hint: str, readings: list | None = None
+) -> list[Finding]:
     """``update``: several steps with reg=0 (the state carried between steps); ``regularization``:
     several steps with reg > 0."""
     cases = {
@@ -225,15 +263,25 @@ def _stateful_optimizer(ctx: CheckContext, cls: str, update_kwargs: dict, reg_kw
 
 @check("part2.momentum_sgd")
 def momentum_sgd(ctx: CheckContext) -> list[Finding]:
-    return _stateful_optimizer(ctx, "MomentumSGD", {"learn_rate": 0.1, "momentum": 0.8},
-                               {"learn_rate": 0.1, "reg": 0.1, "momentum": 0.9}, MOMENTUM_HINT)
+    return _stateful_optimizer(
+        ctx,
+        "MomentumSGD",
+        {"learn_rate": 0.1, "momentum": 0.8},
+        {"learn_rate": 0.1, "reg": 0.1, "momentum": 0.9},
+        MOMENTUM_HINT,
+    )
 
 
 @check("part2.rmsprop")
 def rmsprop(ctx: CheckContext) -> list[Finding]:
-    return _stateful_optimizer(ctx, "RMSProp", {"learn_rate": 0.01, "decay": 0.9},
-                               {"learn_rate": 0.01, "reg": 0.1, "decay": 0.99, "eps": 1e-8}, RMSPROP_HINT,
-                               readings=[_rmsprop_eps_outside_sqrt])
+    return _stateful_optimizer(
+        ctx,
+        "RMSProp",
+        {"learn_rate": 0.01, "decay": 0.9},
+        {"learn_rate": 0.01, "reg": 0.1, "decay": 0.99, "eps": 1e-8},
+        RMSPROP_HINT,
+        readings=[_rmsprop_eps_outside_sqrt],
+    )
 
 
 # == LayerTrainer: batches and epochs ============================================================
@@ -249,8 +297,10 @@ TRAINER_LR = 0.5 * 12 / NUM_FEATURES
 
 
 def _linear_model(ctx: CheckContext) -> tuple[torch.Tensor, torch.Tensor]:
-    return (ctx.randn(NUM_LABELS, NUM_FEATURES, stream=1, scale=WEIGHT_SCALE),
-            ctx.randn(NUM_LABELS, stream=2, scale=0.1))
+    return (
+        ctx.randn(NUM_LABELS, NUM_FEATURES, stream=1, scale=WEIGHT_SCALE),
+        ctx.randn(NUM_LABELS, stream=2, scale=0.1),
+    )
 
 
 def _images(ctx: CheckContext, n: int, stream: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -272,12 +322,15 @@ def _replay_training(w: torch.Tensor, b: torch.Tensor, batches: list, accumulate
         loss.backward()
         gw, gb = (gw + wl.grad, gb + bl.grad) if accumulate else (wl.grad, bl.grad)
         w, b = w - TRAINER_LR * gw, b - TRAINER_LR * gb
-        out.append({
-            "loss": float(loss.detach()),
-            "correct": _correct(scores.detach(), y),
-            "correct_after_step": _correct(xf @ w.T + b, y),  # a count from a second forward pass is accepted too
-            "w": w.clone(), "b": b.clone(),
-        })
+        out.append(
+            {
+                "loss": float(loss.detach()),
+                "correct": _correct(scores.detach(), y),
+                "correct_after_step": _correct(xf @ w.T + b, y),  # a count from a second forward pass is accepted too
+                "w": w.clone(),
+                "b": b.clone(),
+            }
+        )
     return out
 
 
@@ -293,24 +346,32 @@ def _train_batch_problems(got: list[dict], want: list[dict], accumulated: list[d
     for k, (g, e) in enumerate(zip(got, want)):
         label = f"train_batch #{k + 1}"
         if abs(g["loss"] - e["loss"]) > 1e-5 * max(1.0, abs(e["loss"])):
-            return [f"{label}: BatchResult.loss = {g['loss']:.6g}, expected {e['loss']:.6g} (the loss of this "
-                    "batch's forward pass)"]
+            return [
+                f"{label}: BatchResult.loss = {g['loss']:.6g}, expected {e['loss']:.6g} (the loss of this "
+                "batch's forward pass)"
+            ]
         if g["num_correct"] not in (e["correct"], e["correct_after_step"]):
-            return [f"{label}: BatchResult.num_correct = {g['num_correct']}, expected {e['correct']} "
-                    "(samples whose highest score is the true class)"]
+            return [
+                f"{label}: BatchResult.num_correct = {g['num_correct']}, expected {e['correct']} "
+                "(samples whose highest score is the true class)"
+            ]
         problem = _params_problem(f"{label}: parameters after the step", g, e)
         if problem:
             if np.array_equal(np.asarray(g["w"]), w0.numpy()):
                 return [f"{problem}\n  the parameters never changed: call optimizer.step() after the backward pass"]
             if k > 0 and not _params_problem(label, g, accumulated[k]):
-                return [f"{problem}\n  your parameters match gradients ACCUMULATED over the batches: call "
-                        "optimizer.zero_grad() before the backward pass (the layers add into their gradients)"]
+                return [
+                    f"{problem}\n  your parameters match gradients ACCUMULATED over the batches: call "
+                    "optimizer.zero_grad() before the backward pass (the layers add into their gradients)"
+                ]
             return [problem]
     return []
 
 
-TRAIN_BATCH_HINT = ("forward -> loss -> optimizer.zero_grad() -> dout = loss_fn.backward() -> "
-                    "model.backward(dout) -> optimizer.step(); num_correct from this forward's scores")
+TRAIN_BATCH_HINT = (
+    "forward -> loss -> optimizer.zero_grad() -> dout = loss_fn.backward() -> "
+    "model.backward(dout) -> optimizer.step(); num_correct from this forward's scores"
+)
 
 
 @check("part2.layer_trainer_batch")
@@ -318,14 +379,27 @@ def layer_trainer_batch(ctx: CheckContext) -> list[Finding]:
     w0, b0 = _linear_model(ctx)
     batches = [_images(ctx, 8, stream=10 + 2 * k) for k in range(3)]
     test_batch = _images(ctx, 8, stream=20)
-    reply = ctx.call("hw2.part2.layer_trainer_batches", doing="LayerTrainer.train_batch on 3 batches, then test_batch",
-                     timeout=CALL_TIMEOUT, w=w0, b=b0, lr=TRAINER_LR, train_batches=[list(b) for b in batches],
-                     test_batch=list(test_batch))
+    reply = ctx.call(
+        "hw2.part2.layer_trainer_batches",
+        doing="LayerTrainer.train_batch on 3 batches, then test_batch",
+        timeout=CALL_TIMEOUT,
+        w=w0,
+        b=b0,
+        lr=TRAINER_LR,
+        train_batches=[list(b) for b in batches],
+        test_batch=list(test_batch),
+    )
     want = _replay_training(w0, b0, batches)
     accumulated = _replay_training(w0, b0, batches, accumulate=True)
     train = _finding("train_batch", _train_batch_problems(reply["train"], want, accumulated, w0), TRAIN_BATCH_HINT)
-    return [train, _finding("test_batch", _test_batch_problems(reply, test_batch),
-                            "test_batch: forward and loss only, no backward pass and no optimizer step")]
+    return [
+        train,
+        _finding(
+            "test_batch",
+            _test_batch_problems(reply, test_batch),
+            "test_batch: forward and loss only, no backward pass and no optimizer step",
+        ),
+    ]
 
 
 def _test_batch_problems(reply: dict, test_batch: tuple[torch.Tensor, torch.Tensor]) -> list[str]:
@@ -341,8 +415,10 @@ def _test_batch_problems(reply: dict, test_batch: tuple[torch.Tensor, torch.Tens
         problems.append(f"test_batch: BatchResult.loss = {got['loss']:.6g}, expected {loss:.6g}")
     if got["num_correct"] != correct:
         problems.append(f"test_batch: BatchResult.num_correct = {got['num_correct']}, expected {correct}")
-    if not (np.array_equal(np.asarray(got["w"]), np.asarray(before["w"]))
-            and np.array_equal(np.asarray(got["b"]), np.asarray(before["b"]))):
+    if not (
+        np.array_equal(np.asarray(got["w"]), np.asarray(before["w"]))
+        and np.array_equal(np.asarray(got["b"]), np.asarray(before["b"]))
+    ):
         problems.append("test_batch changed the model's parameters: evaluating must not update the model")
     return problems
 
@@ -360,7 +436,7 @@ def _scripted_test_set(ctx: CheckContext) -> tuple[torch.Tensor, torch.Tensor, t
     x[torch.arange(EPOCH_SAMPLES), top] += 1.0
     right = torch.zeros(EPOCH_SAMPLES, dtype=torch.bool)
     for k, n in enumerate(CORRECT_PER_BATCH):
-        right[k * EPOCH_BATCH: k * EPOCH_BATCH + n] = True
+        right[k * EPOCH_BATCH : k * EPOCH_BATCH + n] = True
     y = torch.where(right, top, (top + 1) % NUM_LABELS)
     return w, b, x.reshape(EPOCH_SAMPLES, *IMAGE_SHAPE), y
 
@@ -387,8 +463,9 @@ def _batches_problem(case: dict, reply: dict) -> str | None:
         return f"{label}: ran {len(batches)} batches, expected {want}"
     recorded = [r["loss"] for r in batches]
     if len(reply["losses"]) != want or not np.allclose(reply["losses"], recorded, rtol=1e-6, atol=1e-9):
-        return (f"{label}: EpochResult.losses = {_fmt(reply['losses'])}, expected the loss of each batch "
-                f"{_fmt(recorded)}")
+        return (
+            f"{label}: EpochResult.losses = {_fmt(reply['losses'])}, expected the loss of each batch {_fmt(recorded)}"
+        )
     training = case["phase"] == "train"
     if any(mode != training for mode in reply["modes"]):
         return f"{label}: the model was not in {'train' if training else 'eval'} mode (model.train({training}))"
@@ -402,17 +479,21 @@ def _accuracy_problem(case: dict, reply: dict) -> str | None:
     got = reply["accuracy"]
     if abs(got - want) <= 1e-6 * max(1.0, want):
         return None
-    text = (f"{_epoch_label(case)}: EpochResult.accuracy = {got:.6g}, expected {want:.6g} "
-            f"(= 100 * {correct} correct / {seen} samples seen)")
+    text = (
+        f"{_epoch_label(case)}: EpochResult.accuracy = {got:.6g}, expected {want:.6g} "
+        f"(= 100 * {correct} correct / {seen} samples seen)"
+    )
     readings = {
         "the accuracy of the last batch alone": 100.0 * batches[-1]["num_correct"] / batches[-1]["size"],
         "the mean of the per-batch accuracies": float(np.mean([100.0 * r["num_correct"] / r["size"] for r in batches])),
-        "the last batch's num_correct over all samples seen (num_correct overwritten, not summed)":
-            100.0 * batches[-1]["num_correct"] / max(seen, 1),
+        "the last batch's num_correct over all samples seen (num_correct overwritten, not summed)": 100.0
+        * batches[-1]["num_correct"]
+        / max(seen, 1),
         "a fraction, not a percentage": correct / max(seen, 1),
         f"divided by all {EPOCH_SAMPLES} samples of the loader, not the ones seen": 100.0 * correct / EPOCH_SAMPLES,
-        "divided by batches * batch_size, though the last batch is smaller":
-            100.0 * correct / (len(batches) * EPOCH_BATCH),
+        "divided by batches * batch_size, though the last batch is smaller": 100.0
+        * correct
+        / (len(batches) * EPOCH_BATCH),
     }
     for reading, value in readings.items():
         if abs(got - value) <= 1e-6 * max(1.0, abs(value)):
@@ -429,9 +510,19 @@ def epoch(ctx: CheckContext) -> list[Finding]:
     batch_problems, accuracy_problems = [], []
     for case in _epoch_cases(ctx):
         try:
-            reply = ctx.call("hw2.part2.layer_trainer_epoch", doing=f"LayerTrainer.{_epoch_label(case)}",
-                             timeout=CALL_TIMEOUT, w=case["w"], b=case["b"], lr=TRAINER_LR, x=case["x"],
-                             y=case["y"], batch_size=EPOCH_BATCH, phase=case["phase"], kwargs=case["kwargs"])
+            reply = ctx.call(
+                "hw2.part2.layer_trainer_epoch",
+                doing=f"LayerTrainer.{_epoch_label(case)}",
+                timeout=CALL_TIMEOUT,
+                w=case["w"],
+                b=case["b"],
+                lr=TRAINER_LR,
+                x=case["x"],
+                y=case["y"],
+                batch_size=EPOCH_BATCH,
+                phase=case["phase"],
+                kwargs=case["kwargs"],
+            )
         except CheckAbort as exc:
             batch_problems.append(str(exc))
             accuracy_problems.append(str(exc))
@@ -440,12 +531,16 @@ def epoch(ctx: CheckContext) -> list[Finding]:
         accuracy_problems.append(_accuracy_problem(case, reply))
     return [
         _finding("batches", batch_problems, "run min(max_batches, len(dl)) batches and keep each BatchResult's loss"),
-        _finding("accuracy", accuracy_problems,
-                 "accuracy = 100 * (num_correct summed over the epoch) / (number of samples seen in the epoch)"),
+        _finding(
+            "accuracy",
+            accuracy_problems,
+            "accuracy = 100 * (num_correct summed over the epoch) / (number of samples seen in the epoch)",
+        ),
     ]
 
 
 # == Trainer.fit on scripted epochs ==============================================================
+
 
 @dataclass
 class FitScript:
@@ -474,15 +569,22 @@ class FitScript:
 
 FIT_MAX_BATCHES = 3
 # Test loss best at epoch 2, worse afterwards: with no early_stopping asked for, all 4 epochs run.
-FIT_SCRIPT = FitScript(train_acc=[30.0, 45.5, 60.25, 70.0], test_acc=[28.0, 40.0, 38.0, 36.0],
-                       test_loss_means=[1.5, 1.2, 1.3, 1.4])
+FIT_SCRIPT = FitScript(
+    train_acc=[30.0, 45.5, 60.25, 70.0], test_acc=[28.0, 40.0, 38.0, 36.0], test_loss_means=[1.5, 1.2, 1.3, 1.4]
+)
 
 
 def _run_fit(ctx: CheckContext, script: FitScript, num_epochs: int, kwargs: dict, checkpoint: bool = False) -> dict:
     args = ", ".join(f"{k}={v}" for k, v in kwargs.items())
-    return ctx.call("hw2.part2.fit", doing=f"Trainer.fit(dl_train, dl_test, num_epochs={num_epochs}, {args})",
-                    timeout=CALL_TIMEOUT, script=script.wire(), num_epochs=num_epochs, kwargs=kwargs,
-                    checkpoint=checkpoint)
+    return ctx.call(
+        "hw2.part2.fit",
+        doing=f"Trainer.fit(dl_train, dl_test, num_epochs={num_epochs}, {args})",
+        timeout=CALL_TIMEOUT,
+        script=script.wire(),
+        num_epochs=num_epochs,
+        kwargs=kwargs,
+        checkpoint=checkpoint,
+    )
 
 
 def _epochs_run(reply: dict) -> tuple[int, int]:
@@ -494,12 +596,16 @@ def _fit_epochs_problems(ctx: CheckContext, reply: dict, epochs: int) -> list[st
     problems = []
     trains, tests = _epochs_run(reply)
     if (trains, tests) != (epochs, epochs):
-        problems.append(f"fit called train_epoch {trains} times and test_epoch {tests} times in {epochs} epochs, "
-                        "expected once each per epoch (no early stopping was asked for)")
+        problems.append(
+            f"fit called train_epoch {trains} times and test_epoch {tests} times in {epochs} epochs, "
+            "expected once each per epoch (no early stopping was asked for)"
+        )
     passed = {c["max_batches"] for c in reply["calls"]}
     if passed != {FIT_MAX_BATCHES}:
-        problems.append(f"fit(..., max_batches={FIT_MAX_BATCHES}) passed max_batches={sorted(passed, key=str)} to "
-                        "train_epoch/test_epoch: hand **kw on to them")
+        problems.append(
+            f"fit(..., max_batches={FIT_MAX_BATCHES}) passed max_batches={sorted(passed, key=str)} to "
+            "train_epoch/test_epoch: hand **kw on to them"
+        )
     note = num_epochs_note(reply["result"]["fields"].get("num_epochs"), trains)
     if note:
         ctx.notes.append(note)
@@ -526,14 +632,19 @@ def _loss_list_problem(name: str, got: list[float] | None, per_batch: list[list[
     for want in (means, flat):
         if len(got) == len(want) and np.allclose(got, want, rtol=1e-6, atol=1e-9):
             return None
-    return (f"FitResult.{name} = {_fmt(got)} ({len(got)} entries), expected the mean loss of each epoch "
-            f"{_fmt(means)} or every batch's loss ({len(flat)} entries)")
+    return (
+        f"FitResult.{name} = {_fmt(got)} ({len(got)} entries), expected the mean loss of each epoch "
+        f"{_fmt(means)} or every batch's loss ({len(flat)} entries)"
+    )
 
 
 def _field_problems(reply: dict, names: tuple[str, ...]) -> list[str]:
     problems = reply["result"]["problems"]
-    return [f"FitResult.{n} is {problems[n]}" + (" (return a FitResult)" if problems[n] == "missing" else "")
-            for n in names if n in problems]
+    return [
+        f"FitResult.{n} is {problems[n]}" + (" (return a FitResult)" if problems[n] == "missing" else "")
+        for n in names
+        if n in problems
+    ]
 
 
 @check("part2.fit")
@@ -559,9 +670,11 @@ def fit(ctx: CheckContext) -> list[Finding]:
 
 EARLY_STOPPING = 2
 # Test loss (and accuracy) best at epoch 3, then worse every epoch: stop after epoch 5.
-EARLY_SCRIPT = FitScript(train_acc=[20.0 + 5 * e for e in range(10)],
-                         test_acc=[30.0, 40.0, 50.0, 45.0, 40.0, 35.0, 30.0, 25.0, 20.0, 15.0],
-                         test_loss_means=[1.5, 1.2, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7])
+EARLY_SCRIPT = FitScript(
+    train_acc=[20.0 + 5 * e for e in range(10)],
+    test_acc=[30.0, 40.0, 50.0, 45.0, 40.0, 35.0, 30.0, 25.0, 20.0, 15.0],
+    test_loss_means=[1.5, 1.2, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7],
+)
 EARLY_BEST_EPOCH = 3
 # "no improvement for this number of epochs": stop after EARLY_STOPPING epochs without one (5);
 # a counter compared with '>' stops one epoch later (6). Both readings are accepted.
@@ -575,18 +688,28 @@ def early_stopping(ctx: CheckContext) -> list[Finding]:
     trains, _ = _epochs_run(reply)
     stops = []
     if trains not in EARLY_STOP_AFTER:
-        stops.append(f"fit(num_epochs={epochs}, early_stopping={EARLY_STOPPING}) ran {trains} epochs; the test "
-                     f"loss was best at epoch {EARLY_BEST_EPOCH} and worse in every later epoch, so training "
-                     f"should stop after epoch {min(EARLY_STOP_AFTER)}")
+        stops.append(
+            f"fit(num_epochs={epochs}, early_stopping={EARLY_STOPPING}) ran {trains} epochs; the test "
+            f"loss was best at epoch {EARLY_BEST_EPOCH} and worse in every later epoch, so training "
+            f"should stop after epoch {min(EARLY_STOP_AFTER)}"
+        )
     note = num_epochs_note(reply["result"]["fields"].get("num_epochs"), trains)
     if note:
         ctx.notes.append(note)
-    return [_finding("all", stops, "count the epochs without test-loss improvement and stop once the count "
-                                   "reaches early_stopping")]
+    return [
+        _finding(
+            "all",
+            stops,
+            "count the epochs without test-loss improvement and stop once the count reaches early_stopping",
+        )
+    ]
 
 
-CHECKPOINT_SCRIPT = FitScript(train_acc=[30.0, 40.0, 50.0, 60.0, 70.0], test_acc=[30.0, 40.0, 50.0, 45.0, 40.0],
-                              test_loss_means=[1.5, 1.2, 1.0, 1.1, 1.2])
+CHECKPOINT_SCRIPT = FitScript(
+    train_acc=[30.0, 40.0, 50.0, 60.0, 70.0],
+    test_acc=[30.0, 40.0, 50.0, 45.0, 40.0],
+    test_loss_means=[1.5, 1.2, 1.0, 1.1, 1.2],
+)
 CHECKPOINT_BEST_EPOCH = 3
 
 
@@ -598,21 +721,28 @@ def checkpoints(ctx: CheckContext) -> list[Finding]:
     label = f"fit(num_epochs={epochs}, checkpoints='<folder>/best_model')"
     problems = []
     if not files:
-        problems.append(f"{label} wrote no file: save the model (self.save_checkpoint(f'{{checkpoints}}.pt')) "
-                        "whenever the test accuracy improves")
+        problems.append(
+            f"{label} wrote no file: save the model (self.save_checkpoint(f'{{checkpoints}}.pt')) "
+            "whenever the test accuracy improves"
+        )
     else:
         chosen = next((f for f in files if f["name"] == "best_model.pt"), files[0])
         if chosen["epoch"] is None:
-            problems.append(f"{label}: {chosen['name']} could not be read back as the model"
-                            + (f" ({chosen['error']})" if chosen["error"] else ""))
+            problems.append(
+                f"{label}: {chosen['name']} could not be read back as the model"
+                + (f" ({chosen['error']})" if chosen["error"] else "")
+            )
         elif chosen["epoch"] != CHECKPOINT_BEST_EPOCH:
-            problems.append(f"{label}: {chosen['name']} holds the model of epoch {chosen['epoch']}, but the test "
-                            f"accuracy last improved at epoch {CHECKPOINT_BEST_EPOCH} "
-                            f"(test accuracies {_fmt(CHECKPOINT_SCRIPT.test_acc)})")
+            problems.append(
+                f"{label}: {chosen['name']} holds the model of epoch {chosen['epoch']}, but the test "
+                f"accuracy last improved at epoch {CHECKPOINT_BEST_EPOCH} "
+                f"(test accuracies {_fmt(CHECKPOINT_SCRIPT.test_acc)})"
+            )
     return [_finding("all", problems, "save only in the epochs whose test accuracy beats the best so far")]
 
 
 # == the notebook's training runs ================================================================
+
 
 @dataclass(frozen=True)
 class Scale:
@@ -626,8 +756,10 @@ class Scale:
     timeout: float = TRAIN_TIMEOUT
 
     def describe(self) -> str:
-        return (f"{self.epochs} epochs of {self.max_batches} batches of {self.batch_size} "
-                f"({self.train_images} training images)")
+        return (
+            f"{self.epochs} epochs of {self.max_batches} batches of {self.batch_size} "
+            f"({self.train_images} training images)"
+        )
 
 
 OVERFIT = Scale(train_images=20, test_images=0, batch_size=10, max_batches=2, epochs=20)  # the notebook's cell
@@ -645,8 +777,9 @@ OWN_OVERFIT = Scale(train_images=20, test_images=0, batch_size=10, max_batches=2
 
 COMPARE_HIDDEN = [128] * 5
 COMPARE_SMALL = Scale(train_images=500, test_images=100, batch_size=50, max_batches=10, epochs=3)
-COMPARE_NOTEBOOK = Scale(train_images=5000, test_images=2500, batch_size=50, max_batches=100, epochs=10,
-                         timeout=FULL_SCALE_TIMEOUT)
+COMPARE_NOTEBOOK = Scale(
+    train_images=5000, test_images=2500, batch_size=50, max_batches=100, epochs=10, timeout=FULL_SCALE_TIMEOUT
+)
 # Same learning rate for vanilla and momentum: momentum's larger effective step then shows within
 # a few dozen steps; RMSProp's normalized step likewise. Measured on the stand-in over 8 seeds:
 # final train accuracy vanilla 20-40%, momentum 68-75%, RMSProp 73-80%.
@@ -669,8 +802,11 @@ def _student_hp(ctx: CheckContext, name: str) -> dict:
     if not reply["present"]:
         raise CheckAbort(f"hw2.answers has no {name}()")
     value = reply["value"]
-    problems = [f"'{k}' is missing" if k not in value else f"'{k}' is {value[k]}, not a number"
-                for k in HP_KEYS[name] if not isinstance(value.get(k), float)]
+    problems = [
+        f"'{k}' is missing" if k not in value else f"'{k}' is {value[k]}, not a number"
+        for k in HP_KEYS[name]
+        if not isinstance(value.get(k), float)
+    ]
     if problems:
         raise CheckAbort(f"hw2.answers.{name}() returned {value}: " + "; ".join(problems))
     return value
@@ -683,9 +819,18 @@ def _data(images: Any, scale: Scale) -> tuple[list, list | None]:
 
 
 def _run(scale: Scale, hidden: list[int], optimizer: str, hp: dict, lr: float, seed: int, dropout: float = 0.0) -> dict:
-    return {"hidden": hidden, "wstd": hp["wstd"], "lr": lr, "reg": hp.get("reg", 0.0), "optimizer": optimizer,
-            "dropout": dropout, "epochs": scale.epochs, "max_batches": scale.max_batches,
-            "batch_size": scale.batch_size, "seed": seed}
+    return {
+        "hidden": hidden,
+        "wstd": hp["wstd"],
+        "lr": lr,
+        "reg": hp.get("reg", 0.0),
+        "optimizer": optimizer,
+        "dropout": dropout,
+        "epochs": scale.epochs,
+        "max_batches": scale.max_batches,
+        "batch_size": scale.batch_size,
+        "seed": seed,
+    }
 
 
 def _train(ctx: CheckContext, scale: Scale, runs: list[dict], doing: str, images: Any = None) -> list[dict]:
@@ -696,8 +841,10 @@ def _train(ctx: CheckContext, scale: Scale, runs: list[dict], doing: str, images
 def _diverged(curves: dict, label: str) -> str | None:
     for e, loss in enumerate(curves["train_loss"]):
         if not np.isfinite(loss):
-            return (f"{label}: after epoch {e + 1} the model's scores give a {loss} loss on the training images "
-                    "(NaN or infinite values: the training diverged or a layer produced NaN)")
+            return (
+                f"{label}: after epoch {e + 1} the model's scores give a {loss} loss on the training images "
+                "(NaN or infinite values: the training diverged or a layer produced NaN)"
+            )
     return None
 
 
@@ -705,8 +852,9 @@ def _curve(values: list[float]) -> str:
     return "[" + ", ".join(f"{v:.0f}" for v in values) + "]"
 
 
-def _overfit_problems(ctx: CheckContext, hp: dict, seed: int, who: str, scale: Scale = OVERFIT,
-                      images: Any = None) -> list[str]:
+def _overfit_problems(
+    ctx: CheckContext, hp: dict, seed: int, who: str, scale: Scale = OVERFIT, images: Any = None
+) -> list[str]:
     model = f"MLP(3072, 10, [128]*3, wstd={hp['wstd']:g}) + VanillaSGD(lr={hp['lr']:g}, reg={hp['reg']:g})"
     label = f"{model} with {who} hyper-parameters, {scale.describe()}"
     run = _run(scale, OVERFIT_HIDDEN, "VanillaSGD", hp, hp["lr"], seed)
@@ -716,8 +864,10 @@ def _overfit_problems(ctx: CheckContext, hp: dict, seed: int, who: str, scale: S
         return [diverged]
     best = max(curves["train_acc"], default=0.0)
     if best < OVERFIT_TARGET:
-        return [f"{label}: best training accuracy {best:.0f}%, expected >= {OVERFIT_TARGET:.0f}% within "
-                f"{scale.epochs} epochs (accuracy after each epoch: {_curve(curves['train_acc'])})"]
+        return [
+            f"{label}: best training accuracy {best:.0f}%, expected >= {OVERFIT_TARGET:.0f}% within "
+            f"{scale.epochs} epochs (accuracy after each epoch: {_curve(curves['train_acc'])})"
+        ]
     return []
 
 
@@ -726,18 +876,24 @@ def overfit(ctx: CheckContext) -> list[Finding]:
     """Does the student's MLP + CrossEntropyLoss + VanillaSGD + LayerTrainer learn? The grader's
     own settings and images (``OWN_OVERFIT_HP``), scored on any run."""
     images = ctx.own_images
-    ctx.notes.append(f"data: the grader's own images ({images.name}); the grader's own settings, slower than an "
-                     f"answer to part2_overfit_hp needs to be: {OWN_OVERFIT.epochs} epochs")
+    ctx.notes.append(
+        f"data: the grader's own images ({images.name}); the grader's own settings, slower than an "
+        f"answer to part2_overfit_hp needs to be: {OWN_OVERFIT.epochs} epochs"
+    )
     problems = _overfit_problems(ctx, OWN_OVERFIT_HP, ctx.seed, "the grader's", OWN_OVERFIT, images)
-    hint = ("with hyper-parameters that work, 20 images should be memorized: check the MLP, the loss, "
-            "VanillaSGD and LayerTrainer.train_batch together")
+    hint = (
+        "with hyper-parameters that work, 20 images should be memorized: check the MLP, the loss, "
+        "VanillaSGD and LayerTrainer.train_batch together"
+    )
     return [_finding("all", problems, hint)]
 
 
 def _indicative_unless_cifar(ctx: CheckContext, name: str, detail: str = "") -> None:
     if not ctx.images.real:
-        ctx.indicative(f"{name}() is tuned for CIFAR-10 and says little on the {ctx.images.name}{detail} "
-                       "(grade with --data-dir=DIR holding cifar-10-batches-py)")
+        ctx.indicative(
+            f"{name}() is tuned for CIFAR-10 and says little on the {ctx.images.name}{detail} "
+            "(grade with --data-dir=DIR holding cifar-10-batches-py)"
+        )
 
 
 @check("part2.overfit_hp")
@@ -752,8 +908,7 @@ def overfit_hp(ctx: CheckContext) -> list[Finding]:
     return [_finding("all", problems, "tune wstd and lr in part2_overfit_hp() until the 20 images are memorized")]
 
 
-def _compare(ctx: CheckContext, hp: dict, scale: Scale, split: str, seed: int,
-             who: str) -> tuple[list[str], list[str]]:
+def _compare(ctx: CheckContext, hp: dict, scale: Scale, split: str, seed: int, who: str) -> tuple[list[str], list[str]]:
     """(problems, a line per optimizer): each optimizer trains the notebook's MLP from the same
     initial weights; Momentum and RMSProp must end above vanilla SGD in ``split`` accuracy. Where
     the offering makes RMSProp a bonus it trains in a call of its own and only its line is shown:
@@ -774,8 +929,11 @@ def _compare(ctx: CheckContext, hp: dict, scale: Scale, split: str, seed: int,
             extra = train(["rmsprop"]) if "lr_rmsprop" in hp else {}
         except CheckAbort as exc:
             lines.append(f"{bonus}{exc}")
-    lines[:0] = [f"{name} (lr={hp[f'lr_{name}']:g}): train accuracy {_curve(c['train_acc'])}, "
-                 f"test accuracy {_curve(c['test_acc'])}" for name, c in {**results, **extra}.items()]
+    lines[:0] = [
+        f"{name} (lr={hp[f'lr_{name}']:g}): train accuracy {_curve(c['train_acc'])}, "
+        f"test accuracy {_curve(c['test_acc'])}"
+        for name, c in {**results, **extra}.items()
+    ]
     problems = [_diverged(c, f"{label}, {name}") for name, c in results.items()]
     lines += [f"{bonus}{p}" for name, c in extra.items() if (p := _diverged(c, f"{label}, {name}"))]
     if any(problems):
@@ -783,8 +941,10 @@ def _compare(ctx: CheckContext, hp: dict, scale: Scale, split: str, seed: int,
     final = {name: c[f"{split}_acc"][-1] for name, c in {**results, **extra}.items()}
     for name in ("momentum", "rmsprop"):
         if name in final and final[name] <= final["vanilla"]:
-            problem = (f"{label}: {name} ends at {final[name]:.1f}% {split} accuracy, not above vanilla SGD's "
-                       f"{final['vanilla']:.1f}%")
+            problem = (
+                f"{label}: {name} ends at {final[name]:.1f}% {split} accuracy, not above vanilla SGD's "
+                f"{final['vanilla']:.1f}%"
+            )
             (problems.append(problem) if name in judged else lines.append(bonus + problem))
     return problems, lines
 
@@ -800,8 +960,13 @@ def optimizer_comparison(ctx: CheckContext) -> list[Finding]:
     at the same learning rate? Known-good hyper-parameters, a scaled-down run, scored on any data."""
     problems, lines = _compare(ctx, CODE_LEARNS_COMPARE_HP, COMPARE_SMALL, "train", ctx.seed, "known-good")
     ctx.notes.extend(lines)
-    return [_finding("all", problems, "MomentumSGD and RMSProp should beat VanillaSGD here; "
-                                      "compare their update rules with the notebook's")]
+    return [
+        _finding(
+            "all",
+            problems,
+            "MomentumSGD and RMSProp should beat VanillaSGD here; compare their update rules with the notebook's",
+        )
+    ]
 
 
 @check("part2.optim_hp")
@@ -809,9 +974,13 @@ def optim_hp(ctx: CheckContext) -> list[Finding]:
     """The notebook's comparison with the student's ``part2_optim_hp()``: full scale on CIFAR-10
     (judged on the final test accuracy, as the notebook asks); scaled down and indicative on the stand-in."""
     hp = _student_hp(ctx, "part2_optim_hp")
-    _indicative_unless_cifar(ctx, "part2_optim_hp", f"; the run is also scaled down there, to {COMPARE_SMALL.describe()} "
-                                                    f"instead of {COMPARE_NOTEBOOK.describe()}, where a momentum learning "
-                                                    "rate chosen for the long run starts slower")
+    _indicative_unless_cifar(
+        ctx,
+        "part2_optim_hp",
+        f"; the run is also scaled down there, to {COMPARE_SMALL.describe()} "
+        f"instead of {COMPARE_NOTEBOOK.describe()}, where a momentum learning "
+        "rate chosen for the long run starts slower",
+    )
     scale, split = (COMPARE_NOTEBOOK, "test") if ctx.images.real else (COMPARE_SMALL, "train")
     try:
         problems, lines = _compare(ctx, hp, scale, split, NOTEBOOK_SEED_RUNS, "your part2_optim_hp()")
@@ -826,11 +995,15 @@ def dropout_hp(ctx: CheckContext) -> list[Finding]:
     """``part2_dropout_hp()`` is usable: the notebook's three models (dropout 0, 0.4, 0.8, trained
     with MomentumSGD) train without NaN, scaled down. No accuracy threshold: the notebook sets none."""
     hp = _student_hp(ctx, "part2_dropout_hp")
-    runs = [_run(DROPOUT, DROPOUT_HIDDEN, "MomentumSGD", {**hp, "reg": 0.0}, hp["lr"], NOTEBOOK_SEED_RUNS, d)
-            for d in DROPOUT_RATES]
+    runs = [
+        _run(DROPOUT, DROPOUT_HIDDEN, "MomentumSGD", {**hp, "reg": 0.0}, hp["lr"], NOTEBOOK_SEED_RUNS, d)
+        for d in DROPOUT_RATES
+    ]
     label = f"MLP(3072, 10, [400], wstd={hp['wstd']:g}) + MomentumSGD(lr={hp['lr']:g}), {DROPOUT.describe()}"
     results = _train(ctx, DROPOUT, runs, doing=f"training {label} with dropout {DROPOUT_RATES}")
     problems = [_diverged(c, f"{label}, dropout={d:g}") for d, c in zip(DROPOUT_RATES, results)]
-    ctx.notes.extend(f"dropout={d:g}: train accuracy {_curve(c['train_acc'])}, test accuracy {_curve(c['test_acc'])}"
-                     for d, c in zip(DROPOUT_RATES, results))
+    ctx.notes.extend(
+        f"dropout={d:g}: train accuracy {_curve(c['train_acc'])}, test accuracy {_curve(c['test_acc'])}"
+        for d, c in zip(DROPOUT_RATES, results)
+    )
     return [_finding("all", problems, "a smaller lr or wstd keeps the training finite")]

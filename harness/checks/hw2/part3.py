@@ -70,6 +70,7 @@ def _call(ctx: CheckContext, probe: str, doing: str, **kwargs) -> tuple[dict | N
 
 # -- the notebook's data ----------------------------------------------------------------------
 
+
 def _rotate_2d(x: np.ndarray, deg: float) -> np.ndarray:
     a = np.deg2rad(deg)
     return x @ np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]).T
@@ -95,11 +96,18 @@ def moons() -> dict[str, np.ndarray]:
     x = np.vstack([_rotate_2d(x1, 10), _rotate_2d(x2, 50), _rotate_2d(x3, 40)])
     y = np.hstack([y1, y2, y3])
     x_train, x_valid, y_train, y_valid = train_test_split(x[:n_train], y[:n_train], test_size=1 / 3, shuffle=False)
-    return {"x_train": x_train, "y_train": y_train, "x_valid": x_valid, "y_valid": y_valid,
-            "x_test": x[n_train:], "y_test": y[n_train:]}
+    return {
+        "x_train": x_train,
+        "y_train": y_train,
+        "x_valid": x_valid,
+        "y_valid": y_valid,
+        "x_test": x[n_train:],
+        "y_test": y[n_train:],
+    }
 
 
 # -- MLP ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class MlpCase:
@@ -109,13 +117,27 @@ class MlpCase:
     nonlins: tuple  # names, or {"module": ..., "kwargs": ...} for an nn.Module instance
 
 
-NOTEBOOK_MLP = MlpCase("MLP(in_dim=2, dims=[8, 16, 32, 64], nonlins=['relu', 'tanh', nn.LeakyReLU(0.314), 'softmax'])",
-                       2, (8, 16, 32, 64),
-                       ("relu", "tanh", {"module": "LeakyReLU", "kwargs": {"negative_slope": 0.314}}, "softmax"))
-NAMES_MLP = MlpCase("MLP(in_dim=3, dims=[5, 7, 6, 4], nonlins=['sigmoid', 'lrelu', 'tanh', 'none'])",
-                    3, (5, 7, 6, 4), ("sigmoid", "lrelu", "tanh", "none"))
-ACTIVATION_CLASSES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "softmax": "Softmax",
-                      "logsoftmax": "LogSoftmax", "lrelu": "LeakyReLU", "none": "Identity"}
+NOTEBOOK_MLP = MlpCase(
+    "MLP(in_dim=2, dims=[8, 16, 32, 64], nonlins=['relu', 'tanh', nn.LeakyReLU(0.314), 'softmax'])",
+    2,
+    (8, 16, 32, 64),
+    ("relu", "tanh", {"module": "LeakyReLU", "kwargs": {"negative_slope": 0.314}}, "softmax"),
+)
+NAMES_MLP = MlpCase(
+    "MLP(in_dim=3, dims=[5, 7, 6, 4], nonlins=['sigmoid', 'lrelu', 'tanh', 'none'])",
+    3,
+    (5, 7, 6, 4),
+    ("sigmoid", "lrelu", "tanh", "none"),
+)
+ACTIVATION_CLASSES = {
+    "relu": "ReLU",
+    "tanh": "Tanh",
+    "sigmoid": "Sigmoid",
+    "softmax": "Softmax",
+    "logsoftmax": "LogSoftmax",
+    "lrelu": "LeakyReLU",
+    "none": "Identity",
+}
 MLP_BATCH = 32
 
 
@@ -149,14 +171,18 @@ def _structure_problems(case: MlpCase, reply: dict) -> list[str]:
         problems.append(f"{case.label}: print(mlp) shows no layers: the MLP has no submodules")
     else:
         if len(activations) != len(want_acts) or got_acts != want_acts:
-            problems.append(f"{case.label}: the activations it holds are {[a['repr'] for a in activations]}, expected "
-                            f"{want_acts} (a name makes that activation; an nn.Module instance is used as given)")
+            problems.append(
+                f"{case.label}: the activations it holds are {[a['repr'] for a in activations]}, expected "
+                f"{want_acts} (a name makes that activation; an nn.Module instance is used as given)"
+            )
         if linears and linears != want_linears:
             problems.append(f"{case.label}: Linear layers (in, out) are {linears}, expected {want_linears}")
     n_params = len(reply["params"])
     if n_params != 2 * len(case.dims):
-        problems.append(f"{case.label}: {n_params} parameter tensors; the notebook asserts "
-                        f"len([*mlp.parameters()]) == {2 * len(case.dims)} (a weight and a bias per layer)")
+        problems.append(
+            f"{case.label}: {n_params} parameter tensors; the notebook asserts "
+            f"len([*mlp.parameters()]) == {2 * len(case.dims)} (a weight and a bias per layer)"
+        )
     return problems
 
 
@@ -200,13 +226,17 @@ def _reference_nonlins(case: MlpCase, reply: dict) -> list:
     activations = [leaf for leaf in reply["leaves"] if leaf["class"] != "Linear"]
     if len(activations) != len(case.nonlins):
         return list(case.nonlins)
-    return [{"module": "LeakyReLU", "kwargs": {"negative_slope": leaf["negative_slope"]}}
-            if spec == "lrelu" and leaf["class"] == "LeakyReLU" and leaf.get("negative_slope") is not None else spec
-            for spec, leaf in zip(case.nonlins, activations)]
+    return [
+        {"module": "LeakyReLU", "kwargs": {"negative_slope": leaf["negative_slope"]}}
+        if spec == "lrelu" and leaf["class"] == "LeakyReLU" and leaf.get("negative_slope") is not None
+        else spec
+        for spec, leaf in zip(case.nonlins, activations)
+    ]
 
 
-def _reference_output(ctx: CheckContext, case: MlpCase, nonlins: list, params: list[torch.Tensor],
-                      x: torch.Tensor) -> torch.Tensor:
+def _reference_output(
+    ctx: CheckContext, case: MlpCase, nonlins: list, params: list[torch.Tensor], x: torch.Tensor
+) -> torch.Tensor:
     def compute() -> torch.Tensor:
         ref = ctx.reference.mlp.MLP(case.in_dim, list(case.dims), [_torch_nonlin(n) for n in nonlins]).double()
         with torch.no_grad():
@@ -237,11 +267,13 @@ def _notebook_assert_problems(case: MlpCase, reply: dict) -> list[str]:
         problems.append(f"output shape {y.shape}, expected {(MLP_BATCH, case.dims[-1])}")
     elif not np.allclose(y.sum(axis=1), 1.0, rtol=0, atol=1e-5):
         worst = int(np.argmax(np.abs(y.sum(axis=1) - 1)))
-        problems.append(f"with a final 'softmax' each output row must sum to 1; "
-                        f"row {worst} sums to {y[worst].sum():.6g}")
+        problems.append(
+            f"with a final 'softmax' each output row must sum to 1; row {worst} sums to {y[worst].sum():.6g}"
+        )
     if not reply["grad_fn"]:
-        problems.append("the output has no grad_fn: the forward pass must stay differentiable "
-                        "(no .detach(), no torch.no_grad())")
+        problems.append(
+            "the output has no grad_fn: the forward pass must stay differentiable (no .detach(), no torch.no_grad())"
+        )
     return problems
 
 
@@ -249,21 +281,41 @@ def _notebook_assert_problems(case: MlpCase, reply: dict) -> list[str]:
 def mlp(ctx: CheckContext) -> list[Finding]:
     cases = (NOTEBOOK_MLP, NAMES_MLP)
     inputs = [ctx.randn(MLP_BATCH, case.in_dim, stream=i) for i, case in enumerate(cases)]
-    runs = [_call(ctx, "hw2.part3.mlp", f"building and running {case.label}", in_dim=case.in_dim,
-                  dims=list(case.dims), nonlins=list(case.nonlins), x=x) for case, x in zip(cases, inputs)]
+    runs = [
+        _call(
+            ctx,
+            "hw2.part3.mlp",
+            f"building and running {case.label}",
+            in_dim=case.in_dim,
+            dims=list(case.dims),
+            nonlins=list(case.nonlins),
+            x=x,
+        )
+        for case, x in zip(cases, inputs)
+    ]
     notebook, error = runs[0]
     if notebook is None:
         structure = asserts = [error]
     else:
         structure = _structure_problems(NOTEBOOK_MLP, notebook)
         asserts = _notebook_assert_problems(NOTEBOOK_MLP, notebook)
-    forward = [err if reply is None else _forward_problem(ctx, case, reply, x)
-               for case, x, (reply, err) in zip(cases, inputs, runs)]
+    forward = [
+        err if reply is None else _forward_problem(ctx, case, reply, x)
+        for case, x, (reply, err) in zip(cases, inputs, runs)
+    ]
     return [
-        _finding("structure", structure, "Linear(in, out) then the activation, for each of dims; "
-                                         "nonlins are names of ACTIVATIONS or nn.Module instances to use as given"),
-        _finding("forward", forward, "compared with the reference MLP holding your own weights: "
-                                     "x -> Linear -> activation -> ... for each layer, in order"),
+        _finding(
+            "structure",
+            structure,
+            "Linear(in, out) then the activation, for each of dims; "
+            "nonlins are names of ACTIVATIONS or nn.Module instances to use as given",
+        ),
+        _finding(
+            "forward",
+            forward,
+            "compared with the reference MLP holding your own weights: "
+            "x -> Linear -> activation -> ... for each layer, in order",
+        ),
         _finding("notebook_asserts", asserts),
     ]
 
@@ -301,8 +353,10 @@ def _scores_problems(reply: dict, z: torch.Tensor) -> list[str]:
     if not r["grad_fn"]:
         problems.append("forward(x) has no grad_fn: the scores must stay differentiable for training")
     if reply["n_params"] != 2:
-        problems.append(f"the classifier has {reply['n_params']} parameter tensors, its model 2: "
-                        "keep the model as a submodule (self.model = model) so the optimizer sees its parameters")
+        problems.append(
+            f"the classifier has {reply['n_params']} parameter tensors, its model 2: "
+            "keep the model as a submodule (self.model = model) so the optimizer sees its parameters"
+        )
     return problems
 
 
@@ -323,8 +377,10 @@ def _classify_problems(reply: dict) -> list[str]:
     values = np.asarray(r["values"])
     problems = []
     if r["dtype"] != "int32":
-        problems.append(f"classify(x) returned dtype torch.{r['dtype']}; the notebook asserts yhat.dtype == torch.int "
-                        "(int32): convert with .to(torch.int)")
+        problems.append(
+            f"classify(x) returned dtype torch.{r['dtype']}; the notebook asserts yhat.dtype == torch.int "
+            "(int32): convert with .to(torch.int)"
+        )
     if values.shape != (CLASSIFIER_N,):
         problems.append(f"classify(x) returned shape {values.shape}, expected ({CLASSIFIER_N},): one label per sample")
     elif not np.isin(values, (0, 1)).all():
@@ -350,8 +406,10 @@ def _threshold_problems(replies: list[dict], proba: torch.Tensor) -> list[str]:
         wrong = np.flatnonzero((got.astype(np.int64) != want) & (np.abs(p - t) > TIE_MARGIN))
         if wrong.size:
             i = int(wrong[0])
-            problems.append(f"{doing}: sample {i} has P(class {positive}) = {p[i]:.4f}, so its label is {want[i]}, "
-                            f"got {got[i]:g} ({wrong.size} of {len(want)} labels wrong)")
+            problems.append(
+                f"{doing}: sample {i} has P(class {positive}) = {p[i]:.4f}, so its label is {want[i]}, "
+                f"got {got[i]:g} ({wrong.size} of {len(want)} labels wrong)"
+            )
     return problems
 
 
@@ -361,9 +419,11 @@ def note_own_model(ctx: CheckContext, reply: dict, wrapped: str) -> None:
     student's own models, so that is no deduction, but the report says what broke."""
     if reply.get("bare_model_error"):
         bare = describe_student_error(reply["bare_model_error"], wrapped)
-        ctx.notes.append(bare + "\n  graded around your own MLP instead, as the notebook wraps your own models; the "
-                         "skeleton's Classifier takes any model whose forward() returns (N, C) scores: assume "
-                         "nothing else")
+        ctx.notes.append(
+            bare + "\n  graded around your own MLP instead, as the notebook wraps your own models; the "
+            "skeleton's Classifier takes any model whose forward() returns (N, C) scores: assume "
+            "nothing else"
+        )
 
 
 @check("part3.binary_classifier")
@@ -371,8 +431,14 @@ def binary_classifier(ctx: CheckContext) -> list[Finding]:
     x = ctx.randn(CLASSIFIER_N, 2, stream=1)
     weight, bias = ctx.randn(2, 2, stream=2, scale=1.5), ctx.randn(2, stream=3, scale=0.5)
     cases = [{k: v for k, v in c.items() if k != "label"} for c in CLASSIFIER_CASES]
-    reply = ctx.call("hw2.part3.binary_classifier", doing="wrapping an nn.Linear(2, 2) in BinaryClassifier",
-                     weight=weight, bias=bias, x=x, cases=cases)
+    reply = ctx.call(
+        "hw2.part3.binary_classifier",
+        doing="wrapping an nn.Linear(2, 2) in BinaryClassifier",
+        weight=weight,
+        bias=bias,
+        x=x,
+        cases=cases,
+    )
     replies = reply["cases"]
     note_own_model(ctx, reply, "BinaryClassifier around a plain nn.Linear(2, 2)")
     z = x.double() @ weight.double().T + bias.double()
@@ -388,8 +454,11 @@ def binary_classifier(ctx: CheckContext) -> list[Finding]:
         _finding("scores", scores, "forward returns the wrapped model's raw scores, (N, C)"),
         _finding("predict_proba", probabilities, "softmax of the scores over dim=1"),
         _finding("classify", classify),
-        _finding("threshold", _threshold_problems(replies, proba),
-                 "label 1 iff the probability of positive_class reaches self.threshold (read it when classifying)"),
+        _finding(
+            "threshold",
+            _threshold_problems(replies, proba),
+            "label 1 iff the probability of positive_class reaches self.threshold (read it when classifying)",
+        ),
     ]
 
 
@@ -427,8 +496,9 @@ def roc_inputs() -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
     probabilities as the worker computes them (float32). Unbalanced classes with different
     spreads keep the readings' optima apart."""
     g = torch.Generator().manual_seed(ROC_DATA_SEED)
-    margin = torch.cat([torch.randn(ROC_POSITIVES, generator=g) * 1.3 + 1.2,
-                        torch.randn(ROC_NEGATIVES, generator=g) * 0.8 - 0.6])
+    margin = torch.cat(
+        [torch.randn(ROC_POSITIVES, generator=g) * 1.3 + 1.2, torch.randn(ROC_NEGATIVES, generator=g) * 0.8 - 0.6]
+    )
     labels = torch.cat([torch.ones(ROC_POSITIVES, dtype=torch.long), torch.zeros(ROC_NEGATIVES, dtype=torch.long)])
     logits = torch.stack([torch.zeros_like(margin), margin], dim=1).float()
     proba = torch.softmax(logits, dim=1)[:, 1].double().numpy()
@@ -463,26 +533,42 @@ def _describe_point(threshold: float, point: RocPoint) -> str:
 @check("part3.select_roc_thresh")
 def select_roc_thresh(ctx: CheckContext) -> list[Finding]:
     logits, labels, proba = roc_inputs()
-    reply = ctx.call("hw2.part3.select_roc_thresh", doing="select_roc_thresh(classifier, x, y, plot=True) on a "
-                     "known classifier", logits=logits, y=labels)
+    reply = ctx.call(
+        "hw2.part3.select_roc_thresh",
+        doing="select_roc_thresh(classifier, x, y, plot=True) on a known classifier",
+        logits=logits,
+        y=labels,
+    )
     thresh, y = reply["thresh"], labels.numpy()
     met = readings_met(thresh, proba, y)
     optima = roc_optima(proba, y)
     got = _describe_point(thresh, point_at(thresh, proba, y))
     best = "; ".join(f"{READINGS[r]}: {_describe_point(*optima[r])}" for r in READINGS)
     if not met:
-        return [_finding("balanced", [f"your {got} is optimal under no reading of 'optimally balance FPR and FNR'; "
-                                      f"the optima are {best}"],
-                         "fpr, tpr, thr = roc_curve(y, p); idx = argmin(hypot(fpr, 1 - tpr)); return thr[idx]"),
-                _finding("closest_point", ["see [balanced]"])]
+        return [
+            _finding(
+                "balanced",
+                [f"your {got} is optimal under no reading of 'optimally balance FPR and FNR'; the optima are {best}"],
+                "fpr, tpr, thr = roc_curve(y, p); idx = argmin(hypot(fpr, 1 - tpr)); return thr[idx]",
+            ),
+            _finding("closest_point", ["see [balanced]"]),
+        ]
     closest = "closest" in met
     if not closest:
-        ctx.notes.append(f"select_roc_thresh: your {got} is optimal by {' and '.join(READINGS[r] for r in met)}; "
-                         f"the notebook names {READINGS['closest']}: {_describe_point(*optima['closest'])}. "
-                         "The rubric credits this reading under [balanced].")
-    return [Finding("balanced", True),
-            _finding("closest_point", [] if closest else
-                     [f"your {got} is not {READINGS['closest']}, which is {_describe_point(*optima['closest'])}"])]
+        ctx.notes.append(
+            f"select_roc_thresh: your {got} is optimal by {' and '.join(READINGS[r] for r in met)}; "
+            f"the notebook names {READINGS['closest']}: {_describe_point(*optima['closest'])}. "
+            "The rubric credits this reading under [balanced]."
+        )
+    return [
+        Finding("balanced", True),
+        _finding(
+            "closest_point",
+            []
+            if closest
+            else [f"your {got} is not {READINGS['closest']}, which is {_describe_point(*optima['closest'])}"],
+        ),
+    ]
 
 
 # -- plot_decision_boundary_2d --------------------------------------------------------------
@@ -542,9 +628,11 @@ def _grid_problems(evaluated: np.ndarray, x: np.ndarray) -> list[str]:
         return [f"the classifier was evaluated on {len(evaluated)} points; expected a grid (step dx) over the data"]
     lo, hi = evaluated.min(axis=0), evaluated.max(axis=0)
     if (lo > x.min(axis=0) + PLOT_DX).any() or (hi < x.max(axis=0) - PLOT_DX).any():
-        return [f"the evaluated grid spans {np.round(lo, 2).tolist()} to {np.round(hi, 2).tolist()}, "
-                f"but the data spans "
-                f"{np.round(x.min(axis=0), 2).tolist()} to {np.round(x.max(axis=0), 2).tolist()}"]
+        return [
+            f"the evaluated grid spans {np.round(lo, 2).tolist()} to {np.round(hi, 2).tolist()}, "
+            f"but the data spans "
+            f"{np.round(x.min(axis=0), 2).tolist()} to {np.round(x.max(axis=0), 2).tolist()}"
+        ]
     return []
 
 
@@ -553,17 +641,29 @@ def decision_boundary(ctx: CheckContext) -> list[Finding]:
     data = moons()
     x, y = data["x_valid"][:PLOT_POINTS].astype(np.float32), data["y_valid"][:PLOT_POINTS]
     weight, bias = _plot_classifier(ctx, x.astype(np.float64))
-    reply = ctx.call("hw2.part3.plot_decision_boundary_2d", doing="plot_decision_boundary_2d on a known classifier",
-                     weight=weight, bias=bias, x=x, y=y)
-    calls = (("plot_decision_boundary_2d(classifier, x, y)", reply["alone"]),
-             ("plot_decision_boundary_2d(..., ax=axes[0, 1])", reply["onto_ax"]))
+    reply = ctx.call(
+        "hw2.part3.plot_decision_boundary_2d",
+        doing="plot_decision_boundary_2d on a known classifier",
+        weight=weight,
+        bias=bias,
+        x=x,
+        y=y,
+    )
+    calls = (
+        ("plot_decision_boundary_2d(classifier, x, y)", reply["alone"]),
+        ("plot_decision_boundary_2d(..., ax=axes[0, 1])", reply["onto_ax"]),
+    )
     returns = [p for label, r in calls for p in _returns_problems(r, label)]
     drawn = [p for label, r in calls for p in _drawn_problems(r, label, x)]
     drawn += _grid_problems(np.asarray(reply["evaluated"]), x)
     return [
         _finding("returns", returns, "return (fig, ax); with ax given, draw on it and return ax.get_figure(), ax"),
-        _finding("drawn", drawn, "scatter the samples, classify a torch.meshgrid with step dx covering them, "
-                                 "and ax.contourf the predicted classes"),
+        _finding(
+            "drawn",
+            drawn,
+            "scatter the samples, classify a torch.meshgrid with step dx covering them, "
+            "and ax.contourf the predicted classes",
+        ),
     ]
 
 
@@ -611,8 +711,9 @@ def _close(got: float, want: float, rtol: float = 1e-5) -> bool:
     return abs(got - want) <= rtol * max(1.0, abs(want))
 
 
-def _step_problems(label: str, got: dict, loss: float, correct: tuple[int, ...],
-                   params: list[torch.Tensor]) -> list[str | None]:
+def _step_problems(
+    label: str, got: dict, loss: float, correct: tuple[int, ...], params: list[torch.Tensor]
+) -> list[str | None]:
     problems = []
     if not _close(got["loss"], loss):
         problems.append(f"{label}: loss {got['loss']:.6g}, expected {loss:.6g}")
@@ -635,9 +736,17 @@ def _trainer_data(ctx: CheckContext) -> tuple[torch.Tensor, torch.Tensor, list, 
 def _batch_findings(ctx: CheckContext) -> list[Finding]:
     weight, bias, train, test = _trainer_data(ctx)
     threshold = float(ctx.params.get("threshold", TRAINER_THRESHOLD))
-    reply, error = _call(ctx, "hw2.part3.trainer_batches", "ClassifierTrainer.train_batch/test_batch on a linear "
-                         f"BinaryClassifier(threshold={threshold:g}) with SGD", weight=weight, bias=bias,
-                         lr=TRAINER_LR, train=train, test=test, threshold=threshold)
+    reply, error = _call(
+        ctx,
+        "hw2.part3.trainer_batches",
+        f"ClassifierTrainer.train_batch/test_batch on a linear BinaryClassifier(threshold={threshold:g}) with SGD",
+        weight=weight,
+        bias=bias,
+        lr=TRAINER_LR,
+        train=train,
+        test=test,
+        threshold=threshold,
+    )
     if reply is None:
         return [_finding("train_batch", [error]), _finding("test_batch", [error])]
     steps = reply["steps"]
@@ -645,8 +754,9 @@ def _batch_findings(ctx: CheckContext) -> list[Finding]:
     train_problems: list[str] = []
     for i, ((x, y), got) in enumerate(zip(train, steps)):
         loss, before, after = replay.step(x, y, TRAINER_LR)
-        train_problems = [p for p in _step_problems(f"train_batch #{i + 1}", got, loss, (before, after),
-                                                    replay.params()) if p]
+        train_problems = [
+            p for p in _step_problems(f"train_batch #{i + 1}", got, loss, (before, after), replay.params()) if p
+        ]
         if train_problems:  # later batches start from a wrong model: the first wrong one says it all
             break
     # test_batch is judged from the model as the student's last train_batch left it
@@ -654,10 +764,14 @@ def _batch_findings(ctx: CheckContext) -> list[Finding]:
     state = Replay(*(torch.from_numpy(np.asarray(p)).double() for p in steps[-2]["params"]), threshold)
     test_problems = _step_problems("test_batch", steps[-1], state.loss(x, y), (state.correct(x, y),), state.params())
     return [
-        _finding("train_batch", train_problems, "once per batch: optimizer.zero_grad(), forward, loss, "
-                                                "loss.backward(), optimizer.step(); count the correct predictions "
-                                                "with the classifier's own classification (its threshold), not an "
-                                                "argmax of the scores"),
+        _finding(
+            "train_batch",
+            train_problems,
+            "once per batch: optimizer.zero_grad(), forward, loss, "
+            "loss.backward(), optimizer.step(); count the correct predictions "
+            "with the classifier's own classification (its threshold), not an "
+            "argmax of the scores",
+        ),
         _finding("test_batch", test_problems, "forward and loss under torch.no_grad(): no backward, no step"),
     ]
 
@@ -672,19 +786,25 @@ FIT_TRAIN, FIT_TEST, FIT_EPOCHS = 20, 12, 2  # batches of 8: the last one of eac
 
 def _fit_expected(weight: torch.Tensor, bias: torch.Tensor, train: tuple, test: tuple) -> dict:
     replay = Replay(weight.double(), bias.double())
-    out: dict[str, list] = {"train_loss": [], "test_loss": [], "train_acc": [], "test_acc": [],
-                            "train_batches": [], "test_batches": []}
+    out: dict[str, list] = {
+        "train_loss": [],
+        "test_loss": [],
+        "train_acc": [],
+        "test_acc": [],
+        "train_batches": [],
+        "test_batches": [],
+    }
     for _ in range(FIT_EPOCHS):
         before = after = 0
         losses = []
         for s in range(0, FIT_TRAIN, BATCH):
-            loss, b, a = replay.step(train[0][s:s + BATCH], train[1][s:s + BATCH], TRAINER_LR)
+            loss, b, a = replay.step(train[0][s : s + BATCH], train[1][s : s + BATCH], TRAINER_LR)
             losses.append(loss)
             before, after = before + b, after + a
         out["train_batches"] += losses
         out["train_loss"].append(sum(losses) / len(losses))
         out["train_acc"].append((100.0 * before / FIT_TRAIN, 100.0 * after / FIT_TRAIN))
-        losses = [replay.loss(test[0][s:s + BATCH], test[1][s:s + BATCH]) for s in range(0, FIT_TEST, BATCH)]
+        losses = [replay.loss(test[0][s : s + BATCH], test[1][s : s + BATCH]) for s in range(0, FIT_TEST, BATCH)]
         out["test_batches"] += losses
         out["test_loss"].append(sum(losses) / len(losses))
         out["test_acc"].append((100.0 * replay.correct(*test) / FIT_TEST,))
@@ -695,17 +815,28 @@ def _losses_problem(name: str, got: list[float], per_epoch: list[float], per_bat
     for want in (per_batch, per_epoch):
         if len(got) == len(want) and all(_close(g, w, 1e-4) for g, w in zip(got, want)):
             return None
-    return (f"FitResult.{name} is {np.round(got, 4).tolist()}, expected the loss of every batch "
-            f"{np.round(per_batch, 4).tolist()} (or each epoch's mean {np.round(per_epoch, 4).tolist()})")
+    return (
+        f"FitResult.{name} is {np.round(got, 4).tolist()}, expected the loss of every batch "
+        f"{np.round(per_batch, 4).tolist()} (or each epoch's mean {np.round(per_epoch, 4).tolist()})"
+    )
 
 
 def _fit_problems(ctx: CheckContext) -> list[str]:
     weight, bias = ctx.randn(2, 2, stream=1, scale=0.5), ctx.randn(2, stream=2, scale=0.1)
     x_train, x_test = ctx.randn(FIT_TRAIN, 2, stream=30), ctx.randn(FIT_TEST, 2, stream=31)
     train, test = (x_train, _labels_for(x_train)), (x_test, _labels_for(x_test))
-    got, error = _call(ctx, "hw2.part3.trainer_fit", f"Trainer.fit(dl_train, dl_test, num_epochs={FIT_EPOCHS})",
-                       weight=weight, bias=bias, lr=TRAINER_LR, train=list(train), test=list(test),
-                       batch_size=BATCH, num_epochs=FIT_EPOCHS)
+    got, error = _call(
+        ctx,
+        "hw2.part3.trainer_fit",
+        f"Trainer.fit(dl_train, dl_test, num_epochs={FIT_EPOCHS})",
+        weight=weight,
+        bias=bias,
+        lr=TRAINER_LR,
+        train=list(train),
+        test=list(test),
+        batch_size=BATCH,
+        num_epochs=FIT_EPOCHS,
+    )
     if got is None:
         return [error]
     want = _fit_expected(weight, bias, train, test)
@@ -715,10 +846,13 @@ def _fit_problems(ctx: CheckContext) -> list[str]:
         ctx.notes.append(note)
     for name in ("train_acc", "test_acc"):
         accepted = want[name]
-        if len(got[name]) != FIT_EPOCHS or not all(any(_close(g, a, 1e-6) for a in ok)
-                                                   for g, ok in zip(got[name], accepted)):
-            problems.append(f"FitResult.{name} is {np.round(got[name], 3).tolist()}, expected "
-                            f"{[round(ok[0], 3) for ok in accepted]} (percent of samples, per epoch)")
+        if len(got[name]) != FIT_EPOCHS or not all(
+            any(_close(g, a, 1e-6) for a in ok) for g, ok in zip(got[name], accepted)
+        ):
+            problems.append(
+                f"FitResult.{name} is {np.round(got[name], 3).tolist()}, expected "
+                f"{[round(ok[0], 3) for ok in accepted]} (percent of samples, per epoch)"
+            )
     for name in ("train_loss", "test_loss"):
         problems.append(_losses_problem(name, got[name], want[name], want[name.replace("loss", "batches")]))
     return problems
@@ -727,28 +861,37 @@ def _fit_problems(ctx: CheckContext) -> list[str]:
 @check("part3.trainer")
 def trainer(ctx: CheckContext) -> list[Finding]:
     return _batch_findings(ctx) + [
-        _finding("fit", _fit_problems(ctx), "fit calls train_epoch and test_epoch once per epoch and keeps their "
-                                            "losses and accuracies; accuracy = 100 * correct / samples seen "
-                                            "(the last batch may be smaller)"),
+        _finding(
+            "fit",
+            _fit_problems(ctx),
+            "fit calls train_epoch and test_epoch once per epoch and keeps their "
+            "losses and accuracies; accuracy = 100 * correct / samples seen "
+            "(the last batch may be smaller)",
+        ),
     ]
 
 
 # -- training on the moons ------------------------------------------------------------------
 
-def _accuracy_problems(train_acc: list[float], valid_acc: list[float], epochs: int, report: dict,
-                       nonfinite_cause: str) -> list[str]:
+
+def _accuracy_problems(
+    train_acc: list[float], valid_acc: list[float], epochs: int, report: dict, nonfinite_cause: str
+) -> list[str]:
     if len(train_acc) != epochs or len(valid_acc) != epochs:
         return [f"fit returned {len(train_acc)} train and {len(valid_acc)} validation accuracies for {epochs} epochs"]
     problems = []
     bad = report.get("first_nonfinite_loss")
     if bad is not None:
-        problems.append(f"the training loss is not finite (NaN or inf) from {report['loss_unit']} {bad} on: "
-                        f"{nonfinite_cause}")
+        problems.append(
+            f"the training loss is not finite (NaN or inf) from {report['loss_unit']} {bad} on: {nonfinite_cause}"
+        )
     if train_acc[-1] < TRAIN_MIN or valid_acc[-1] < VALID_MIN:
-        problems.append(f"after {epochs} epochs: train accuracy {train_acc[-1]:.1f}% (needs >= {TRAIN_MIN:g}), "
-                        f"validation accuracy {valid_acc[-1]:.1f}% (needs >= {VALID_MIN:g}); "
-                        f"per epoch train {np.round(train_acc, 1).tolist()}, "
-                        f"validation {np.round(valid_acc, 1).tolist()}")
+        problems.append(
+            f"after {epochs} epochs: train accuracy {train_acc[-1]:.1f}% (needs >= {TRAIN_MIN:g}), "
+            f"validation accuracy {valid_acc[-1]:.1f}% (needs >= {VALID_MIN:g}); "
+            f"per epoch train {np.round(train_acc, 1).tolist()}, "
+            f"validation {np.round(valid_acc, 1).tolist()}"
+        )
     return problems
 
 
@@ -766,36 +909,65 @@ def optimizer_text(name: str, kwargs: dict) -> str:
 
 def _learn(ctx: CheckContext, doing: str, num_epochs: int, timeout: float, **seed: int) -> dict:
     """The notebook's first training cell on the student's code, with the grader's own settings."""
-    return ctx.call("hw2.part3.notebook_training", doing=doing, timeout=timeout, data=moons(), hp_arch=LEARN_ARCH,
-                    optimizer=LEARN_OPTIMIZER, hp_optim=LEARN_OPTIM, loss=LEARN_LOSS, num_epochs=num_epochs, **seed)
+    return ctx.call(
+        "hw2.part3.notebook_training",
+        doing=doing,
+        timeout=timeout,
+        data=moons(),
+        hp_arch=LEARN_ARCH,
+        optimizer=LEARN_OPTIMIZER,
+        hp_optim=LEARN_OPTIM,
+        loss=LEARN_LOSS,
+        num_epochs=num_epochs,
+        **seed,
+    )
 
 
 def _majority_of_seeds_learns(ctx: CheckContext, cause: str, first: dict) -> bool:
     runs = [first]
     for seed in MORE_SEEDS:
-        runs.append(_learn(ctx, f"the same training for the notebook's {HP_EPOCHS} epochs after "
-                                f"torch.manual_seed({seed})", HP_EPOCHS, 60, init_seed=seed))
+        runs.append(
+            _learn(
+                ctx,
+                f"the same training for the notebook's {HP_EPOCHS} epochs after torch.manual_seed({seed})",
+                HP_EPOCHS,
+                60,
+                init_seed=seed,
+            )
+        )
     passed = [not _accuracy_problems(r["train_acc"], r["test_acc"], HP_EPOCHS, r, cause) for r in runs]
     if sum(passed) * 2 < len(runs):
         return False
-    finals = ", ".join(f"seed {s}: train {r['train_acc'][-1]:.1f}%, validation {r['test_acc'][-1]:.1f}%"
-                       for s, r in zip((NOTEBOOK_SEED, *MORE_SEEDS), runs))
-    ctx.notes.append(f"borderline: the notebook's seed misses after {HP_EPOCHS} epochs, but {sum(passed)} of 3 runs "
-                     f"pass the notebook's asserts ({finals}); decided on the majority (a run like this can go "
-                     "either way with a CPU's last bits)")
+    finals = ", ".join(
+        f"seed {s}: train {r['train_acc'][-1]:.1f}%, validation {r['test_acc'][-1]:.1f}%"
+        for s, r in zip((NOTEBOOK_SEED, *MORE_SEEDS), runs)
+    )
+    ctx.notes.append(
+        f"borderline: the notebook's seed misses after {HP_EPOCHS} epochs, but {sum(passed)} of 3 runs "
+        f"pass the notebook's asserts ({finals}); decided on the majority (a run like this can go "
+        "either way with a CPU's last bits)"
+    )
     return True
 
 
 @check("part3.training_learns")
 def training_learns(ctx: CheckContext) -> list[Finding]:
-    settings = (f"MLP(2, [{LEARN_ARCH['hidden_dims']}]*{LEARN_ARCH['n_layers']}, {LEARN_ARCH['activation']}), "
-                f"{optimizer_text(LEARN_OPTIMIZER, LEARN_OPTIM)}, "
-                f"{LEARN_LOSS}")
+    settings = (
+        f"MLP(2, [{LEARN_ARCH['hidden_dims']}]*{LEARN_ARCH['n_layers']}, {LEARN_ARCH['activation']}), "
+        f"{optimizer_text(LEARN_OPTIMIZER, LEARN_OPTIM)}, "
+        f"{LEARN_LOSS}"
+    )
     ctx.notes.append(f"trained with the grader's own settings: {settings}")
-    reply = _learn(ctx, f"training BinaryClassifier(MLP) with ClassifierTrainer on the notebook's moons ({settings})",
-                   LEARN_EPOCHS, 30)
-    cause = ("these settings are known to work: does the model output NaN, or do gradients keep growing "
-             "(zeroed before every backward)?")
+    reply = _learn(
+        ctx,
+        f"training BinaryClassifier(MLP) with ClassifierTrainer on the notebook's moons ({settings})",
+        LEARN_EPOCHS,
+        30,
+    )
+    cause = (
+        "these settings are known to work: does the model output NaN, or do gradients keep growing "
+        "(zeroed before every backward)?"
+    )
     problems = _accuracy_problems(reply["train_acc"], reply["test_acc"], LEARN_EPOCHS, reply, cause)
     if problems:
         # 2 epochs is the grader's shortcut; the notebook trains 20 and asserts after them. A real
@@ -803,34 +975,64 @@ def training_learns(ctx: CheckContext) -> list[Finding]:
         # within the notebook's 20 epochs but not within 2: rerun as the notebook does before deducting.
         full = _learn(ctx, f"the same training for the notebook's {HP_EPOCHS} epochs", HP_EPOCHS, 60)
         if not _accuracy_problems(full["train_acc"], full["test_acc"], HP_EPOCHS, full, cause):
-            ctx.notes.append(f"{problems[0]}: slower than a typical solution, but the notebook's asserts pass after "
-                             f"its {HP_EPOCHS} epochs (train {full['train_acc'][-1]:.1f}%, "
-                             f"validation {full['test_acc'][-1]:.1f}%)")
+            ctx.notes.append(
+                f"{problems[0]}: slower than a typical solution, but the notebook's asserts pass after "
+                f"its {HP_EPOCHS} epochs (train {full['train_acc'][-1]:.1f}%, "
+                f"validation {full['test_acc'][-1]:.1f}%)"
+            )
             problems = []
         elif _majority_of_seeds_learns(ctx, cause, full):
             problems = []
         else:
-            problems = [p.replace(f"after {LEARN_EPOCHS} epochs:", f"after {LEARN_EPOCHS} epochs (and after the "
-                                  f"notebook's {HP_EPOCHS}, seeds {NOTEBOOK_SEED}, {MORE_SEEDS[0]} and {MORE_SEEDS[1]}):", 1)
-                        for p in problems]
-    return [_finding("all", problems, "with these settings a correct MLP, BinaryClassifier and "
-                                      "ClassifierTrainer pass the notebook's asserts within 2 epochs")]
+            problems = [
+                p.replace(
+                    f"after {LEARN_EPOCHS} epochs:",
+                    f"after {LEARN_EPOCHS} epochs (and after the "
+                    f"notebook's {HP_EPOCHS}, seeds {NOTEBOOK_SEED}, {MORE_SEEDS[0]} and {MORE_SEEDS[1]}):",
+                    1,
+                )
+                for p in problems
+            ]
+    return [
+        _finding(
+            "all",
+            problems,
+            "with these settings a correct MLP, BinaryClassifier and "
+            "ClassifierTrainer pass the notebook's asserts within 2 epochs",
+        )
+    ]
 
 
 @check("part3.hyperparameters")
 def hyperparameters(ctx: CheckContext) -> list[Finding]:
-    reply = ctx.call("hw2.part3.hp_training", doing="training on the notebook's moons with part3_arch_hp() and "
-                     "part3_optim_hp()", timeout=60, data=moons(), num_epochs=HP_EPOCHS)
-    problems = _accuracy_problems(reply["train_acc"], reply["valid_acc"], HP_EPOCHS, reply,
-                                  "the learning rate may be too large for this model and loss, or the loss "
-                                  "takes the log of 0")
+    reply = ctx.call(
+        "hw2.part3.hp_training",
+        doing="training on the notebook's moons with part3_arch_hp() and part3_optim_hp()",
+        timeout=60,
+        data=moons(),
+        num_epochs=HP_EPOCHS,
+    )
+    problems = _accuracy_problems(
+        reply["train_acc"],
+        reply["valid_acc"],
+        HP_EPOCHS,
+        reply,
+        "the learning rate may be too large for this model and loss, or the loss takes the log of 0",
+    )
     if problems:
         problems.append(f"your hyper-parameters: {reply['hp']}")
-    return [_finding("all", problems, "trained as the notebook does (seed 42, SGD, batches of 32, 20 epochs) on a "
-                                      "correct MLP and trainer: only the hyper-parameters are judged here")]
+    return [
+        _finding(
+            "all",
+            problems,
+            "trained as the notebook does (seed 42, SGD, batches of 32, 20 epochs) on a "
+            "correct MLP and trainer: only the hyper-parameters are judged here",
+        )
+    ]
 
 
 # -- mlp_experiment -------------------------------------------------------------------------
+
 
 def _weight_shapes(depth: int, width: int) -> list[tuple[int, int]]:
     dims = [2] + [width] * depth + [2]
@@ -843,8 +1045,9 @@ def _run_problems(run: dict, y_test: np.ndarray) -> list[str]:
     want = _weight_shapes(run["depth"], run["width"])
     got = [tuple(s) for s in run["weight_shapes"]]
     if len(got) != len(want) or not all(s in (w, w[::-1]) for s, w in zip(got, want)):
-        problems.append(f"{label}: the model's weight matrices are {got}, expected {want} "
-                        "(depth hidden layers of width features)")
+        problems.append(
+            f"{label}: the model's weight matrices are {got}, expected {want} (depth hidden layers of width features)"
+        )
     thresh = run["thresh"]
     if not (0.0 <= thresh <= 1.0):
         problems.append(f"{label}: thresh = {thresh}, expected a probability threshold in [0, 1]")
@@ -853,10 +1056,15 @@ def _run_problems(run: dict, y_test: np.ndarray) -> list[str]:
     accuracies = [100.0 * float(((p >= thresh) == y_test).mean()), 100.0 * float(((p > thresh) == y_test).mean())]
     if not any(abs(run["test_acc"] - a) <= 0.1 for a in accuracies):
         at_half = 100.0 * float(((p >= 0.5) == y_test).mean())
-        hint = (" (that is the accuracy at threshold 0.5: set model.threshold = thresh before the test epoch)"
-                if abs(run["test_acc"] - at_half) <= 0.1 else "")
-        problems.append(f"{label}: test_acc = {run['test_acc']:.2f}, but the returned model with threshold "
-                        f"{thresh:.4g} classifies {accuracies[0]:.2f}% of the test set correctly{hint}")
+        hint = (
+            " (that is the accuracy at threshold 0.5: set model.threshold = thresh before the test epoch)"
+            if abs(run["test_acc"] - at_half) <= 0.1
+            else ""
+        )
+        problems.append(
+            f"{label}: test_acc = {run['test_acc']:.2f}, but the returned model with threshold "
+            f"{thresh:.4g} classifies {accuracies[0]:.2f}% of the test set correctly{hint}"
+        )
     if not (0.0 <= run["valid_acc"] <= 100.0):
         problems.append(f"{label}: valid_acc = {run['valid_acc']}, expected a percentage")
     return problems
@@ -874,9 +1082,15 @@ def mlp_experiment(ctx: CheckContext) -> list[Finding]:
     notebook_grid = [(d, w) for w in widths for d in depths]
 
     def grid(configs: list[tuple[int, int]], n_epochs: int, timeout: float) -> tuple[list, list[float], float, float]:
-        reply = ctx.call("hw2.part3.mlp_experiment", doing=f"mlp_experiment(depth, width, dl_train, dl_valid, "
-                         f"dl_test, n_epochs={n_epochs}) for (depth, width) in {configs}",
-                         timeout=timeout, data=data, configs=[list(c) for c in configs], n_epochs=n_epochs)
+        reply = ctx.call(
+            "hw2.part3.mlp_experiment",
+            doing=f"mlp_experiment(depth, width, dl_train, dl_valid, "
+            f"dl_test, n_epochs={n_epochs}) for (depth, width) in {configs}",
+            timeout=timeout,
+            data=data,
+            configs=[list(c) for c in configs],
+            n_epochs=n_epochs,
+        )
         accs = [run["test_acc"] for run in reply["runs"]]
         return reply["runs"], accs, float(np.min(accs)), float(np.quantile(accs, 0.75))
 
@@ -888,14 +1102,24 @@ def mlp_experiment(ctx: CheckContext) -> list[Finding]:
     returns = [p for run in runs for p in _run_problems(run, data["y_test"])]
     accuracy = []
     if low < EXPERIMENT_MIN or q75 < EXPERIMENT_Q75:
-        accuracy.append(f"test accuracies {np.round(test_accs, 1).tolist()} for {configs} (depth, width), the "
-                        f"notebook's grid with its n_epochs={n_epochs} ({EXPERIMENT_EPOCHS} epochs on {scaled} "
-                        f"missed too): min {low:.1f} (needs >= {EXPERIMENT_MIN:g}), "
-                        f"75% quantile {q75:.1f} (needs >= {EXPERIMENT_Q75:g})")
+        accuracy.append(
+            f"test accuracies {np.round(test_accs, 1).tolist()} for {configs} (depth, width), the "
+            f"notebook's grid with its n_epochs={n_epochs} ({EXPERIMENT_EPOCHS} epochs on {scaled} "
+            f"missed too): min {low:.1f} (needs >= {EXPERIMENT_MIN:g}), "
+            f"75% quantile {q75:.1f} (needs >= {EXPERIMENT_Q75:g})"
+        )
     return [
-        _finding("returns", returns, "return (model, thresh, valid_acc, test_acc): the threshold selected on the "
-                                     "validation set, and the test accuracy with model.threshold = thresh"),
-        _finding("accuracy", accuracy, f"graded on {scaled} with n_epochs={EXPERIMENT_EPOCHS}, then as the "
-                                       f"notebook's cell runs it ({len(notebook_grid)} configurations, "
-                                       f"{NOTEBOOK_EXPERIMENT_EPOCHS} epochs) if that misses"),
+        _finding(
+            "returns",
+            returns,
+            "return (model, thresh, valid_acc, test_acc): the threshold selected on the "
+            "validation set, and the test accuracy with model.threshold = thresh",
+        ),
+        _finding(
+            "accuracy",
+            accuracy,
+            f"graded on {scaled} with n_epochs={EXPERIMENT_EPOCHS}, then as the "
+            f"notebook's cell runs it ({len(notebook_grid)} configurations, "
+            f"{NOTEBOOK_EXPERIMENT_EPOCHS} epochs) if that misses",
+        ),
     ]

@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from ...compare import FLOOR, as_f64, mismatch
 from ...boundary.model_table import layer_table
+from ...compare import FLOOR, as_f64, mismatch
 from .. import check
 from ..base import CheckAbort, CheckContext, Finding, describe_student_error
-from .policy import num_epochs_note
 from .part3 import note_own_model, optimizer_text
+from .policy import num_epochs_note
 
 ATOL = 1e-3  # the notebook's torch.allclose(test_out, expected_out, atol=1e-3)
 TRAINING_TIMEOUT = 30.0  # seconds for one training run in the worker (Part 4's overfit: ~2-5 s)
@@ -34,47 +34,77 @@ NET_TIMEOUT = 20.0  # seconds to build and run one network (the largest, a ResNe
 # The notebook's test parameters (Part 4, cells In[3], In[7]-In[9]).
 CNN_TEST_PARAMS = [
     dict(
-        in_size=(3, 100, 100), out_classes=10,
-        channels=[32] * 4, pool_every=2, hidden_dims=[100] * 2,
+        in_size=(3, 100, 100),
+        out_classes=10,
+        channels=[32] * 4,
+        pool_every=2,
+        hidden_dims=[100] * 2,
         conv_params=dict(kernel_size=3, stride=1, padding=1),
-        activation_type="relu", activation_params=dict(),
-        pooling_type="max", pooling_params=dict(kernel_size=2),
+        activation_type="relu",
+        activation_params=dict(),
+        pooling_type="max",
+        pooling_params=dict(kernel_size=2),
     ),
     dict(
-        in_size=(3, 100, 100), out_classes=10,
-        channels=[32] * 4, pool_every=2, hidden_dims=[100] * 2,
+        in_size=(3, 100, 100),
+        out_classes=10,
+        channels=[32] * 4,
+        pool_every=2,
+        hidden_dims=[100] * 2,
         conv_params=dict(kernel_size=5, stride=2, padding=3),
-        activation_type="lrelu", activation_params=dict(negative_slope=0.05),
-        pooling_type="avg", pooling_params=dict(kernel_size=3),
+        activation_type="lrelu",
+        activation_params=dict(negative_slope=0.05),
+        pooling_type="avg",
+        pooling_params=dict(kernel_size=3),
     ),
     dict(
-        in_size=(3, 100, 100), out_classes=3,
-        channels=[16] * 5, pool_every=3, hidden_dims=[100] * 1,
+        in_size=(3, 100, 100),
+        out_classes=3,
+        channels=[16] * 5,
+        pool_every=3,
+        hidden_dims=[100] * 1,
         conv_params=dict(kernel_size=2, stride=2, padding=2),
-        activation_type="lrelu", activation_params=dict(negative_slope=0.1),
-        pooling_type="max", pooling_params=dict(kernel_size=2),
+        activation_type="lrelu",
+        activation_params=dict(negative_slope=0.1),
+        pooling_type="max",
+        pooling_params=dict(kernel_size=2),
     ),
 ]
 RESIDUAL_BLOCK_PARAMS = dict(in_channels=3, channels=[6, 4] * 2, kernel_sizes=[3, 5] * 2, batchnorm=True, dropout=0.2)
 BOTTLENECK_PARAMS = dict(
-    in_out_channels=256, inner_channels=[64, 32, 64], inner_kernel_sizes=[3, 5, 3],
-    batchnorm=False, dropout=0.1, activation_type="lrelu",
+    in_out_channels=256,
+    inner_channels=[64, 32, 64],
+    inner_kernel_sizes=[3, 5, 3],
+    batchnorm=False,
+    dropout=0.1,
+    activation_type="lrelu",
 )
 RESNET_TEST_PARAMS = [
     dict(
-        in_size=(3, 100, 100), out_classes=10, channels=[32, 64] * 3,
-        pool_every=4, hidden_dims=[100] * 2,
-        activation_type="lrelu", activation_params=dict(negative_slope=0.01),
-        pooling_type="avg", pooling_params=dict(kernel_size=2),
-        batchnorm=True, dropout=0.1,
+        in_size=(3, 100, 100),
+        out_classes=10,
+        channels=[32, 64] * 3,
+        pool_every=4,
+        hidden_dims=[100] * 2,
+        activation_type="lrelu",
+        activation_params=dict(negative_slope=0.01),
+        pooling_type="avg",
+        pooling_params=dict(kernel_size=2),
+        batchnorm=True,
+        dropout=0.1,
         bottleneck=False,
     ),
     dict(
-        in_size=(3, 100, 100), out_classes=5, channels=[64, 16, 64] * 4,
-        pool_every=3, hidden_dims=[64] * 1,
+        in_size=(3, 100, 100),
+        out_classes=5,
+        channels=[64, 16, 64] * 4,
+        pool_every=3,
+        hidden_dims=[64] * 1,
         activation_type="tanh",
-        pooling_type="max", pooling_params=dict(kernel_size=2),
-        batchnorm=True, dropout=0.1,
+        pooling_type="max",
+        pooling_params=dict(kernel_size=2),
+        batchnorm=True,
+        dropout=0.1,
         bottleneck=True,
     ),
 ]
@@ -82,6 +112,7 @@ IMAGE_SHAPE = (1, 3, 100, 100)
 
 
 # -- networks: the student's and the reference under the same seed ----------------------------
+
 
 @dataclass
 class NetVerdict:
@@ -151,15 +182,21 @@ def _layer_hint(pairs: list[tuple[dict | None, dict | None]]) -> str | None:
     unpaired = [r for g, w in pairs if not (g and w) for r in (g, w) if r]
     changed = [(g, w) for g, w in pairs if g and w]
     if any("Pool" in r["type"] for r in unpaired):
-        return ("a pooling layer follows every pool_every (P) convolutions; the last N mod P convolutions "
-                "have none after them")
+        return (
+            "a pooling layer follows every pool_every (P) convolutions; the last N mod P convolutions "
+            "have none after them"
+        )
     if unpaired:
         return None
     if all(g["type"] == "Linear" and g["args"].split(",")[1:] == w["args"].split(",")[1:] for g, w in changed):
-        return ("compute the first Linear's in_features from in_size (e.g. run the feature extractor on a dummy "
-                "input of that size); do not hard-code it")
-    if all(g["type"] == "Conv2d" and g["args"].replace(", bias=False", "") == w["args"].replace(", bias=False", "")
-           for g, w in changed):
+        return (
+            "compute the first Linear's in_features from in_size (e.g. run the feature extractor on a dummy "
+            "input of that size); do not hard-code it"
+        )
+    if all(
+        g["type"] == "Conv2d" and g["args"].replace(", bias=False", "") == w["args"].replace(", bias=False", "")
+        for g, w in changed
+    ):
         return "the convolutions of the main path have a bias; the 1x1 convolution of the shortcut has none"
     return None
 
@@ -175,8 +212,13 @@ def _linear_row(name: str, weight: tuple[list[int], float], bias: tuple[list[int
     if len(w_shape) != 2 or out not in w_shape:
         return None
     d_in = w_shape[1] if w_shape[0] == out else w_shape[0]
-    return {"name": name, "type": "Linear", "args": f"in_features={d_in}, out_features={out}, bias=True",
-            "shapes": [[out, d_in], [out]], "sums": [w_sum, b_sum]}
+    return {
+        "name": name,
+        "type": "Linear",
+        "args": f"in_features={d_in}, out_features={out}, bias=True",
+        "shapes": [[out, d_in], [out]],
+        "sums": [w_sum, b_sum],
+    }
 
 
 def _as_linears(rows: list[dict]) -> list[dict]:
@@ -188,8 +230,10 @@ def _as_linears(rows: list[dict]) -> list[dict]:
     if not raw:
         return rows
     # the module that holds them: a ParameterList's parent, or the module with parameters of its own
-    scopes = {r["name"] if any(o["name"].startswith(r["name"] + ".") for o in rows) else r["name"].rpartition(".")[0]
-              for r in raw}
+    scopes = {
+        r["name"] if any(o["name"].startswith(r["name"] + ".") for o in rows) else r["name"].rpartition(".")[0]
+        for r in raw
+    }
     if len(scopes) != 1:
         return rows
     scope = scopes.pop()
@@ -203,8 +247,8 @@ def _as_linears(rows: list[dict]) -> list[dict]:
     linears = [_linear_row(f"{scope}[W{k}]", w, b) for k, (w, b) in enumerate(zip(weights, biases))]
     if any(lin is None for lin in linears):
         return rows
-    rebuilt = [r for k, lin in enumerate(linears) for r in [lin, *activations[k:k + 1]]] + activations[len(linears):]
-    return rows[:inside[0]] + rebuilt + [r for i, r in enumerate(rows) if i > inside[0] and i not in inside]
+    rebuilt = [r for k, lin in enumerate(linears) for r in [lin, *activations[k : k + 1]]] + activations[len(linears) :]
+    return rows[: inside[0]] + rebuilt + [r for i, r in enumerate(rows) if i > inside[0] and i not in inside]
 
 
 def _architecture(label: str, got: list[dict], order: list[int] | None, want: list[dict]) -> tuple[str | None, list]:
@@ -218,8 +262,10 @@ def _architecture(label: str, got: list[dict], order: list[int] | None, want: li
         if [_signature(r) for r in candidate] == [_signature(r) for r in reference]:
             return None, candidate
     pairs = _aligned(printed, reference)
-    text = (f"{label}: the layers differ from the reference's ({len(printed)} layers, expected "
-            f"{len(reference)}):\n" + "\n".join(f"  - {line}" for line in _difference_lines(pairs)))
+    text = (
+        f"{label}: the layers differ from the reference's ({len(printed)} layers, expected "
+        f"{len(reference)}):\n" + "\n".join(f"  - {line}" for line in _difference_lines(pairs))
+    )
     hint = _layer_hint(pairs)
     return text + (f"\n  hint: {hint}" if hint else ""), []
 
@@ -237,16 +283,21 @@ def _why_outputs_differ(cls: str, lined_up: list[dict], reference: list[dict]) -
         return "the layers differ (see the architecture)"
     for mine, theirs in zip(lined_up, [r for r in reference if _counted(r)]):
         if not all(math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6) for a, b in zip(mine["sums"], theirs["sums"])):
-            return (f"the layers are the same, but the initial weights differ from {mine['name']} on: under "
-                    "torch.manual_seed they depend on the ORDER in which layers are created; create them in the "
-                    "order the notebook prints them (feature extractor before the MLP, a block's main path before "
-                    "its shortcut) and create no layer you do not use")
-    return ("the layers and their initial weights are the reference's, so the forward pass computes something "
-            f"else: {FORWARD_HINTS[cls]}, each layer used once, in order")
+            return (
+                f"the layers are the same, but the initial weights differ from {mine['name']} on: under "
+                "torch.manual_seed they depend on the ORDER in which layers are created; create them in the "
+                "order the notebook prints them (feature extractor before the MLP, a block's main path before "
+                "its shortcut) and create no layer you do not use"
+            )
+    return (
+        "the layers and their initial weights are the reference's, so the forward pass computes something "
+        f"else: {FORWARD_HINTS[cls]}, each layer used once, in order"
+    )
 
 
-def _reference_run(ctx: CheckContext, cls: str, kwargs: dict,
-                   input_shape: tuple[int, ...]) -> tuple[list, torch.Tensor]:
+def _reference_run(
+    ctx: CheckContext, cls: str, kwargs: dict, input_shape: tuple[int, ...]
+) -> tuple[list, torch.Tensor]:
     def compute() -> dict:
         net_cls = getattr(ctx.reference.cnn, cls)
         with torch.random.fork_rng(devices=[]):
@@ -275,8 +326,14 @@ def _limit(ctx: CheckContext, seconds: float) -> float:
 
 def judge_net(ctx: CheckContext, cls: str, kwargs: dict, label: str, input_shape: tuple[int, ...]) -> NetVerdict:
     try:
-        r = ctx.call("hw2.part4.seeded_forward", doing=f"building and running {label}",
-                     timeout=_limit(ctx, NET_TIMEOUT), cls=cls, kwargs=kwargs, input_shape=list(input_shape))
+        r = ctx.call(
+            "hw2.part4.seeded_forward",
+            doing=f"building and running {label}",
+            timeout=_limit(ctx, NET_TIMEOUT),
+            cls=cls,
+            kwargs=kwargs,
+            input_shape=list(input_shape),
+        )
     except CheckAbort as exc:
         return NetVerdict(str(exc), str(exc))
     want_layers, want_out = _reference_run(ctx, cls, kwargs, input_shape)
@@ -300,8 +357,9 @@ def _only_extra_activation_modules(got: list[dict], want: list[dict]) -> bool:
     """The student's layers are the reference's plus activation modules without parameters."""
     printed = [r for r in _as_linears(got) if _counted(r)]
     pairs = _aligned(printed, [r for r in want if _counted(r)])
-    return bool(pairs) and all(w is None and g is not None and g["type"] in ACTIVATION_MODULES and not g["shapes"]
-                               for g, w in pairs)
+    return bool(pairs) and all(
+        w is None and g is not None and g["type"] in ACTIVATION_MODULES and not g["shapes"] for g, w in pairs
+    )
 
 
 def _findings(verdicts: list[NetVerdict], fields: tuple[str, ...]) -> list[Finding]:
@@ -314,8 +372,9 @@ def _findings(verdicts: list[NetVerdict], fields: tuple[str, ...]) -> list[Findi
 
 @check("part4.cnn")
 def cnn(ctx: CheckContext) -> list[Finding]:
-    verdicts = [judge_net(ctx, "CNN", p, f"CNN(**test_params[{i}])", IMAGE_SHAPE)
-                for i, p in enumerate(CNN_TEST_PARAMS)]
+    verdicts = [
+        judge_net(ctx, "CNN", p, f"CNN(**test_params[{i}])", IMAGE_SHAPE) for i, p in enumerate(CNN_TEST_PARAMS)
+    ]
     return _findings(verdicts, ("architecture", "output"))
 
 
@@ -334,9 +393,11 @@ def bottleneck_block(ctx: CheckContext) -> list[Finding]:
     if v.output_shape is None:
         shape_problem = v.output
     elif v.output_shape != shape:
-        shape_problem = (f"{label}: output shape {v.output_shape}, expected the input's {shape}\n"
-                         "  hint: 1x1 projection to inner_channels[0], the inner convs, 1x1 projection back to "
-                         "in_out_channels, all preserving the spatial size")
+        shape_problem = (
+            f"{label}: output shape {v.output_shape}, expected the input's {shape}\n"
+            "  hint: 1x1 projection to inner_channels[0], the inner convs, 1x1 projection back to "
+            "in_out_channels, all preserving the spatial size"
+        )
     else:
         shape_problem = None
     return _findings([v], ("architecture", "output")) + [Finding("shape", not shape_problem, shape_problem or "")]
@@ -344,30 +405,49 @@ def bottleneck_block(ctx: CheckContext) -> list[Finding]:
 
 @check("part4.resnet")
 def resnet(ctx: CheckContext) -> list[Finding]:
-    verdicts = [judge_net(ctx, "ResNet", p, f"ResNet(**test_params[{i}])", IMAGE_SHAPE)
-                for i, p in enumerate(RESNET_TEST_PARAMS)]
+    verdicts = [
+        judge_net(ctx, "ResNet", p, f"ResNet(**test_params[{i}])", IMAGE_SHAPE)
+        for i, p in enumerate(RESNET_TEST_PARAMS)
+    ]
     # the notebook's cases use LeakyReLU's default slope only: a ResNet that does not hand
     # activation_params on to its blocks passes them, so one judge-chosen case uses another slope
     label = "ResNet(" + ", ".join(f"{k}={v!r}" for k, v in RESNET_SLOPE_PARAMS.items()) + ")"
     slope = judge_net(ctx, "ResNet", RESNET_SLOPE_PARAMS, label, RESNET_SLOPE_SHAPE)
     problems = [p for p in (slope.architecture, slope.output) if p]
     return _findings(verdicts, ("architecture", "output")) + [
-        Finding("activation_params", not problems, "\n".join(problems) + (
-            "\n  hint: hand activation_type and activation_params on to every block" if problems else ""))]
+        Finding(
+            "activation_params",
+            not problems,
+            "\n".join(problems)
+            + ("\n  hint: hand activation_type and activation_params on to every block" if problems else ""),
+        )
+    ]
 
 
-RESNET_SLOPE_PARAMS = dict(in_size=(3, 32, 32), out_classes=4, channels=[8, 8, 16], pool_every=2, hidden_dims=[20],
-                           activation_type="lrelu", activation_params=dict(negative_slope=0.3),
-                           pooling_type="max", pooling_params=dict(kernel_size=2))
+RESNET_SLOPE_PARAMS = dict(
+    in_size=(3, 32, 32),
+    out_classes=4,
+    channels=[8, 8, 16],
+    pool_every=2,
+    hidden_dims=[20],
+    activation_type="lrelu",
+    activation_params=dict(negative_slope=0.3),
+    pooling_type="max",
+    pooling_params=dict(kernel_size=2),
+)
 RESNET_SLOPE_SHAPE = (2, 3, 32, 32)
 
 
 @check("part4.your_cnn")
 def your_cnn(ctx: CheckContext) -> list[Finding]:
     kwargs = dict(in_size=(3, 100, 100), out_classes=10, channels=[32] * 4, pool_every=2, hidden_dims=[100] * 2)
-    r = ctx.call("hw2.part4.your_cnn", doing="building YourCNN((3,100,100), 10, channels=[32]*4, pool_every=2, "
-                 "hidden_dims=[100]*2) and running it on a (1, 3, 100, 100) image", kwargs=kwargs,
-                 input_shape=list(IMAGE_SHAPE))
+    r = ctx.call(
+        "hw2.part4.your_cnn",
+        doing="building YourCNN((3,100,100), 10, channels=[32]*4, pool_every=2, "
+        "hidden_dims=[100]*2) and running it on a (1, 3, 100, 100) image",
+        kwargs=kwargs,
+        input_shape=list(IMAGE_SHAPE),
+    )
     if not r["present"]:
         ctx.notes.append("hw2.cnn has no YourCNN: not part of this year's skeleton (v2023+), nothing to grade")
         return [Finding("all", True)]
@@ -381,6 +461,7 @@ def your_cnn(ctx: CheckContext) -> list[Finding]:
 
 # -- ArgMaxClassifier ---------------------------------------------------------------------------
 
+
 def _student_value(entry: dict, doing: str) -> tuple[Any, str | None]:
     if entry["error"]:
         return None, describe_student_error(entry["error"], doing)
@@ -392,8 +473,9 @@ def argmax_classifier(ctx: CheckContext) -> list[Finding]:
     n, classes = 8, 10
     x = ctx.randn(n, 3, 10, 10, stream=1)
     weight, bias = ctx.randn(classes, 300, stream=2, scale=0.1), ctx.randn(classes, stream=3, scale=0.1)
-    r = ctx.call("hw2.part4.argmax_classifier", doing="ArgMaxClassifier around a linear model", weight=weight,
-                 bias=bias, x=x)
+    r = ctx.call(
+        "hw2.part4.argmax_classifier", doing="ArgMaxClassifier around a linear model", weight=weight, bias=bias, x=x
+    )
     scores = x.reshape(n, -1).double() @ weight.double().T + bias.double()
     want_proba, want_classes = torch.softmax(scores, dim=1), scores.argmax(dim=1).numpy()
     label = f"ArgMaxClassifier on {n} samples of {classes} classes"
@@ -407,12 +489,15 @@ def argmax_classifier(ctx: CheckContext) -> list[Finding]:
 
     got, problem = _student_value(r["classes"], f"{label}: classify")
     if not problem and got.shape != (n,):
-        problem = (f"{label}: classify returned shape {got.shape}, expected ({n},): one label per sample "
-                   "(argmax over dim 1)")
+        problem = (
+            f"{label}: classify returned shape {got.shape}, expected ({n},): one label per sample (argmax over dim 1)"
+        )
     elif not problem and not np.array_equal(got.astype(np.int64), want_classes):
         i = int(np.flatnonzero(got.astype(np.int64) != want_classes)[0])
-        problem = (f"{label}: classify gave class {got[i]} for sample {i}, the most probable class is "
-                   f"{want_classes[i]} ({int((got != want_classes).sum())} of {n} samples wrong)")
+        problem = (
+            f"{label}: classify gave class {got[i]} for sample {i}, the most probable class is "
+            f"{want_classes[i]} ({int((got != want_classes).sum())} of {n} samples wrong)"
+        )
     if not problem and got.dtype.kind not in "iu":
         ctx.notes.append(f"classify returned dtype {got.dtype}; the skeleton asks for torch.int labels")
     findings.append(Finding("classify", not problem, problem or ""))
@@ -431,20 +516,34 @@ OWN_OPTIMIZER, OWN_OPTIM = "Adam", {"lr": 0.001}
 
 def _overfit(ctx: CheckContext, images: Any, hp: dict | None, doing: str, **optimizer: str) -> tuple[dict, np.ndarray]:
     images, labels = images.arrays("train", OVERFIT_IMAGES)
-    run = ctx.call("hw2.part4.overfit", doing=doing, timeout=_limit(ctx, TRAINING_TIMEOUT),
-                   images=images, labels=labels, hp=hp, epochs=OVERFIT_EPOCHS, batch_size=OVERFIT_BATCH,
-                   max_batches=OVERFIT_BATCHES, stop_at=OVERFIT_TARGET, **optimizer)
+    run = ctx.call(
+        "hw2.part4.overfit",
+        doing=doing,
+        timeout=_limit(ctx, TRAINING_TIMEOUT),
+        images=images,
+        labels=labels,
+        hp=hp,
+        epochs=OVERFIT_EPOCHS,
+        batch_size=OVERFIT_BATCH,
+        max_batches=OVERFIT_BATCHES,
+        stop_at=OVERFIT_TARGET,
+        **optimizer,
+    )
     return run, labels
 
 
 def _loss_trend(losses: list[float]) -> str | None:
     bad = [i for i, v in enumerate(losses) if not math.isfinite(v)]
     if bad:
-        return (f"the mean training loss is {losses[bad[0]]} in epoch {bad[0] + 1}: the model or the loss "
-                "produces NaN/inf (division by zero, log of 0, exploding updates?)")
+        return (
+            f"the mean training loss is {losses[bad[0]]} in epoch {bad[0] + 1}: the model or the loss "
+            "produces NaN/inf (division by zero, log of 0, exploding updates?)"
+        )
     if len(losses) > 1 and losses[-1] > 0.9 * losses[0]:
-        return (f"the training loss hardly went down ({losses[0]:.3g} in epoch 1, {losses[-1]:.3g} in epoch "
-                f"{len(losses)}): are the gradients zeroed, backpropagated and applied (optimizer.step()) every batch?")
+        return (
+            f"the training loss hardly went down ({losses[0]:.3g} in epoch 1, {losses[-1]:.3g} in epoch "
+            f"{len(losses)}): are the gradients zeroed, backpropagated and applied (optimizer.step()) every batch?"
+        )
     return None
 
 
@@ -455,9 +554,11 @@ def _overfit_problem(run: dict, labels: np.ndarray, what: str) -> str | None:
     accuracy = (predictions == labels).mean(axis=1) * 100
     if accuracy.max() >= OVERFIT_TARGET:
         return None
-    lines = [f"{what}: after {len(accuracy)} epochs of {OVERFIT_BATCHES} batches of {OVERFIT_BATCH} images the "
-             f"model classifies at best {accuracy.max():.0f}% of the {len(labels)} training images right (the "
-             f"notebook asks for >= {OVERFIT_TARGET:.0f}%)"]
+    lines = [
+        f"{what}: after {len(accuracy)} epochs of {OVERFIT_BATCHES} batches of {OVERFIT_BATCH} images the "
+        f"model classifies at best {accuracy.max():.0f}% of the {len(labels)} training images right (the "
+        f"notebook asks for >= {OVERFIT_TARGET:.0f}%)"
+    ]
     trend = _loss_trend([float(v) for v in run["losses"]])
     if trend:
         lines.append(f"  {trend}")
@@ -472,10 +573,16 @@ def overfit(ctx: CheckContext) -> list[Finding]:
     """Does the student's CODE learn? The grader's own settings and images."""
     images = ctx.own_images
     settings = optimizer_text(OWN_OPTIMIZER, OWN_OPTIM)
-    ctx.notes.append(f"trained with the grader's own settings, {settings} and CrossEntropyLoss, on its own images "
-                     f"({images.name})")
-    run, labels = _overfit(ctx, images, OWN_OPTIM, f"training your CNN with your ClassifierTrainer on 50 images, "
-                           f"{settings}", optimizer=OWN_OPTIMIZER)
+    ctx.notes.append(
+        f"trained with the grader's own settings, {settings} and CrossEntropyLoss, on its own images ({images.name})"
+    )
+    run, labels = _overfit(
+        ctx,
+        images,
+        OWN_OPTIM,
+        f"training your CNN with your ClassifierTrainer on 50 images, {settings}",
+        optimizer=OWN_OPTIMIZER,
+    )
     what = f"your CNN, ArgMaxClassifier and ClassifierTrainer with {settings}"
     problem = _overfit_problem(run, labels, what)
     return [Finding("all", not problem, problem or "")]
@@ -495,8 +602,18 @@ def overfit_hp(ctx: CheckContext) -> list[Finding]:
 # -- Part 5: the experiment runner ----------------------------------------------------------
 
 # The notebook's test run (Part 5, In[5]), scaled down: 2 epochs of 2 batches.
-EXPERIMENT_RUN = dict(seed=42, bs_train=10, batches=2, epochs=2, early_stopping=5, filters_per_layer=[32, 64],
-                      layers_per_block=1, pool_every=1, hidden_dims=[100], model_type="resnet")
+EXPERIMENT_RUN = dict(
+    seed=42,
+    bs_train=10,
+    batches=2,
+    epochs=2,
+    early_stopping=5,
+    filters_per_layer=[32, 64],
+    layers_per_block=1,
+    pool_every=1,
+    hidden_dims=[100],
+    model_type="resnet",
+)
 EXPERIMENT_FILE = "results/test_run_L1_K32-64.json"
 EXPERIMENT_IMAGES = {"train": 30, "test": 8}  # more than batches * batch size: max_batches must bite
 FIT_FIELDS = ("num_epochs", "train_loss", "train_acc", "test_loss", "test_acc")
@@ -534,8 +651,10 @@ def _results_problems(ctx: CheckContext, res: Any, cfg: dict) -> list[str]:
     # the epochs that ran, from the accuracy lists (num_epochs itself is not asked for: policy.py)
     n = len(res["train_acc"]) if isinstance(res["train_acc"], list) else -1
     if not 1 <= n <= EXPERIMENT_RUN["epochs"]:
-        return [f"train_acc holds {n if n >= 0 else 'no list of'} accuracies, expected one per epoch that ran "
-                f"(1 to {EXPERIMENT_RUN['epochs']}, epochs={EXPERIMENT_RUN['epochs']})"]
+        return [
+            f"train_acc holds {n if n >= 0 else 'no list of'} accuracies, expected one per epoch that ran "
+            f"(1 to {EXPERIMENT_RUN['epochs']}, epochs={EXPERIMENT_RUN['epochs']})"
+        ]
     note = num_epochs_note(res["num_epochs"], n)
     if note:
         ctx.notes.append(note)
@@ -551,8 +670,9 @@ def _results_problems(ctx: CheckContext, res: Any, cfg: dict) -> list[str]:
     for field, split, batch_size in loaders:
         values, per_batch = res[field], [n * b for b in _batches_per_epoch(split, batch_size)]
         if not _numbers(values) or len(values) not in (n, *per_batch):
-            problems.append(f"{field} should hold one loss per batch ({per_batch[0]}) or per epoch ({n}), "
-                            f"got {values!r}"[:300])
+            problems.append(
+                f"{field} should hold one loss per batch ({per_batch[0]}) or per epoch ({n}), got {values!r}"[:300]
+            )
         elif not all(math.isfinite(v) for v in values):
             problems.append(f"{field} has non-finite losses: {values}")
     return problems
@@ -563,15 +683,23 @@ def cnn_experiment(ctx: CheckContext) -> list[Finding]:
     train = ctx.images.arrays("train", EXPERIMENT_IMAGES["train"])
     test = ctx.images.arrays("test", EXPERIMENT_IMAGES["test"])
     call = "cnn_experiment('test_run', " + ", ".join(f"{k}={v!r}" for k, v in EXPERIMENT_RUN.items()) + ")"
-    r = ctx.call("hw2.part5.cnn_experiment", doing=f"running {call}", timeout=_limit(ctx, TRAINING_TIMEOUT),
-                 train=list(train), test=list(test), run_name="test_run", kwargs=EXPERIMENT_RUN,
-                 expected_file=EXPERIMENT_FILE)
+    r = ctx.call(
+        "hw2.part5.cnn_experiment",
+        doing=f"running {call}",
+        timeout=_limit(ctx, TRAINING_TIMEOUT),
+        train=list(train),
+        test=list(test),
+        run_name="test_run",
+        kwargs=EXPERIMENT_RUN,
+        expected_file=EXPERIMENT_FILE,
+    )
     written = ", ".join(r["written"]) or "nothing under results/"
     if r["used"] == EXPERIMENT_FILE:
         file_problem = None
     else:
-        file_problem = (f"{call} should write {EXPERIMENT_FILE} (out_dir/run_name_L<L>_K<K1-K2-...>.json); it "
-                        f"wrote {written}")
+        file_problem = (
+            f"{call} should write {EXPERIMENT_FILE} (out_dir/run_name_L<L>_K<K1-K2-...>.json); it wrote {written}"
+        )
     if r["used"] is None:
         contents = "no result file to read" if not r["written"] else f"cannot tell which file is the run's: {written}"
     elif r["read_error"]:
@@ -589,20 +717,45 @@ def cnn_experiment(ctx: CheckContext) -> list[Finding]:
 
 def _roundtrip_document(ctx: CheckContext) -> dict:
     losses = ctx.randn(2, 6, stream=1).abs() + 0.5
-    config = {"run_name": "roundtrip", "out_dir": "./results", "seed": 7, "device": None, "bs_train": 50,
-              "bs_test": 12, "batches": 3, "epochs": 3, "early_stopping": 5, "checkpoints": None, "lr": 0.001,
-              "reg": 0.001, "filters_per_layer": [32, 64], "layers_per_block": 1, "pool_every": 1,
-              "hidden_dims": [100], "model_type": "resnet", "kw": {}}
-    results = {"num_epochs": 2, "train_loss": losses[0].tolist(), "train_acc": [31.5, 47.25],
-               "test_loss": losses[1].tolist(), "test_acc": [29.0, 41.75]}
+    config = {
+        "run_name": "roundtrip",
+        "out_dir": "./results",
+        "seed": 7,
+        "device": None,
+        "bs_train": 50,
+        "bs_test": 12,
+        "batches": 3,
+        "epochs": 3,
+        "early_stopping": 5,
+        "checkpoints": None,
+        "lr": 0.001,
+        "reg": 0.001,
+        "filters_per_layer": [32, 64],
+        "layers_per_block": 1,
+        "pool_every": 1,
+        "hidden_dims": [100],
+        "model_type": "resnet",
+        "kw": {},
+    }
+    results = {
+        "num_epochs": 2,
+        "train_loss": losses[0].tolist(),
+        "train_acc": [31.5, 47.25],
+        "test_loss": losses[1].tolist(),
+        "test_acc": [29.0, 41.75],
+    }
     return {"config": config, "results": results}
 
 
 @check("part5.load_experiment")
 def load_experiment(ctx: CheckContext) -> list[Finding]:
     document = _roundtrip_document(ctx)
-    r = ctx.call("hw2.part5.load_experiment", doing="loading a result file with load_experiment", document=document,
-                 file_name="roundtrip_L1_K32-64.json")
+    r = ctx.call(
+        "hw2.part5.load_experiment",
+        doing="loading a result file with load_experiment",
+        document=document,
+        file_name="roundtrip_L1_K32-64.json",
+    )
     problems = []
     if r["cfg"] != document["config"]:
         problems.append(f"the config returned is {r['cfg']!r}"[:300] + ", expected the file's 'config' as written")
@@ -611,5 +764,13 @@ def load_experiment(ctx: CheckContext) -> list[Finding]:
     for field, want in document["results"].items():
         if r["fit"].get(field) != want:
             problems.append(f"FitResult.{field} is {r['fit'].get(field)!r}, the file holds {want!r}"[:300])
-    return [Finding("all", not problems, "load_experiment(path) -> (config, FitResult) does not round-trip:\n"
-                    + "\n".join(f"  - {p}" for p in problems) if problems else "")]
+    return [
+        Finding(
+            "all",
+            not problems,
+            "load_experiment(path) -> (config, FitResult) does not round-trip:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+            if problems
+            else "",
+        )
+    ]

@@ -65,18 +65,34 @@ def judge_training(ctx: CheckContext, rule: str, function: str, hyper: dict) -> 
     images, labels = ctx.mnist.arrays("train", N_IMAGES)
     init = initial_params(ctx)
     args = ", ".join(f"{k}={v:g}" for k, v in hyper.items())
-    setting = (f"{STEPS} full-batch steps on {len(images)} {'MNIST' if ctx.mnist.real else 'MNIST-shaped stand-in'} "
-               f"training images, a 784-{HIDDEN}-10 ReLU MLP from the same start")
+    setting = (
+        f"{STEPS} full-batch steps on {len(images)} {'MNIST' if ctx.mnist.real else 'MNIST-shaped stand-in'} "
+        f"training images, a 784-{HIDDEN}-10 ReLU MLP from the same start"
+    )
     try:
-        reply = ctx.call("nma_w1d5.train", doing=f"training with {function}({args})", timeout=TRAIN_TIMEOUT,
-                         rule=rule, images=images, labels=labels, init=init, steps=STEPS, hyper=hyper)
+        reply = ctx.call(
+            "nma_w1d5.train",
+            doing=f"training with {function}({args})",
+            timeout=TRAIN_TIMEOUT,
+            rule=rule,
+            images=images,
+            labels=labels,
+            init=init,
+            steps=STEPS,
+            hyper=hyper,
+        )
     except CheckAbort as exc:
         return [Finding("all", False, str(exc))]
-    base = ctx.expect("gd_baseline", lambda: reference_gd(ctx, images, labels, init),
-                      {"images": images, "labels": labels, "init": init, "steps": STEPS, "hyper": GD_HYPER})
+    base = ctx.expect(
+        "gd_baseline",
+        lambda: reference_gd(ctx, images, labels, init),
+        {"images": images, "labels": labels, "init": init, "steps": STEPS, "hyper": GD_HYPER},
+    )
     final, gd_final, start = float(reply["final"]), float(base["final"]), float(base["initial"])
-    summary = (f"{setting}: your {function}({args}) ends at loss {final:.4g}; gradient descent "
-               f"(lr={GD_HYPER['lr']:g}) ends at {gd_final:.4g} (start {start:.4g})")
+    summary = (
+        f"{setting}: your {function}({args}) ends at loss {final:.4g}; gradient descent "
+        f"(lr={GD_HYPER['lr']:g}) ends at {gd_final:.4g} (start {start:.4g})"
+    )
     if math.isfinite(final) and final <= RATIO * gd_final:
         ctx.notes.append(summary)
         return [Finding("all", True)]
@@ -88,10 +104,12 @@ def judge_training(ctx: CheckContext, rule: str, function: str, hyper: dict) -> 
         why = "no faster than plain gradient descent"
     else:
         why = f"not clearly faster than gradient descent (required: at most {RATIO:g} x its final loss)"
-    hint = ("momentum keeps the velocity from call to call (the caller's grad_vel), so steps in a consistent "
-            "direction grow" if rule == "momentum" else
-            "RMSprop divides each gradient element by the square root of its running mean square, so every "
-            "coordinate moves at about lr per step")
+    hint = (
+        "momentum keeps the velocity from call to call (the caller's grad_vel), so steps in a consistent direction grow"
+        if rule == "momentum"
+        else "RMSprop divides each gradient element by the square root of its running mean square, so every "
+        "coordinate moves at about lr per step"
+    )
     return [Finding("all", False, f"{summary}: {why}\n  hint: {hint}")]
 
 

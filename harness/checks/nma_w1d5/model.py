@@ -29,8 +29,10 @@ LOGSUMEXP_TOL = 1e-6
 
 
 def label(config: dict) -> str:
-    return (f"MLP(in_dim={config['in_dim']}, out_dim={config['out_dim']}, hidden_dims={config['hidden_dims']}, "
-            f"use_bias={config['use_bias']})")
+    return (
+        f"MLP(in_dim={config['in_dim']}, out_dim={config['out_dim']}, hidden_dims={config['hidden_dims']}, "
+        f"use_bias={config['use_bias']})"
+    )
 
 
 def describe_reference(ctx: CheckContext, config: dict) -> dict:
@@ -38,9 +40,13 @@ def describe_reference(ctx: CheckContext, config: dict) -> dict:
     layers = []
     for layer in model.main.children():
         weight, bias = getattr(layer, "weight", None), getattr(layer, "bias", None)
-        layers.append({"kind": type(layer).__name__,
-                       "weight": list(weight.shape) if isinstance(weight, torch.Tensor) else None,
-                       "bias": list(bias.shape) if isinstance(bias, torch.Tensor) else None})
+        layers.append(
+            {
+                "kind": type(layer).__name__,
+                "weight": list(weight.shape) if isinstance(weight, torch.Tensor) else None,
+                "bias": list(bias.shape) if isinstance(bias, torch.Tensor) else None,
+            }
+        )
     return {"layers": layers, "params": [list(p.shape) for p in model.parameters()]}
 
 
@@ -58,7 +64,8 @@ def _sequence(layers: list) -> str:
 def _sequence_problem(config: dict, got: dict, want: dict) -> str | None:
     g, w = got.get("layers", []), want["layers"]
     same = len(g) == len(w) and all(
-        str(a.get("kind", "")).lower() == b["kind"].lower() and a.get("weight") == b["weight"] for a, b in zip(g, w))
+        str(a.get("kind", "")).lower() == b["kind"].lower() and a.get("weight") == b["weight"] for a, b in zip(g, w)
+    )
     if same:
         return None
     where = "model.main" if got.get("has_main") else "the model's layers (it has no .main)"
@@ -74,8 +81,10 @@ def _bias_problem(config: dict, got: dict, want: dict) -> str | None:
         return None
     with_bias = [i for i, layer in enumerate(linears) if layer.get("bias") is not None]
     if with_bias:
-        return (f"{label(config)}: Linear layer #{with_bias[0]} has a bias; use_bias=False must give every "
-                "nn.Linear bias=False")
+        return (
+            f"{label(config)}: Linear layer #{with_bias[0]} has a bias; use_bias=False must give every "
+            "nn.Linear bias=False"
+        )
     if got.get("params") != want["params"]:
         return f"{label(config)}: parameter shapes {got.get('params')}, expected {want['params']}"
     return None
@@ -87,8 +96,9 @@ def mlp_structure(ctx: CheckContext) -> list[Finding]:
         got = ctx.call("nma_w1d5.mlp_structure", doing="building MLPs", configs=STRUCTURE_CONFIGS)
     except CheckAbort as exc:
         return aborted(["layers", "bias"], exc)
-    want = ctx.expect("structure", lambda: [describe_reference(ctx, c) for c in STRUCTURE_CONFIGS],
-                      {"configs": STRUCTURE_CONFIGS})
+    want = ctx.expect(
+        "structure", lambda: [describe_reference(ctx, c) for c in STRUCTURE_CONFIGS], {"configs": STRUCTURE_CONFIGS}
+    )
     layer_problems, bias_problems = [], []
     for config, g, w in zip(STRUCTURE_CONFIGS, got, want):
         if config["use_bias"]:
@@ -97,9 +107,12 @@ def mlp_structure(ctx: CheckContext) -> list[Finding]:
                 layer_problems.append(f"{label(config)}: parameters() shapes {g.get('params')}, expected {w['params']}")
         bias_problems.append(_bias_problem(config, g, w))
     return [
-        finding("layers", layer_problems,
-                "Linear(in_dim, h1), ReLU, Linear(h1, h2), ReLU, ..., Linear(h_last, out_dim): a ReLU after every "
-                "hidden Linear, none after the last; hidden_dims=[] is a single Linear(in_dim, out_dim)"),
+        finding(
+            "layers",
+            layer_problems,
+            "Linear(in_dim, h1), ReLU, Linear(h1, h2), ReLU, ..., Linear(h_last, out_dim): a ReLU after every "
+            "hidden Linear, none after the last; hidden_dims=[] is a single Linear(in_dim, out_dim)",
+        ),
         finding("bias", bias_problems, "pass bias=use_bias to every nn.Linear"),
     ]
 
@@ -112,8 +125,11 @@ def _forward_inputs(ctx: CheckContext, shapes: list[list[int]], x_shape: tuple, 
 
 @check("model.mlp_forward")
 def mlp_forward(ctx: CheckContext) -> list[Finding]:
-    shapes = ctx.expect("param_shapes", lambda: [describe_reference(ctx, c)["params"] for c, _ in FORWARD_CASES],
-                        {"configs": [c for c, _ in FORWARD_CASES]})
+    shapes = ctx.expect(
+        "param_shapes",
+        lambda: [describe_reference(ctx, c)["params"] for c, _ in FORWARD_CASES],
+        {"configs": [c for c, _ in FORWARD_CASES]},
+    )
     logp_problems, value_problems = [], []
     for case, ((config, x_shape), param_shapes) in enumerate(zip(FORWARD_CASES, shapes)):
         params, x = _forward_inputs(ctx, param_shapes, x_shape, case)
@@ -143,11 +159,16 @@ def mlp_forward(ctx: CheckContext) -> list[Finding]:
         worst = float((lse.abs()).max()) if lse.numel() else 0.0
         if not worst <= LOGSUMEXP_TOL:
             row = int(lse.abs().argmax())
-            logp_problems.append(f"{name}: row {row} of the output has logsumexp {float(lse[row]):.6g}, "
-                                 "expected 0 (the outputs must be log-probabilities)")
+            logp_problems.append(
+                f"{name}: row {row} of the output has logsumexp {float(lse[row]):.6g}, "
+                "expected 0 (the outputs must be log-probabilities)"
+            )
         value_problems.append(mismatch(f"{name}: output", out, want, rtol=1e-6))
     return [
         finding("log_probs", logp_problems, "return F.log_softmax(self.main(x.view(-1, self.in_dim)), dim=1)"),
-        finding("values", value_problems,
-                "flatten with x.view(-1, self.in_dim), run self.main (Linear/ReLU stack), then log_softmax over dim=1"),
+        finding(
+            "values",
+            value_problems,
+            "flatten with x.view(-1, self.in_dim), run self.main (Linear/ReLU stack), then log_softmax over dim=1",
+        ),
     ]

@@ -14,8 +14,8 @@ readings agree to ~1e-9, far inside the tolerance; the tests check that both pas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -47,14 +47,29 @@ class Rule:
         return f"{self.function}(loss, params{buf}, {args})"
 
 
-GRADIENT = Rule("gradient", "gradient_update", None, {"lr": 0.1},
-                "zero_grad(params); loss.backward(); then, under torch.no_grad(), par.data -= lr * par.grad")
-MOMENTUM = Rule("momentum", "momentum_update", "grad_vel", {"lr": 0.1, "beta": 0.9},
-                "zero_grad(params); loss.backward(); then for each (par, vel): vel.data = -lr * par.grad + beta * vel.data; "
-                "par.data += vel.data")
-RMSPROP = Rule("rmsprop", "rmsprop_update", "grad_sq", {"lr": 0.01, "alpha": 0.8, "epsilon": 1e-8},
-               "zero_grad(params); loss.backward(); then for each (par, gsq): gsq.data = alpha * gsq.data + "
-               "(1 - alpha) * par.grad**2; par.data -= lr * par.grad / sqrt(gsq.data + epsilon)")
+GRADIENT = Rule(
+    "gradient",
+    "gradient_update",
+    None,
+    {"lr": 0.1},
+    "zero_grad(params); loss.backward(); then, under torch.no_grad(), par.data -= lr * par.grad",
+)
+MOMENTUM = Rule(
+    "momentum",
+    "momentum_update",
+    "grad_vel",
+    {"lr": 0.1, "beta": 0.9},
+    "zero_grad(params); loss.backward(); then for each (par, vel): vel.data = -lr * par.grad + beta * vel.data; "
+    "par.data += vel.data",
+)
+RMSPROP = Rule(
+    "rmsprop",
+    "rmsprop_update",
+    "grad_sq",
+    {"lr": 0.01, "alpha": 0.8, "epsilon": 1e-8},
+    "zero_grad(params); loss.backward(); then for each (par, gsq): gsq.data = alpha * gsq.data + "
+    "(1 - alpha) * par.grad**2; par.data -= lr * par.grad / sqrt(gsq.data + epsilon)",
+)
 
 
 def regression_loss(params: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -134,6 +149,7 @@ def mistakes(rule: Rule) -> dict[str, Update]:
     lr = h["lr"]
     out: dict[str, Update] = {}
     if rule.key == "gradient":
+
         def accumulate(loss, ps, bufs):
             with torch.no_grad():
                 for p, g in zip(ps, _grads(loss, ps, zero=False)):
@@ -144,7 +160,9 @@ def mistakes(rule: Rule) -> dict[str, Update]:
                 for p, g in zip(ps, _grads(loss, ps)):
                     p += lr * g
 
-        out["gradients that ACCUMULATE across calls (zero_grad(params) is not called before loss.backward())"] = accumulate
+        out["gradients that ACCUMULATE across calls (zero_grad(params) is not called before loss.backward())"] = (
+            accumulate
+        )
         out["a step UP the gradient (par += lr * grad)"] = ascent
     elif rule.key == "momentum":
         beta = h["beta"]
@@ -157,14 +175,19 @@ def mistakes(rule: Rule) -> dict[str, Update]:
                         if carry:
                             v.copy_(new)
                         p += new
+
             return update
 
-        out["a velocity with the gradient's sign flipped (vel = lr * grad + beta * vel): a step up the gradient"] = \
+        out["a velocity with the gradient's sign flipped (vel = lr * grad + beta * vel): a step up the gradient"] = (
             momentum(+1.0, True)
-        out["a velocity that is never carried to the next call (vel = ... rebinds the loop variable, so the "
-            "caller's grad_vel never changes)"] = momentum(-1.0, False)
-        out["gradients that ACCUMULATE across calls (zero_grad(params) is not called before loss.backward())"] = \
+        )
+        out[
+            "a velocity that is never carried to the next call (vel = ... rebinds the loop variable, so the "
+            "caller's grad_vel never changes)"
+        ] = momentum(-1.0, False)
+        out["gradients that ACCUMULATE across calls (zero_grad(params) is not called before loss.backward())"] = (
             momentum(-1.0, True, zero=False)
+        )
     elif rule.key == "rmsprop":
         alpha, eps = h["alpha"], h["epsilon"]
 
@@ -176,20 +199,28 @@ def mistakes(rule: Rule) -> dict[str, Update]:
                         if carry:
                             s.copy_(avg)
                         p -= lr * g / (torch.sqrt(avg + eps) if root else avg + eps)
+
             return update
 
-        out["a step divided by the average itself, without its square root (par -= lr * grad / (gsq + eps))"] = \
-            rmsprop(alpha, 1 - alpha, False)
-        out["(1 - alpha) weighing the OLD average and alpha the new squared gradient "
-            "(gsq = (1 - alpha) * gsq + alpha * grad**2)"] = rmsprop(1 - alpha, alpha, True)
-        out["an average that is never carried to the next call (gsq = ... rebinds the loop variable, so the "
-            "caller's grad_sq never changes)"] = rmsprop(alpha, 1 - alpha, True, carry=False)
-        out["gradients that ACCUMULATE across calls (zero_grad(params) is not called before loss.backward())"] = \
+        out["a step divided by the average itself, without its square root (par -= lr * grad / (gsq + eps))"] = rmsprop(
+            alpha, 1 - alpha, False
+        )
+        out[
+            "(1 - alpha) weighing the OLD average and alpha the new squared gradient "
+            "(gsq = (1 - alpha) * gsq + alpha * grad**2)"
+        ] = rmsprop(1 - alpha, alpha, True)
+        out[
+            "an average that is never carried to the next call (gsq = ... rebinds the loop variable, so the "
+            "caller's grad_sq never changes)"
+        ] = rmsprop(alpha, 1 - alpha, True, carry=False)
+        out["gradients that ACCUMULATE across calls (zero_grad(params) is not called before loss.backward())"] = (
             rmsprop(alpha, 1 - alpha, True, zero=False)
+        )
     return out
 
 
 # -- judging -----------------------------------------------------------------------------------
+
 
 def _first_problem(what: str, got: list, want: list, steps: int) -> str | None:
     """The first step at which ``got`` (per step, per tensor) leaves ``want``, named."""
@@ -202,17 +233,30 @@ def _first_problem(what: str, got: list, want: list, steps: int) -> str | None:
 
 
 def _call(ctx: CheckContext, rule: Rule, case: Case, steps: int) -> dict:
-    reply = ctx.call("nma_w1d5.updates", doing=f"{rule.label()}, {steps} call(s)", timeout=CALL_TIMEOUT,
-                     rule=rule.key, params=case.params, buffers=case.buffers, stale=case.stale, x=case.x, y=case.y,
-                     steps=steps, hyper=rule.hyper)
+    reply = ctx.call(
+        "nma_w1d5.updates",
+        doing=f"{rule.label()}, {steps} call(s)",
+        timeout=CALL_TIMEOUT,
+        rule=rule.key,
+        params=case.params,
+        buffers=case.buffers,
+        stale=case.stale,
+        x=case.x,
+        y=case.y,
+        steps=steps,
+        hyper=rule.hyper,
+    )
     if len(reply.get("params", [])) != steps:
         raise CheckAbort(f"{rule.label()}: the probe got {len(reply.get('params', []))} steps back, expected {steps}")
     return reply
 
 
 def _expected(ctx: CheckContext, rule: Rule, case: Case, steps: int) -> dict:
-    return ctx.expect(f"{rule.key}_{steps}", lambda: run_rule(reference_update(ctx, rule), case, steps),
-                      {"rule": rule.key, "hyper": rule.hyper, "steps": steps, **case.inputs()})
+    return ctx.expect(
+        f"{rule.key}_{steps}",
+        lambda: run_rule(reference_update(ctx, rule), case, steps),
+        {"rule": rule.key, "hyper": rule.hyper, "steps": steps, **case.inputs()},
+    )
 
 
 def _judge_steps(ctx: CheckContext, rule: Rule, case: Case, steps: int, component: str) -> Finding:
@@ -226,8 +270,12 @@ def _judge_steps(ctx: CheckContext, rule: Rule, case: Case, steps: int, componen
     if not problem:
         return Finding(component, True)
     if all(np.array_equal(np.asarray(g), p.numpy()) for g, p in zip(reply["params"][0], case.params)):
-        return Finding(component, False, f"{problem}\n  the parameters did not change at all: update them IN PLACE "
-                                         "(par.data -= ..., or par -= ... under torch.no_grad()), never par = par - ...")
+        return Finding(
+            component,
+            False,
+            f"{problem}\n  the parameters did not change at all: update them IN PLACE "
+            "(par.data -= ..., or par -= ... under torch.no_grad()), never par = par - ...",
+        )
     for mistake, update in mistakes(rule).items():
         other = run_rule(update, case, steps)
         if not _first_problem(what, reply["params"], other["params"], steps):
@@ -265,22 +313,38 @@ def judge_buffers(ctx: CheckContext, rule: Rule, what: str) -> list[Finding]:
     want = _expected(ctx, rule, case, 1)["buffers"][0]
     got = reply["buffers"][0]
     if all(np.array_equal(np.asarray(g), b.numpy()) for g, b in zip(got, case.buffers)):
-        return [Finding("all", False,
-                        f"{rule.label()}: after the call the caller's {rule.buffer} tensors still hold their old "
-                        f"values: the new {what} was bound to a local name only (e.g. `vel = ...` inside the loop), so "
-                        f"the next call starts from the old {what} again\n  hint: change the caller's tensors: "
-                        f"`{'vel' if rule.key == 'momentum' else 'gsq'}.data = ...` (as the tutorial's template does) or "
-                        "an in-place operation (mul_, add_, copy_)")]
-    problems = [mismatch(f"{rule.label()}: {rule.buffer}[{i}] ({name}) after one call", g, w, rtol=RTOL)
-                for i, (name, g, w) in enumerate(zip(PARAM_NAMES, got, want))]
+        return [
+            Finding(
+                "all",
+                False,
+                f"{rule.label()}: after the call the caller's {rule.buffer} tensors still hold their old "
+                f"values: the new {what} was bound to a local name only (e.g. `vel = ...` inside the loop), so "
+                f"the next call starts from the old {what} again\n  hint: change the caller's tensors: "
+                f"`{'vel' if rule.key == 'momentum' else 'gsq'}.data = ...` (as the tutorial's template does) or "
+                "an in-place operation (mul_, add_, copy_)",
+            )
+        ]
+    problems = [
+        mismatch(f"{rule.label()}: {rule.buffer}[{i}] ({name}) after one call", g, w, rtol=RTOL)
+        for i, (name, g, w) in enumerate(zip(PARAM_NAMES, got, want))
+    ]
     problems = [p for p in problems if p]
     if problems:
-        formula = ("vel = -lr * grad + beta * vel" if rule.key == "momentum"
-                   else "gsq = alpha * gsq + (1 - alpha) * grad**2")
-        return [Finding("all", False, "\n".join(problems) + f"\n  the caller's {rule.buffer} changed, but not to the "
-                                                            f"new {what}: {formula}")]
-    note = "" if reply.get("same_objects", True) else \
-        f"(the caller's {rule.buffer} list holds new tensor objects rather than its old ones changed in place; accepted)"
+        formula = (
+            "vel = -lr * grad + beta * vel" if rule.key == "momentum" else "gsq = alpha * gsq + (1 - alpha) * grad**2"
+        )
+        return [
+            Finding(
+                "all",
+                False,
+                "\n".join(problems) + f"\n  the caller's {rule.buffer} changed, but not to the new {what}: {formula}",
+            )
+        ]
+    note = (
+        ""
+        if reply.get("same_objects", True)
+        else f"(the caller's {rule.buffer} list holds new tensor objects rather than its old ones changed in place; accepted)"
+    )
     if note:
         ctx.notes.append(note)
     return [Finding("all", True)]
@@ -298,6 +362,7 @@ def grad_sq_in_place(ctx: CheckContext) -> list[Finding]:
 
 # -- zero_grad ---------------------------------------------------------------------------------
 
+
 @check("gd.zero_grad")
 def zero_grad(ctx: CheckContext) -> list[Finding]:
     shapes = [(4, 3), (3,), (2, 5)]
@@ -305,13 +370,20 @@ def zero_grad(ctx: CheckContext) -> list[Finding]:
     grads = [ctx.randn(*s, stream=11 + i, scale=3.0).double() for i, s in enumerate(shapes)]
     findings = []
     for component, given in (("zeroes", grads), ("grad_none", [grads[0], None, grads[2]])):
-        doing = ("zero_grad(params) on three parameters with gradients" if component == "zeroes" else
-                 "zero_grad(params) where the second parameter has no gradient yet (.grad is None)")
+        doing = (
+            "zero_grad(params) on three parameters with gradients"
+            if component == "zeroes"
+            else "zero_grad(params) where the second parameter has no gradient yet (.grad is None)"
+        )
         try:
             reply = ctx.call("nma_w1d5.zero_grad", doing=doing, timeout=CALL_TIMEOUT, params=params, grads=given)
         except CheckAbort as exc:
-            hint = ("\n  hint: a parameter that never took part in backward() has .grad None: skip it "
-                    "(if par.grad is not None: ...)" if component == "grad_none" else "")
+            hint = (
+                "\n  hint: a parameter that never took part in backward() has .grad None: skip it "
+                "(if par.grad is not None: ...)"
+                if component == "grad_none"
+                else ""
+            )
             findings.append(Finding(component, False, f"{exc}{hint}"))
             continue
         problems = []
@@ -319,11 +391,17 @@ def zero_grad(ctx: CheckContext) -> list[Finding]:
             if before is None:
                 continue
             if not g["none"] and g["max_abs"] != 0:
-                problems.append(f"{doing}: parameter #{i}'s .grad still holds values up to {g['max_abs']:.4g} "
-                                "after zero_grad")
+                problems.append(
+                    f"{doing}: parameter #{i}'s .grad still holds values up to {g['max_abs']:.4g} after zero_grad"
+                )
         if reply["moved"]:
             problems.append(f"{doing}: zero_grad changed the parameters' values; it must only clear their gradients")
-        findings.append(Finding(component, not problems, "\n".join(problems) + (
-            "\n  hint: for each par with a gradient: par.grad.data.zero_()" if problems else "")))
+        findings.append(
+            Finding(
+                component,
+                not problems,
+                "\n".join(problems)
+                + ("\n  hint: for each par with a gradient: par.grad.data.zero_()" if problems else ""),
+            )
+        )
     return findings
-
