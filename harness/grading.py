@@ -21,16 +21,14 @@ import pytest
 from . import reference as reference_loader
 from .bounded import MAX_MESSAGE, cut, printable
 from .checks import CheckAbort, CheckContext, CheckFunction, declared_checks, find_check, load_checks, unmatched
-from .checks.base import LazyAnswerKey, crashed
+from .checks.base import Finding, LazyAnswerKey, crashed
 from .data import has_known_dataset
 from .expected import ExpectedValues
 from .manual import ManualScore, apply_manual
-from .offerings import choose as choose_offering
-from .offerings import load_offerings
+from .offerings import choose as choose_offering, load_offerings
 from .paths import REFERENCE
 from .preflight import ImportProblem, modules_to_import, preflight, summary_lines
-from .rubric import CheckSpec, Rubric, RubricError, available, rubric_path
-from .rubric import load as load_rubric
+from .rubric import CheckSpec, Rubric, RubricError, available, load as load_rubric, rubric_path
 from .sandbox import Limits, Worker, confine, math_mode
 from .scoring import CheckResult, Summary, indicative, optional, same_cause, score
 from .submission import Contract, Submission, SubmissionError, locate, stage
@@ -294,7 +292,7 @@ class SubmissionGrader:
         )
         start = time.perf_counter()
         aborted = None
-        findings = []
+        findings: list[Finding] = []
         try:
             self._preflight()
             ctx.broken_modules = self._broken_pointers
@@ -303,7 +301,10 @@ class SubmissionGrader:
                     f"judged on {spec.indicative_without}, and this run has stand-in data (grade "
                     "with --data-dir=DIR holding it)"
                 )  # the check may say more
-            findings = find_check(self.check_functions, spec.id)(ctx) or []
+            check_function = find_check(self.check_functions, spec.id)
+            if check_function is None:  # the rubric was checked against the registry when loaded
+                raise CheckAbort(f"no check function is registered for {spec.id}")
+            findings = check_function(ctx) or []
         except CheckAbort as exc:
             aborted = str(exc)
             self.aborts[spec.id] = exc.kind

@@ -309,7 +309,7 @@ def _said(evidence: Evidence, rules: dict) -> list[str]:
         if evidence.says(phrase):
             return [f'the notebook says "{phrase}"']
     defined = evidence.module_defines() & set(rules.get("module_defines_any", []))
-    if defined:
+    if defined and evidence.sub.module_file is not None:
         return [f"{evidence.sub.module_file.name} defines {', '.join(sorted(defined))}"]
     return []
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from _pytest._code.code import TerminalRepr
 
 from .grading import GradingOptions, SubmissionGrader, identify, offering_rubric
 from .manual import ManualScoresError, load_manual_scores
 from .offerings import OfferingError
 from .paths import kit_info
-from .rubric import CheckSpec, Rubric, RubricError, rubric_path
-from .rubric import load as load_rubric
+from .rubric import CheckSpec, Rubric, RubricError, load as load_rubric, rubric_path
 from .scoring import CheckResult
 from .submission import SubmissionError
 
@@ -170,9 +170,9 @@ class GradingSession:
         """In GitHub Actions: annotations on the student's code, and the step summary."""
         if os.environ.get("GITHUB_ACTIONS") != "true":
             return
-        from .report.github import annotations, step_summary
+        from .report.github import annotation_lines, step_summary
 
-        for line in annotations(summary, self.submission, self.base):
+        for line in annotation_lines(summary, self.submission, self.base):
             tr.write_line(line)
         target = os.environ.get("GITHUB_STEP_SUMMARY")
         if target:
@@ -221,11 +221,11 @@ class CheckItem(pytest.Item):
         self.spec = spec
 
     def runtest(self) -> None:
-        result = self.parent.grading.grader.run_check(self.spec)
+        result = cast(RubricFile, self.parent).grading.grader.run_check(self.spec)
         if not result.full_marks:
             raise CheckFailure(result)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, CheckFailure):
             r = excinfo.value.result
             # indented: text quoted from student code never starts a line, so it cannot pass for the

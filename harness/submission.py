@@ -128,7 +128,7 @@ def _locate_module(path: Path, contract: Contract, required: bool, skip: Path | 
         version="",
         module=contract.module,
         module_file=chosen,
-        match=-best[0],
+        match=-best[0] if best is not None else 0.0,
     )
 
 

@@ -17,8 +17,7 @@ from typing import Any
 from ..expected import ExpectedValues
 from ..files import remove_tree
 from ..grading import DataCache, GradingOptions, SubmissionGrader
-from ..manual import ManualScore
-from ..manual import digest as manual_digest
+from ..manual import ManualScore, digest as manual_digest
 from ..offerings import load_offerings, recognise, unsupported_sentence
 from ..rubric import CheckSpec, Rubric
 from ..submission import SubmissionError, locate

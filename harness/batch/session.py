@@ -16,9 +16,10 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from _pytest._code.code import TerminalRepr
 
 from ..grading import GradingOptions, check_assignment, check_declarations, check_functions, identify
 from ..manual import ManualScore, ManualScoresError, load_class_manual_scores
@@ -102,7 +103,7 @@ class BatchSession:
             manual=manual,
         )
         if self.is_worker:
-            _share_cores(int(config.workerinput.get("workercount", 1)))
+            _share_cores(int(getattr(config, "workerinput", {}).get("workercount", 1)))
             atexit.register(_exit_without_teardown)  # registered after torch's: runs before them
         self.progress = Progress(len(self.entries))
         self.crashed: dict[str, str] = {}  # key -> why its grading process died (controller only)
@@ -269,7 +270,7 @@ class SubmissionItem(pytest.Item):
         self.entry = entry
 
     def runtest(self) -> None:
-        record, cached = self.parent.batch.grader.grade(self.entry)
+        record, cached = cast(ClassFile, self.parent).batch.grader.grade(self.entry)
         self.user_properties.append(
             (
                 REPORT_KEY,
@@ -285,7 +286,7 @@ class SubmissionItem(pytest.Item):
         if record.status != "graded":
             raise NotGraded(record)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, NotGraded):
             r = excinfo.value.record
             return f"{r.key} ({r.student_id}): {r.status}: {r.reason}"

@@ -135,14 +135,17 @@ def _write(path: Path, text: str) -> None:
 
 def unimplement(text: str, dotted: str, where: str) -> str:
     """``dotted``'s ``YOUR CODE`` blocks replaced by ``raise NotImplementedError()``."""
-    node: ast.AST = ast.parse(text)
+    scope: list[ast.stmt] = ast.parse(text).body
+    node: ast.ClassDef | ast.FunctionDef | None = None
     for part in dotted.split("."):
         node = next(
-            (n for n in getattr(node, "body", []) if isinstance(n, (ast.ClassDef, ast.FunctionDef)) and n.name == part),
+            (n for n in scope if isinstance(n, (ast.ClassDef, ast.FunctionDef)) and n.name == part),
             None,
         )
         if node is None:
             raise CaseError(f"{where}: no {dotted}")
+        scope = node.body
+    assert node is not None and node.end_lineno is not None  # dotted names at least one part
     lines = text.splitlines(keepends=True)
     start, end = node.lineno - 1, node.end_lineno
     body, out, inside, found = lines[start:end], [], False, False

@@ -18,15 +18,14 @@ import fnmatch
 import shutil
 import sys
 import tempfile
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import tomli_w
 
 from ..checks import decorated_check_ids
 from ..offerings import offerings_dir
-from ..paths import CHECKOUT as REPO
-from ..paths import HARNESS
-from ..paths import KIT as KIT_DIR
+from ..paths import CHECKOUT as REPO, HARNESS, KIT as KIT_DIR
 from ..rubric import Rubric, available, load, read_merged, rubric_path
 from .record import KitError, kit_checks, verified_store
 
@@ -158,7 +157,7 @@ def _other_assignments_files(assignment: str) -> set[str]:
     return skipped
 
 
-def _copy_harness(dest: Path, skipped: set[str] = frozenset()) -> None:
+def _copy_harness(dest: Path, skipped: AbstractSet[str] = frozenset()) -> None:
     def ignore(folder: str, names: list[str]) -> set[str]:
         rel = Path(folder).relative_to(HARNESS)
         return {

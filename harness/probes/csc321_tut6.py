@@ -125,7 +125,7 @@ def _recording_optimizers(mod: Any, log: list):
     for name, cls in originals.items():
 
         def make(cls: type = cls, name: str = name) -> type:
-            class Recorded(cls):  # type: ignore[misc, valid-type]
+            class Recorded(cls):
                 def __init__(self, params: Any, *args: Any, **kwargs: Any):
                     log.append(
                         {

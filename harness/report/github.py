@@ -57,7 +57,7 @@ def _definition_line(path: Path, qualname: str) -> int | None:
     return line if line is not None else 1
 
 
-def annotations(summary: Summary, submission: Submission, base: Path) -> list[str]:
+def annotation_lines(summary: Summary, submission: Submission, base: Path) -> list[str]:
     """One ``::error`` (lost points) or ``::warning`` (partial credit) line per check not at full marks."""
     lines = []
     for result in summary.results:

@@ -175,11 +175,11 @@ class Worker:
             raise self._out_of_budget()
         self._ensure_started()
         left = self.remaining()
-        clipped = left is not None and left < timeout
-        if clipped:
+        clipped = False
+        if left is not None and left < timeout:
             if left <= 0:
                 raise self._out_of_budget()
-            timeout = left
+            timeout, clipped = left, True
         self._requests += 1
         request = {"op": "call", "id": self._requests, "probe": probe, "seed": seed, "kwargs": _plain(kwargs)}
         deadline = time.monotonic() + timeout
@@ -332,6 +332,7 @@ class Worker:
             # never write beside the submission: a private folder, removed by close()
             self._own_scratch = Path(tempfile.mkdtemp(prefix=f"dl-autograder-{os.getpid()}-worker-"))
         scratch = self.scratch or self._own_scratch
+        assert scratch is not None  # made just above when none was given
         mode = confine.detect(self.limits.sandbox)
         uid = confine.next_uid() if mode.as_root else None
         tmp = scratch / "tmp"  # the worker's /tmp where bwrap gives it no private one

@@ -28,8 +28,7 @@ from harness.data import load_mnist
 from harness.grading import identify
 from harness.notebook import convert
 from harness.reference import load as load_reference
-from harness.rubric import load as load_rubric
-from harness.rubric import rubric_path
+from harness.rubric import load as load_rubric, rubric_path
 from tests.grading.helpers import expectation, grade
 
 from .common import AssignmentFixtures

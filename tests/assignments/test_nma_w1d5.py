@@ -29,8 +29,7 @@ from harness.grading import identify
 from harness.notebook import convert
 from harness.probes import server
 from harness.reference import load as load_reference
-from harness.rubric import load as load_rubric
-from harness.rubric import rubric_path
+from harness.rubric import load as load_rubric, rubric_path
 from harness.sandbox import StudentError
 from tests.grading.helpers import expectation
 

@@ -9,8 +9,7 @@ import pytest
 
 import harness.checks.hw2  # noqa: F401  (imported before pytester snapshots sys.modules: loads once)
 import harness.session  # noqa: F401
-from harness.dev.cases import expectation
-from harness.dev.cases import materialise as build
+from harness.dev.cases import expectation, materialise as build
 from harness.paths import SUBMISSIONS
 
 from .helpers import grade

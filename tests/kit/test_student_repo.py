@@ -6,9 +6,7 @@ import re
 import sys
 from pathlib import Path
 
-from .student import SUBMISSIONS, student_repo
-from .student import grade_command as _grade_command
-from .student import run as _run
+from .student import SUBMISSIONS, grade_command as _grade_command, run as _run, student_repo
 
 
 def _student_repo(tmp_path: Path, kit: Path, submission: str, layout: str = "") -> Path:

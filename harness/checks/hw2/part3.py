@@ -216,7 +216,7 @@ def _load_student_params(case: MlpCase, params: list[np.ndarray]) -> tuple[list[
         got = [tuple(np.asarray(p).shape) for p in params]
         want = [f"W{s}" if k == "weight" else f"b({s[0]},)" for k, s in slots]
         return None, f"{case.label}: parameters of shapes {got} do not match the layers {want}"
-    return filled, None  # type: ignore[return-value]
+    return filled, None
 
 
 def _reference_nonlins(case: MlpCase, reply: dict) -> list:
