@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,25 @@ CRASH_MARKERS = (
     "time budget",
     "grader error",
 )
+
+
+class Crash(str):
+    """A problem that is the student's code failing (its message says where): ``finding`` adds no hint to it."""
+
+
+def finding(component: str, problems: Iterable[str | None], hint: str = "") -> Finding:
+    """One component's verdict from its problems (``None``: that comparison passed). It passes when none
+    is left; the hint follows the problems unless every one is a crash (a hint would not apply)."""
+    found = [p for p in problems if p]
+    message = "\n".join(found)
+    if hint and any(not isinstance(p, Crash) for p in found):
+        message += f"\n  hint: {hint}"
+    return Finding(component, not found, message)
+
+
+def aborted(components: Iterable[str], exc: CheckAbort) -> list[Finding]:
+    """Every one of ``components`` failed with the reason the check could not go on."""
+    return [Finding(c, False, str(exc)) for c in components]
 
 
 def crashed(message: str) -> bool:

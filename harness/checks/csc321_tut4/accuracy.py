@@ -22,8 +22,8 @@ import torch.nn as nn
 
 from ...boundary.shipped import decode_ids, encode_ids, mnist_pairs
 from .. import check
-from ..base import CheckAbort, CheckContext, Finding
-from .common import finding, split
+from ..base import CheckAbort, CheckContext, Finding, finding
+from .common import split
 
 ROWS = 120
 SET_SIZES = (37, 501, 1000, 1234)

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ...boundary.shipped import mnist_pairs
-from ..base import CheckContext, Finding
+from ..base import CheckContext
 
 # The tutorial: the first 2,500 MNIST training images, 2,000 to train and 500 to validate. The
 # stand-in holds 1,297 training images: the first 1,000 train, the other 297 validate.
@@ -47,12 +47,6 @@ def reference_datasets(module: Any, train: list, val: list) -> Iterator[Any]:
             yield module
     finally:
         module.mnist_train, module.mnist_val = saved
-
-
-def finding(component: str, problems: list[str | None], hint: str = "") -> Finding:
-    problems = [p for p in problems if p]
-    message = "\n".join(problems) + (f"\n  hint: {hint}" if problems and hint else "")
-    return Finding(component, not problems, message)
 
 
 def linear_init(ctx: CheckContext, stream: int) -> tuple[torch.Tensor, torch.Tensor]:

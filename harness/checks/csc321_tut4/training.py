@@ -24,8 +24,8 @@ import torch.nn.functional as F
 from ...boundary.shipped import encode_ids
 from ...compare import mismatch
 from .. import check
-from ..base import CheckAbort, CheckContext, Finding
-from .common import finding, linear_init, pairs64, reference_datasets, split
+from ..base import CheckAbort, CheckContext, Finding, finding
+from .common import linear_init, pairs64, reference_datasets, split
 
 FULL_BATCH = 64  # training images of the update-by-update runs = their batch size
 VAL_IMAGES = 50

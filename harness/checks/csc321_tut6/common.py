@@ -9,20 +9,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..base import CheckAbort, CheckContext, Finding
+from ..base import CheckContext
 
 CALL_TIMEOUT = 30.0  # a probe that takes well under a second on an idle machine (a model that never returns)
 TRAIN_TIMEOUT = 60.0  # a scaled-down training run
-
-
-def finding(component: str, problems: list, hint: str = "") -> Finding:
-    problems = [p for p in problems if p]
-    message = "\n".join(problems) + (f"\n  hint: {hint}" if problems and hint else "")
-    return Finding(component, not problems, message)
-
-
-def aborted(components: list[str], exc: CheckAbort) -> list[Finding]:
-    return [Finding(c, False, str(exc)) for c in components]
 
 
 def tut6(ctx: CheckContext) -> Any:

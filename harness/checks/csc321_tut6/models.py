@@ -15,8 +15,8 @@ import torch
 
 from ...compare import mismatch
 from .. import check
-from ..base import CheckAbort, CheckContext, Finding
-from .common import CALL_TIMEOUT, aborted, arrays, describe_error, finding, tut6
+from ..base import CheckAbort, CheckContext, Finding, aborted, finding
+from .common import CALL_TIMEOUT, arrays, describe_error, tut6
 
 # (class, args) whose parameter counts are compared with the answer key's, per component
 COUNT_CASES = {

@@ -20,8 +20,8 @@ import torch
 
 from ...compare import mismatch
 from .. import check
-from ..base import CheckAbort, CheckContext, Finding
-from .common import CALL_TIMEOUT, TRAIN_TIMEOUT, aborted, accuracy_sets, arrays, finding, pairs, tut6
+from ..base import CheckAbort, CheckContext, Finding, aborted, finding
+from .common import CALL_TIMEOUT, TRAIN_TIMEOUT, accuracy_sets, arrays, pairs, tut6
 
 
 class _LinearNet(torch.nn.Module):

@@ -8,15 +8,9 @@ from typing import Any
 import numpy as np
 
 from ...compare import fd_mismatch, mismatch
-from ..base import CheckContext, Finding, describe_student_error
+from ..base import CheckContext, describe_student_error
 
 ORDER = ("fprop", "bprop", "grads_wrt_params", "params", "finite differences of fprop")
-
-
-def finding(component: str, problems: list, hint: str = "") -> Finding:
-    problems = [p for p in problems if p]
-    message = "\n".join(problems) + (f"\n  hint: {hint}" if problems and hint else "")
-    return Finding(component, not problems, message)
 
 
 def f64(ctx: CheckContext, *shape: int, stream: int, scale: float = 1.0) -> np.ndarray:

@@ -14,8 +14,8 @@ import numpy as np
 
 from ...compare import mismatch
 from .. import check
-from ..base import CheckAbort, CheckContext, Finding, describe_student_error
-from .common import case_error, compare_list, f64, failed_before, fd_problem, finding, one_hot
+from ..base import CheckAbort, CheckContext, Finding, describe_student_error, finding
+from .common import case_error, compare_list, f64, failed_before, fd_problem, one_hot
 
 N = 6  # batch size of the layer and error checks
 

@@ -12,8 +12,8 @@ import torch
 
 from ...compare import mismatch
 from .. import check
-from ..base import CheckAbort, CheckContext, Finding, describe_student_error
-from .common import f64, finding
+from ..base import CheckAbort, CheckContext, Finding, describe_student_error, finding
+from .common import f64
 from .framework import judge_bprop, judge_fprop, reference_cases, run_layer
 
 # The notebook's test cells (exercise 3), as printed there.

@@ -13,8 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import check
-from ..base import CheckAbort, CheckContext, Finding
-from .common import finding
+from ..base import CheckAbort, CheckContext, Finding, finding
 
 TRAIN_N, VALID_N = 1000, 300
 TRAIN_TIMEOUT = 60.0

@@ -24,18 +24,12 @@ import torch.nn.functional as F
 
 from ...compare import mismatch
 from .. import check
-from ..base import CheckAbort, CheckContext, Finding
+from ..base import CheckAbort, CheckContext, Finding, finding as _finding
 from .policy import num_epochs_note
 
 CALL_TIMEOUT = 15.0  # seconds for a probe that should take milliseconds (a trainer that never returns)
 TRAIN_TIMEOUT = 60.0  # seconds for a scaled-down training run
 FULL_SCALE_TIMEOUT = 300.0  # seconds for the notebook-scale run on CIFAR-10
-
-
-def _finding(component: str, problems: list[str], hint: str = "") -> Finding:
-    problems = [p for p in problems if p]
-    message = "\n".join(problems) + (f"\n  hint: {hint}" if problems and hint else "")
-    return Finding(component, not problems, message)
 
 
 def _aborted(component: str, exc: CheckAbort) -> Finding:

@@ -18,7 +18,7 @@ import torch
 
 from ...compare import mismatch
 from .. import check
-from ..base import CheckAbort, CheckContext, Finding, describe_student_error
+from ..base import CheckAbort, CheckContext, Crash, Finding, describe_student_error, finding as _finding
 from .policy import num_epochs_note
 
 NOTEBOOK_SEED = 42
@@ -46,18 +46,6 @@ NOTEBOOK_EXPERIMENT_EPOCHS = 10
 NOTEBOOK_DEPTHS, NOTEBOOK_WIDTHS = [1, 2, 4], [2, 8, 32, 128]
 NOTEBOOK_GRID_TIMEOUT = 420.0  # seconds for the whole notebook cell (12 configurations x 10 epochs)
 EXPERIMENT_MIN, EXPERIMENT_Q75 = 75.0, 85.0
-
-
-class Crash(str):
-    """A problem that is the student's code failing (its message says where): no hint added."""
-
-
-def _finding(component: str, problems: list[str | None], hint: str = "") -> Finding:
-    problems = [p for p in problems if p]
-    message = "\n".join(problems)
-    if hint and any(not isinstance(p, Crash) for p in problems):
-        message += f"\n  hint: {hint}"
-    return Finding(component, not problems, message)
 
 
 def _call(ctx: CheckContext, probe: str, doing: str, **kwargs) -> tuple[dict | None, Crash | None]:

@@ -6,8 +6,7 @@ import torch
 
 from ...compare import as_f64, mismatch
 from .. import check
-from ..base import CheckAbort, CheckContext, Finding
-from .common import aborted, finding
+from ..base import CheckAbort, CheckContext, Finding, aborted, finding
 
 # (in_dim, out_dim, hidden_dims, use_bias): the tutorial's linear model, one and two hidden
 # layers, other input/output sizes (in_dim must be honoured, not 784 hard-coded), no biases

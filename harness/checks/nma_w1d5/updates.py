@@ -22,8 +22,7 @@ import torch
 
 from ...compare import mismatch
 from .. import check
-from ..base import CheckAbort, CheckContext, Finding
-from .common import aborted
+from ..base import CheckAbort, CheckContext, Finding, aborted
 
 RTOL = 1e-6  # float64 throughout: a correct rule agrees to ~1e-15
 CALL_TIMEOUT = 20.0
