@@ -15,7 +15,7 @@ everything the value depends on (plain data and arrays), ``compute`` derives it 
   nothing, and the check cannot be judged: a kit is only made of checks whose inputs are the
   judge's own, which ``harness.kit`` verifies when it builds one.
 
-The store is the wire format (``harness/probes/wire.py``): plain data and arrays, never pickled.
+The store is the wire format (``harness/boundary/wire.py``): plain data and arrays, never pickled.
 """
 
 from __future__ import annotations

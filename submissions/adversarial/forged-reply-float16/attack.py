@@ -28,7 +28,7 @@ def _redteam_reply_fds():
     return fds
 
 def _redteam_frame(body, arrays):
-    """One frame in the format of harness/probes/wire.py: 8-byte length, 4-byte header length,
+    """One frame in the format of harness/boundary/wire.py: 8-byte length, 4-byte header length,
     JSON header, raw array bytes."""
     specs, offset = [], 0
     for a in arrays:
