@@ -1,8 +1,8 @@
-"""Write the CSC321 Tutorial 4 submissions: the example notebook (full marks) and the broken copies.
+"""Write the CSC321 Tutorial 4 example notebook (full marks).
 
-Run from anywhere: ``python submissions/csc321_tut4/make_notebooks.py``. Every broken copy is the
-example with ONE realistic bug (``BUGS``), as a notebook, or as a script exported from it
-(``as_script``). The example keeps the tutorial's top-level cells (the MNIST download, the
+Run from anywhere: ``python submissions/csc321_tut4/make_notebooks.py``. Every broken copy is an
+overlay of the example with ONE realistic bug (``broken/*/expected.toml``), in the notebook or in a
+script exported from it (``script``). The example keeps the tutorial's top-level cells (the MNIST download, the
 training run, plots): grading must never run them. ``expected.toml`` files are written by hand.
 """
 
@@ -154,31 +154,6 @@ CELLS = [
              "run_gradient_descent(model, batch_size=64, learning_rate=0.01, num_epochs=10)"),
 ]
 
-# bug name -> (description, [(old, new)], as_script)
-BUGS = {
-    "argmin": ("get_accuracy predicts the class of the LOWEST logit (min instead of max)",
-               [("pred = zs.max(1, keepdim=True)[1]", "pred = zs.min(1, keepdim=True)[1]")], False),
-    "per-batch-average": (
-        "get_accuracy averages the accuracies of the batches (a .py script): wrong when the last batch is smaller",
-        [("    correct, total = 0, 0\n", "    batch_accuracies = []\n"),
-         ("        correct += pred.eq(ts.view_as(pred)).sum().item()\n        total += int(ts.shape[0])\n"
-          "    return correct / total\n",
-          "        batch_accuracies.append(pred.eq(ts.view_as(pred)).sum().item() / int(ts.shape[0]))\n"
-          "    return sum(batch_accuracies) / len(batch_accuracies)\n")], True),
-    "no-zero-grad": ("run_gradient_descent never calls optimizer.zero_grad(): gradients accumulate across batches",
-                     [("            optimizer.zero_grad()  # a clean up step for PyTorch\n", "")], False),
-    "weight-decay-ignored": ("run_gradient_descent does not pass weight_decay to optim.SGD",
-                             [("optim.SGD(model.parameters(), lr=learning_rate, weight_decay=weight_decay)",
-                               "optim.SGD(model.parameters(), lr=learning_rate)")], False),
-    "lr-hardcoded": ("run_gradient_descent builds optim.SGD with lr=0.01 instead of its learning_rate argument",
-                     [("optim.SGD(model.parameters(), lr=learning_rate, weight_decay=weight_decay)",
-                       "optim.SGD(model.parameters(), lr=0.01, weight_decay=weight_decay)")], False),
-    "no-shuffle": ("run_gradient_descent's DataLoader does not shuffle (shuffle=False)",
-                   [("        batch_size=batch_size,\n        shuffle=True)",
-                     "        batch_size=batch_size,\n        shuffle=False)")], False),
-}
-
-
 def cells(replacements: list[tuple[str, str]] = ()) -> list[tuple[str, str]]:
     out = []
     done = set()
@@ -227,10 +202,9 @@ def write(folder: Path, content: list[tuple[str, str]], as_script: bool) -> None
 
 
 def write_all(root: Path) -> None:
-    """The example and every broken copy under ``root`` (``expected.toml`` files are left alone)."""
+    """The example under ``root``. The broken copies are overlays of it (``broken/*/expected.toml``:
+    ``[[edit]]`` tables holding the bug; ``python -m harness.dev materialise`` writes one whole)."""
     write(root / "example", cells(), as_script=False)
-    for name, (_, replacements, as_script) in BUGS.items():
-        write(root / "broken" / name, cells(replacements), as_script)
 
 
 def main() -> None:

@@ -1,9 +1,10 @@
-"""Writes the CSC321 Tutorial 6 test submissions: example/ (a full notebook) and broken/<bug>/ (the
-same notebook, or its nbconvert-style script, with ONE realistic bug) plus each one's expected.toml.
+"""Writes the CSC321 Tutorial 6 example submission: example/ (a full notebook, full marks).
 
     .venv/bin/python submissions/csc321_tut6/make_notebooks.py
 
-Every file under example/ and broken/ is generated from the cells below: edit here, then re-run.
+Every file under example/ is generated from the cells below: edit here, then re-run. The broken
+copies under broken/ are overlays of it, each with ONE realistic bug (its expected.toml's edits,
+or the nbconvert-style script it hands in: ``script`` below writes one).
 """
 
 from __future__ import annotations
@@ -259,86 +260,6 @@ train(model, mnist_train, optimizer="adam", learning_rate=0.005, num_epochs=3)""
 ]
 
 
-# (folder, as a script?, one (old, new) text replacement, expected.toml contents)
-BROKEN: list[dict] = [
-    {
-        "name": "mlpbn-bn-before-relu",
-        "script": False,
-        "old": "        activation1 = torch.relu(activation1)\n        activation1 = self.bn(activation1)\n",
-        "new": "        activation1 = self.bn(activation1)\n        activation1 = torch.relu(activation1)\n",
-        "description": "MLPBN normalises BEFORE the ReLU (the same forward as MLPBNBeforeReLu)",
-        "comment": "batchnorm.placement: the mlpbn component (its BatchNorm1d sees negative inputs)",
-        "failing": ["batchnorm.placement"],
-        "points_lost": 1.0,
-    },
-    {
-        "name": "sgd-momentum-ignored",
-        "script": False,
-        "old": "                              lr=learning_rate,\n                              momentum=momentum,\n",
-        "new": "                              lr=learning_rate,\n",
-        "description": "train() builds optim.SGD without momentum=momentum, so momentum is always 0",
-        "comment": "training.optimizer: the momentum component (2 steps with momentum=0.9 move like plain SGD)",
-        "failing": ["training.optimizer"],
-        "points_lost": 1.0,
-    },
-    {
-        "name": "adam-branch-uses-sgd",
-        "script": True,
-        "old": "        optimizer = optim.Adam(model.parameters(),",
-        "new": "        optimizer = optim.SGD(model.parameters(),",
-        "description": "the optimizer='adam' branch of train() builds optim.SGD (copy-paste), so Adam is never used",
-        "comment": ("training.optimizer: adam component (weight decay with Adam is then not judged again);\n"
-                    "#   experiments.zero_init: default_learns (plain SGD at lr 0.005 barely moves in 3 epochs);\n"
-                    "#   experiments.cnn_learns: the CNN stays far below the threshold"),
-        "failing": ["training.optimizer", "experiments.zero_init", "experiments.cnn_learns"],
-        "points_lost": 4.0,
-    },
-    {
-        "name": "weight-decay-dropped",
-        "script": False,
-        "old": "                              momentum=momentum,\n                              weight_decay=weight_decay)",
-        "new": "                              momentum=momentum)",
-        "old2": "                               lr=learning_rate,\n                               weight_decay=weight_decay)",
-        "new2": "                               lr=learning_rate)",
-        "description": "train() never passes weight_decay to the optimizers",
-        "comment": "training.optimizer: the weight_decay component",
-        "failing": ["training.optimizer"],
-        "points_lost": 1.0,
-    },
-    {
-        "name": "cnn-missing-second-pool",
-        "script": False,
-        "old": "        x = self.pool(torch.relu(self.conv2(x)))\n        x = x.view(-1, 8 * 7 * 7)\n        return self.fc(x)",
-        "new": "        x = torch.relu(self.conv2(x))\n        x = x.view(-1, 8 * 7 * 7)\n        return self.fc(x)",
-        "description": "CNN.forward skips the second max-pool, so view(-1, 8*7*7) makes 4 rows per image",
-        "comment": ("models.cnn_forward: output (4N, 10) instead of (N, 10);\n"
-                    "#   experiments.cnn_learns: train() fails (4x more outputs than labels)"),
-        "failing": ["models.cnn_forward", "experiments.cnn_learns"],
-        "points_lost": 4.0,
-    },
-    {
-        "name": "get-accuracy-no-eval",
-        "script": False,
-        "old": "    model.eval()  # annotate model for evaluation\n",
-        "new": "",
-        "description": "get_accuracy never calls model.eval(), so a batch-normalised model is measured in training mode",
-        "comment": "training.get_accuracy: the eval_mode component",
-        "failing": ["training.get_accuracy"],
-        "points_lost": 1.0,
-    },
-    {
-        "name": "data-shuffle-ignored",
-        "script": False,
-        "old": "                                               shuffle=data_shuffle)",
-        "new": "                                               shuffle=True)",
-        "description": "train() always shuffles: the DataLoader gets shuffle=True instead of data_shuffle",
-        "comment": "training.loop: the shuffle component (data_shuffle=False still reorders the batches)",
-        "failing": ["training.loop"],
-        "points_lost": 1.0,
-    },
-]
-
-
 def notebook(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
     nb = new_notebook()
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
@@ -378,39 +299,19 @@ def apply(cells: list[tuple[str, str]], bug: dict) -> list[tuple[str, str]]:
     return out
 
 
-def expected_toml(bug: dict, bug_file: str) -> str:
-    failing = ", ".join(f'"{f}"' for f in bug["failing"])
-    return (f'description = "{bug["description"]}"\n'
-            f'bug_file = "{bug_file}"\n'
-            f"# checks that lose points, and why:\n#   {bug['comment']}\n"
-            f"failing = [{failing}]\n"
-            f"points_lost = {bug['points_lost']}\n")
-
-
 def write_all(root: Path = HERE) -> None:
-    """example/ and broken/<bug>/ under ``root`` (the folder of this script, or a test's tmp_path)."""
+    """example/ under ``root`` (the folder of this script, or a test's tmp_path). The broken copies
+    are overlays of it (``broken/*/expected.toml``: ``[[edit]]`` tables holding the bug, or the script
+    a case hands in; ``python -m harness.dev materialise`` writes one whole)."""
     example = root / "example"
     shutil.rmtree(example, ignore_errors=True)
     example.mkdir(parents=True)
     nbformat.write(notebook(CELLS), str(example / NOTEBOOK))
-    broken_root = root / "broken"
-    shutil.rmtree(broken_root, ignore_errors=True)
-    for bug in BROKEN:
-        folder = broken_root / bug["name"]
-        folder.mkdir(parents=True)
-        cells = apply(CELLS, bug)
-        if bug["script"]:
-            (folder / SCRIPT).write_text(script(cells))
-            bug_file = SCRIPT
-        else:
-            nbformat.write(notebook(cells), str(folder / NOTEBOOK))
-            bug_file = NOTEBOOK
-        (folder / "expected.toml").write_text(expected_toml(bug, bug_file))
 
 
 def main() -> None:
     write_all(HERE)
-    print(f"wrote {HERE / 'example'} and {len(BROKEN)} broken copies under {HERE / 'broken'}")
+    print(f"wrote {HERE / 'example'}")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,15 @@
-"""Generate the example's lab notebook and every broken copy of the example (run from anywhere).
+"""Generate the example's lab notebook (run from anywhere).
 
     python submissions/edinburgh_mlp/make_notebooks.py
 
 The example is `example/mlp/` (written by hand) plus `example/notebooks/03_Multiple_layer_models.ipynb`
-(generated here from CELLS). Each broken copy is the example with ONE file changed by one realistic
-student bug (BUGS below: a text replacement that must match exactly once); the lab notebook of a copy
-may instead be handed in as a .py script (exported the way `jupyter nbconvert --to script` does).
-Each copy's `expected.toml` is written by hand and kept.
+(generated here from CELLS). Each broken copy under `broken/` is an overlay of the example with ONE
+realistic student bug: `[[edit]]` tables in its `expected.toml`, or the lab notebook handed in as a .py
+script instead (exported the way `jupyter nbconvert --to script` does: `script` below).
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -352,36 +350,6 @@ test_acc = np.mean(test_acc)
 print('Accuracy(test): {:.6f}'.format(test_acc))'''),
 ]
 
-# name -> (file relative to the copy, [(old, new)], hand the notebook in as a .py script?)
-BUGS: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
-    "tanh-bprop-uses-inputs": (str(NOTEBOOK), [
-        ("return (1. - outputs ** 2) * grads_wrt_outputs", "return (1. - inputs ** 2) * grads_wrt_outputs")], False),
-    "relu-bprop-passes-negative-script": (str(NOTEBOOK.with_suffix(".py")), [
-        ("return (inputs > 0) * grads_wrt_outputs", "return (outputs >= 0) * grads_wrt_outputs")], True),
-    "torch-model-missing-relu": (str(NOTEBOOK), [
-        ("            nn.Linear(hidden_dim, hidden_dim),\n            nn.ReLU(),\n",
-         "            nn.Linear(hidden_dim, hidden_dim),\n")], False),
-    "affine-weight-grads-not-transposed": ("mlp/layers.py", [
-        ("grads_wrt_weights = np.dot(grads_wrt_outputs.T, inputs)",
-         "grads_wrt_weights = np.dot(inputs.T, grads_wrt_outputs)")], False),
-    "softmax-no-max-subtraction": ("mlp/layers.py", [
-        ("        # subtract the maximum of each row before exponentiating to avoid overflow\n"
-         "        exp_inputs = np.exp(inputs - inputs.max(-1)[:, None])",
-         "        exp_inputs = np.exp(inputs)")], False),
-    "softmax-error-grad-not-averaged": ("mlp/errors.py", [
-        ("        return (probs - targets) / outputs.shape[0]\n\n    def __repr__(self):\n"
-         "        return 'CrossEntropySoftmaxError'",
-         "        return probs - targets\n\n    def __repr__(self):\n        return 'CrossEntropySoftmaxError'")], False),
-    "learning-rule-adds-gradient": ("mlp/learning_rules.py", [
-        ("param -= self.learning_rate * grad", "param += self.learning_rate * grad")], False),
-    "provider-targets-not-one-hot": ("mlp/data_providers.py", [
-        ("        inputs_batch, targets_batch = super(MNISTDataProvider, self).next()\n"
-         "        return inputs_batch, self.to_one_of_k(targets_batch)",
-         "        inputs_batch, targets_batch = super(MNISTDataProvider, self).next()\n"
-         "        return inputs_batch, targets_batch")], False),
-}
-
-
 def cells(replacements: list[tuple[str, str]] = ()) -> list[tuple[str, str]]:
     out = []
     for kind, text in CELLS:
@@ -418,51 +386,15 @@ def script(cell_list: list[tuple[str, str]]) -> str:
     return "\n\n".join(parts)
 
 
-def _check_once(cell_list: list[tuple[str, str]], replacements: list[tuple[str, str]], name: str) -> None:
-    text = "\n".join(t for _, t in cell_list)
-    for old, _ in replacements:
-        if text.count(old) != 1:
-            raise SystemExit(f"{name}: {old!r} occurs {text.count(old)} times in the notebook")
-
-
 def write_example_notebook(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook(cells()), str(path))
 
 
-def write_bug_file(name: str, copy: Path) -> None:
-    """Write broken copy ``name``'s bug file under ``copy`` (a folder laid out like the example)."""
-    bug_file, replacements, as_script = BUGS[name]
-    path = copy / bug_file
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if bug_file.startswith("mlp/"):
-        text = (EXAMPLE / bug_file).read_text()
-        for old, new in replacements:
-            if text.count(old) != 1:
-                raise SystemExit(f"{name}: {old!r} occurs {text.count(old)} times in {bug_file}")
-            text = text.replace(old, new)
-        path.write_text(text)
-        return
-    _check_once(cells(), replacements, name)
-    if as_script:
-        path.write_text(script(cells(replacements)))
-    else:
-        nbformat.write(notebook(cells(replacements)), str(path))
-
-
 def main() -> None:
+    """The example notebook; the broken copies are overlays of the example (``broken/*/expected.toml``:
+    ``[[edit]]`` tables holding the bug, or the script a case hands in instead of the notebook)."""
     write_example_notebook(EXAMPLE / NOTEBOOK)
-    for name, (bug_file, _, as_script) in BUGS.items():
-        dest = HERE / "broken" / name
-        keep = (dest / "expected.toml").read_text() if (dest / "expected.toml").is_file() else None
-        if dest.exists():
-            shutil.rmtree(dest)
-        shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-        if keep is not None:
-            (dest / "expected.toml").write_text(keep)
-        if as_script:
-            (dest / NOTEBOOK).unlink()
-        write_bug_file(name, dest)
 
 
 if __name__ == "__main__":

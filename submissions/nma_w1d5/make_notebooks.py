@@ -1,9 +1,10 @@
-"""Writes the W1D5 submissions: the example notebook and its broken copies (run from anywhere).
+"""Writes the W1D5 example notebook (run from anywhere).
 
     .venv/bin/python submissions/nma_w1d5/make_notebooks.py
 
-Every copy is built from the same cells, so a broken copy differs from the example by its one
-bug only. Each copy's expected.toml is written by hand beside what this script writes.
+The broken copies under broken/ are overlays of the example, each with ONE realistic bug: the
+``[[edit]]`` tables of its expected.toml, or the script it hands in instead of the notebook
+(``write_script`` below writes one the way nbconvert does).
 """
 
 from __future__ import annotations
@@ -521,58 +522,6 @@ def compare_optimizers(
   plt.show()"""),
 ]
 
-# One realistic bug per copy: (folder, (old, new) replacements in the cells, format)
-BUGS: dict[str, tuple[list[tuple[str, str]], str]] = {
-    "momentum-velocity-sign-flipped": (
-        [("vel.data = -lr * par.grad.data + beta * vel.data", "vel.data = lr * par.grad.data + beta * vel.data")],
-        "ipynb"),
-    "momentum-velocity-rebound": (
-        [("vel.data = -lr * par.grad.data + beta * vel.data", "vel = -lr * par.grad.data + beta * vel"),
-         ("par.data += vel.data", "par.data += vel")],
-        "ipynb"),
-    "rmsprop-no-sqrt": (
-        [("par.data -= lr * (par.grad / (epsilon + gsq.data)**0.5)", "par.data -= lr * (par.grad / (epsilon + gsq.data))")],
-        "ipynb"),
-    "rmsprop-alpha-on-new-gradient": (
-        [("gsq.data = alpha * gsq.data + (1 - alpha) * par.grad**2",
-          "gsq.data = (1 - alpha) * gsq.data + alpha * par.grad**2")],
-        "py"),
-    "gradient-update-no-zero-grad": (
-        [("""\
-  # Clear up gradients as Pytorch automatically accumulates gradients from
-  # successive backward calls
-  zero_grad(params)
-
-  # Compute gradients on given objective
-  loss.backward()
-
-  with torch.no_grad():
-    for par in params:""", """\
-  # Compute gradients on given objective
-  loss.backward()
-
-  with torch.no_grad():
-    for par in params:""")],
-        "ipynb"),
-    "mlp-missing-relu": (
-        [("layers = [nn.Linear(in_dim, hidden_dims[0], bias=use_bias), nn.ReLU()]",
-          "layers = [nn.Linear(in_dim, hidden_dims[0], bias=use_bias)]"),
-         ("""\
-        layers += [nn.Linear(hidden_dim, hidden_dims[i + 1], bias=use_bias),
-                   nn.ReLU()]""", """\
-        layers += [nn.Linear(hidden_dim, hidden_dims[i + 1], bias=use_bias)]""")],
-        "ipynb"),
-    "zero-grad-no-none-check": (
-        [("""\
-  for par in params:
-    if not(par.grad is None):
-      par.grad.data.zero_()""", """\
-  for par in params:
-    par.grad.data.zero_()""")],
-        "ipynb"),
-}
-
-
 def cells_with(replacements: list[tuple[str, str]]) -> list[tuple[str, str]]:
     cells = list(CELLS)
     for old, new in replacements:
@@ -620,17 +569,6 @@ def write_script(path: Path, cells: list[tuple[str, str]]) -> None:
 
 def main() -> None:
     write_notebook(HERE / "example" / NOTEBOOK, CELLS)
-    for folder, (replacements, fmt) in BUGS.items():
-        dest = HERE / "broken" / folder
-        cells = cells_with(replacements)
-        for old in dest.glob("*.ipynb"):
-            old.unlink()
-        for old in dest.glob("*.py"):
-            old.unlink()
-        if fmt == "py":
-            write_script(dest / NOTEBOOK.replace(".ipynb", ".py"), cells)
-        else:
-            write_notebook(dest / NOTEBOOK, cells)
 
 
 if __name__ == "__main__":

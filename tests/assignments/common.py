@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -41,10 +42,11 @@ class AssignmentFixtures:
         graded.result.stdout.fnmatch_lines([f"*grade: {self.name}*", f"*{self.name}: {self.full:.1f}/{self.full:.1f}*"])
         return graded
 
-    def assert_expected_score(self, pytester: pytest.Pytester, folder: Path):
-        """Exactly the checks and points of the copy's expected.toml, each failing check saying why."""
+    def assert_expected_score(self, pytester: pytest.Pytester, folder: Path, cases: Callable[[Path], Path]):
+        """Exactly the checks and points of the case's expected.toml, each failing check saying why
+        (``cases``: the session's fixture, which writes the whole submission an overlay stands for)."""
         expected = expectation(folder)
-        graded = grade(pytester, folder)
+        graded = grade(pytester, cases(folder))
         graded.result.stdout.fnmatch_lines([f"*grade: {self.name}*"])
         assert graded.failing() == set(expected["failing"]), graded.report["tests"]
         assert self.full - graded.score == pytest.approx(expected["points_lost"])

@@ -66,8 +66,8 @@ def test_example_gets_full_marks_recognised_automatically(pytester: pytest.Pytes
 
 
 @pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
-def test_broken_copy_gets_its_expected_score(pytester: pytest.Pytester, folder: Path) -> None:
-    FIXTURES.assert_expected_score(pytester, folder)
+def test_broken_copy_gets_its_expected_score(pytester: pytest.Pytester, folder: Path, cases) -> None:
+    FIXTURES.assert_expected_score(pytester, folder, cases)
 
 
 def test_at_least_five_broken_copies_one_a_script() -> None:
@@ -75,15 +75,15 @@ def test_at_least_five_broken_copies_one_a_script() -> None:
     assert any(expectation(f)["bug_file"].endswith(".py") for f in BROKEN)
 
 
-def test_recognised_among_all_assignments() -> None:
-    for folder in [EXAMPLE, *BROKEN]:
+def test_recognised_among_all_assignments(cases) -> None:
+    for folder in [EXAMPLE, *map(cases, BROKEN)]:
         sub, name = identify(folder, "auto")
         assert name == "edinburgh_mlp", folder
         assert sub.package == "mlp" and sub.module == "lab"
         assert sub.module_file is not None and sub.module_file.parent.name == "notebooks"
 
 
-# == the copies stay in sync =================================================================
+# == each broken copy is one bug =================================================================
 
 
 def _files(folder: Path) -> dict[str, Path]:
@@ -95,9 +95,12 @@ def _files(folder: Path) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
-def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path) -> None:
+def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path, cases) -> None:
+    """A case is an overlay of the example: its bug as edits, a script case as the script."""
     bug_file = expectation(folder)["bug_file"]
-    example, copy = _files(EXAMPLE), _files(folder)
+    whole = cases(folder)
+    example, copy = _files(EXAMPLE), _files(whole)
+    assert set(_files(folder)) <= {bug_file}  # the overlay holds the bug, nothing of the example
     if bug_file.endswith(".py") and not bug_file.startswith("mlp/"):
         # the lab handed in as a script instead of the notebook: the notebook is absent, the script is there
         assert set(copy) == (set(example) - {NOTEBOOK}) | {bug_file}
@@ -107,11 +110,11 @@ def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path) -> None:
         if rel in copy and rel != bug_file:
             assert path.read_bytes() == copy[rel].read_bytes(), f"{rel} changed in {folder.name}"
     if bug_file.startswith("mlp/"):
-        want, got = (EXAMPLE / bug_file).read_text().splitlines(), (folder / bug_file).read_text().splitlines()
+        want, got = (EXAMPLE / bug_file).read_text().splitlines(), (whole / bug_file).read_text().splitlines()
     else:  # what is graded (the definitions) differs from the example's in the bug's lines only
         want, got = (
             [line for line in convert(path).source.splitlines()[1:] if not line.startswith("# --- cell")]
-            for path in (EXAMPLE / NOTEBOOK, folder / bug_file)
+            for path in (EXAMPLE / NOTEBOOK, whole / bug_file)
         )
     changed = [
         line
@@ -122,15 +125,10 @@ def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path) -> None:
     assert len(changed) <= 4, changed
 
 
-def test_copies_are_what_the_generator_writes(tmp_path: Path) -> None:
+def test_the_example_notebook_is_what_the_generator_writes(tmp_path: Path) -> None:
     gen = FIXTURES.generator()
     gen.write_example_notebook(tmp_path / "example" / NOTEBOOK)
     assert (tmp_path / "example" / NOTEBOOK).read_bytes() == (EXAMPLE / NOTEBOOK).read_bytes()
-    assert {f.name for f in BROKEN} == set(gen.BUGS)
-    for name, (bug_file, _, _) in gen.BUGS.items():
-        gen.write_bug_file(name, tmp_path / name)
-        assert expectation(HERE / "broken" / name)["bug_file"] == bug_file
-        assert (tmp_path / name / bug_file).read_bytes() == (HERE / "broken" / name / bug_file).read_bytes(), name
 
 
 def test_example_notebook_keeps_the_lab_top_level_work_out() -> None:

@@ -59,8 +59,8 @@ def test_example_gets_full_marks_recognised_automatically(pytester: pytest.Pytes
 
 
 @pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
-def test_broken_copy_gets_its_expected_score(pytester: pytest.Pytester, folder: Path) -> None:
-    FIXTURES.assert_expected_score(pytester, folder)
+def test_broken_copy_gets_its_expected_score(pytester: pytest.Pytester, folder: Path, cases) -> None:
+    FIXTURES.assert_expected_score(pytester, folder, cases)
 
 
 def test_at_least_five_broken_copies_one_a_script() -> None:
@@ -68,14 +68,14 @@ def test_at_least_five_broken_copies_one_a_script() -> None:
     assert any(expectation(f)["bug_file"].endswith(".py") for f in BROKEN)
 
 
-def test_recognised_among_all_assignments() -> None:
-    for folder in [EXAMPLE, *BROKEN]:
+def test_recognised_among_all_assignments(cases) -> None:
+    for folder in [EXAMPLE, *map(cases, BROKEN)]:
         sub, name = identify(folder, "auto")
         assert name == "nma_w1d5", folder
         assert sub.module == "w1d5"
 
 
-# == the copies stay in sync =================================================================
+# == each broken copy is one bug =================================================================
 
 
 def _files(folder: Path) -> dict[str, Path]:
@@ -87,9 +87,12 @@ def _files(folder: Path) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
-def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path) -> None:
+def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path, cases) -> None:
+    """A case is an overlay of the example: its bug as edits, a script case as the script."""
     bug_file = expectation(folder)["bug_file"]
-    example, copy = _files(EXAMPLE), _files(folder)
+    whole = cases(folder)
+    example, copy = _files(EXAMPLE), _files(whole)
+    assert set(_files(folder)) <= {bug_file}  # the overlay holds the bug, nothing of the example
     if bug_file.endswith(".py"):
         # a script handed in instead of the notebook: the notebook is absent, the script is there
         assert set(copy) == (set(example) - {NOTEBOOK}) | {bug_file}
@@ -103,7 +106,7 @@ def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path) -> None:
     def graded(path: Path) -> list[str]:  # without the header and the "# --- cell N, line M" markers
         return [line for line in convert(path).source.splitlines()[1:] if not line.startswith("# --- cell")]
 
-    want, got = graded(EXAMPLE / NOTEBOOK), graded(folder / bug_file)
+    want, got = graded(EXAMPLE / NOTEBOOK), graded(whole / bug_file)
     changed = [
         line
         for line in difflib.unified_diff(want, got, lineterm="", n=0)
@@ -113,16 +116,10 @@ def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path) -> None:
     assert len(changed) <= 6, changed
 
 
-def test_copies_are_what_the_generator_writes(tmp_path: Path) -> None:
+def test_the_example_notebook_is_what_the_generator_writes(tmp_path: Path) -> None:
     gen = FIXTURES.generator()
     gen.write_notebook(tmp_path / NOTEBOOK, gen.CELLS)
     assert (tmp_path / NOTEBOOK).read_bytes() == (EXAMPLE / NOTEBOOK).read_bytes()
-    assert {f.name for f in BROKEN} == set(gen.BUGS)
-    for name, (replacements, fmt) in gen.BUGS.items():
-        out = tmp_path / name / (NOTEBOOK if fmt == "ipynb" else NOTEBOOK.replace(".ipynb", ".py"))
-        cells = gen.cells_with(replacements)
-        (gen.write_notebook if fmt == "ipynb" else gen.write_script)(out, cells)
-        assert out.read_bytes() == (HERE / "broken" / name / out.name).read_bytes(), name
 
 
 def test_example_notebook_keeps_the_tutorial_top_level_work_out() -> None:

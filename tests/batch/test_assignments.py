@@ -11,13 +11,13 @@ from .helpers import SUBMISSIONS, BatchOutput, run_batch
 TUT4 = SUBMISSIONS / "csc321_tut4"
 
 
-def test_a_class_of_tutorial_notebooks_is_recognised_and_graded(tmp_path: Path) -> None:
+def test_a_class_of_tutorial_notebooks_is_recognised_and_graded(tmp_path: Path, cases) -> None:
     class_dir = tmp_path / "class"
     class_dir.mkdir()
     shutil.copy(TUT4 / "example" / "tutorial4.ipynb", class_dir / "alice.ipynb")
-    shutil.copy(TUT4 / "broken" / "argmin" / "tutorial4.ipynb", class_dir / "bob.ipynb")
+    shutil.copy(cases(TUT4 / "broken" / "argmin") / "tutorial4.ipynb", class_dir / "bob.ipynb")
     (class_dir / "carol").mkdir()  # a folder holding the tutorial as a script
-    shutil.copy(TUT4 / "broken" / "per-batch-average" / "tutorial4.py", class_dir / "carol" / "tutorial4.py")
+    shutil.copy(cases(TUT4 / "broken" / "per-batch-average") / "tutorial4.py", class_dir / "carol" / "tutorial4.py")
     (class_dir / "dave.txt").write_text("not a submission")
     out = tmp_path / "out"
     # no --assignment: the class folder's entries say which assignment this is
