@@ -198,13 +198,13 @@ def test_a_notebook_without_the_torch_model_is_named(pytester: pytest.Pytester, 
 
 
 def test_a_broken_notebook_layer_is_graded_even_when_mlp_layers_has_a_correct_one(
-    pytester: pytest.Pytester, tmp_path: Path
+    pytester: pytest.Pytester, tmp_path: Path, cases
 ) -> None:
     """The notebook's own TanhLayer is what exercise 3 asks for: it wins over mlp.layers'."""
     sub = _copy(tmp_path)
     layers = sub / "mlp" / "layers.py"
     layers.write_text(layers.read_text() + ACTIVATIONS)
-    shutil.copy(HERE / "broken" / "tanh-bprop-uses-inputs" / NOTEBOOK, sub / NOTEBOOK)
+    shutil.copy(cases(HERE / "broken" / "tanh-bprop-uses-inputs") / NOTEBOOK, sub / NOTEBOOK)
     graded = grade(pytester, sub, "-k", "tanh")
     assert graded.failing() == {"exercise3.tanh_layer"}
     assert "03_Multiple_layer_models.ipynb (the lab notebook)" in graded.output("exercise3.tanh_layer")
@@ -334,9 +334,9 @@ def test_a_lab_without_the_pytorch_section_is_not_graded_on_it(pytester: pytest.
     )
 
 
-def test_the_course_framework_is_reported_not_deducted(pytester: pytest.Pytester) -> None:
+def test_the_course_framework_is_reported_not_deducted(pytester: pytest.Pytester, cases) -> None:
     """The course's own SoftmaxLayer (no max subtraction in some years' upstream code) costs nothing."""
-    graded = grade(pytester, HERE / "broken" / "softmax-no-max-subtraction", "-k", "softmax_layer")
+    graded = grade(pytester, cases(HERE / "broken" / "softmax-no-max-subtraction"), "-k", "softmax_layer")
     test = next(t for t in graded.report["tests"] if t["number"] == "framework.softmax_layer")
     assert (test["status"], test["score"], test["max_score"]) == ("failed", 0, 0)
     assert "the course's own framework code" in test["output"]
