@@ -21,7 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     shrink.add_argument("--base", required=True, help="the folder under submissions/ it is a copy of, e.g. example")
     args = parser.parse_args(argv)
     if args.command == "overlay":
-        spec = shrink_to_overlay(args.case, args.base)
+        try:
+            spec = shrink_to_overlay(args.case, args.base)
+        except (CaseError, OSError) as exc:
+            print(f"cannot shrink {args.case}: {exc}", file=sys.stderr)
+            return 1
         print(f"{args.case}: an overlay of {args.base}: {len(spec['edit'])} edit(s), {len(spec['remove'])} removal(s)")
         return 0
     if args.out.exists():

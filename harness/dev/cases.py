@@ -229,8 +229,8 @@ def diff_edits(rel: str, old: list[str], new: list[str]) -> list[dict] | None:
 
 
 def shrink_to_overlay(copy: Path, base: str) -> dict:
-    """Turn ``copy``, a whole submission, into an overlay of ``base`` (a folder under submissions/),
-    in place: files equal to the base's go, changed text files become ``[[edit]]`` tables (cell by
+    """Turn ``copy``, a whole submission (or an overlay holding whole files), into an overlay of ``base``
+    (a folder under submissions/), in place: files equal to the base's go, changed text files become ``[[edit]]`` tables (cell by
     cell in a notebook), base files it lacks become ``remove``; files it adds, and changes that
     edits cannot replay, stay as files. Checked by materialising the result: every file grades as
     the copy's did. Returns the base, removals and edits written to its expected.toml."""
@@ -238,10 +238,17 @@ def shrink_to_overlay(copy: Path, base: str) -> dict:
 
     import tomli_w
 
-    if {"base", "remove", "edit"} & set(expectation(copy)):
-        raise CaseError(f"{copy}: an overlay already (its expected.toml names a base, removals or edits)")
+    if {"remove", "edit"} & set(expectation(copy)):
+        raise CaseError(f"{copy}: an overlay already (its expected.toml names removals or edits)")
     with tempfile.TemporaryDirectory() as tmp:
-        whole = shutil.copytree(copy, Path(tmp) / "whole")
+        # a whole copy as it is; an overlay that holds whole files (``base`` only): what it stands for
+        whole = Path(tmp) / "whole"
+        if base_of(copy) is None:
+            shutil.copytree(copy, whole)
+        else:
+            materialise(copy, whole)
+            lines = (copy / "expected.toml").read_text(encoding="utf-8").splitlines(keepends=True)
+            (whole / "expected.toml").write_text("".join(x for x in lines if not x.startswith("base =")))
         base_dir = materialise(SUBMISSIONS / base, Path(tmp) / "base")
         files = {p.relative_to(whole).as_posix() for p in whole.rglob("*") if p.is_file()} - {"expected.toml"}
         base_files = {p.relative_to(base_dir).as_posix() for p in base_dir.rglob("*") if p.is_file()}

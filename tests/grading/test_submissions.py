@@ -40,9 +40,11 @@ def test_broken_submission_gets_its_expected_score(pytester: pytest.Pytester, fo
 
 
 def test_a_broken_case_changes_only_its_bug_file() -> None:
-    """Each broken case is an overlay of the example holding one file: the one its bug is in."""
+    """Each broken case is an overlay of the example: its bug as edits of the one file it is in."""
     for folder in BROKEN:
-        assert overlay_files(folder) == [Path(expectation(folder)["bug_file"])], folder.name
+        spec = expectation(folder)
+        assert overlay_files(folder) == [] and not spec.get("remove"), folder.name
+        assert {e["file"] for e in spec["edit"]} == {spec["bug_file"]}, folder.name
 
 
 def test_at_least_six_broken_submissions() -> None:
