@@ -1,9 +1,7 @@
 """The Edinburgh MLP lab "Multiple layer models": the assignment `edinburgh_mlp`.
 
-- The example (the `mlp/` package and the lab notebook) gets full marks, recognised without
-  --assignment; each broken copy under submissions/edinburgh_mlp/broken gets exactly its
-  expected.toml and says why it lost points.
-- The copies differ from the example by their bug only (and are what make_notebooks.py writes).
+- The example notebook is what make_notebooks.py writes (the example and the broken cases are
+  graded in test_every_assignment.py).
 - Where TanhLayer/ReluLayer and the PyTorch model are looked up: the notebook first, else
   mlp.layers; a missing notebook, or one whose MultipleLayerModel is the numpy one, is named.
 - Other correct readings get full marks (a learning rule that also keeps its own list), and
@@ -13,7 +11,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import shutil
 from pathlib import Path
@@ -29,7 +26,7 @@ from harness.grading import identify
 from harness.notebook import convert
 from harness.reference import load as load_reference
 from harness.rubric import load as load_rubric, rubric_path
-from tests.grading.helpers import expectation, grade
+from tests.grading.helpers import grade
 
 from .common import AssignmentFixtures
 
@@ -59,70 +56,7 @@ FULL = RUBRIC.max_points()
 # == whole grading runs ========================================================================
 
 
-def test_example_gets_full_marks_recognised_automatically(pytester: pytest.Pytester) -> None:
-    graded = FIXTURES.assert_full_marks(pytester)  # no --assignment
-    assert FULL == 17.0  # the framework's 21 points are the course's code: reported, worth nothing
-    assert {t["number"] for t in graded.report["tests"]} == {c.id for c in RUBRIC.checks}
-
-
-@pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
-def test_broken_copy_gets_its_expected_score(pytester: pytest.Pytester, folder: Path, cases) -> None:
-    FIXTURES.assert_expected_score(pytester, folder, cases)
-
-
-def test_at_least_five_broken_copies_one_a_script() -> None:
-    assert len(BROKEN) >= 5
-    assert any(expectation(f)["bug_file"].endswith(".py") for f in BROKEN)
-
-
-def test_recognised_among_all_assignments(cases) -> None:
-    for folder in [EXAMPLE, *map(cases, BROKEN)]:
-        sub, name = identify(folder, "auto")
-        assert name == "edinburgh_mlp", folder
-        assert sub.package == "mlp" and sub.module == "lab"
-        assert sub.module_file is not None and sub.module_file.parent.name == "notebooks"
-
-
 # == each broken copy is one bug =================================================================
-
-
-def _files(folder: Path) -> dict[str, Path]:
-    return {
-        str(p.relative_to(folder)): p
-        for p in folder.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.name != "expected.toml"
-    }
-
-
-@pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
-def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path, cases) -> None:
-    """A case is an overlay of the example: its bug as edits, a script case as the script."""
-    bug_file = expectation(folder)["bug_file"]
-    whole = cases(folder)
-    example, copy = _files(EXAMPLE), _files(whole)
-    assert set(_files(folder)) <= {bug_file}  # the overlay holds the bug, nothing of the example
-    if bug_file.endswith(".py") and not bug_file.startswith("mlp/"):
-        # the lab handed in as a script instead of the notebook: the notebook is absent, the script is there
-        assert set(copy) == (set(example) - {NOTEBOOK}) | {bug_file}
-    else:
-        assert set(copy) == set(example)
-    for rel, path in example.items():
-        if rel in copy and rel != bug_file:
-            assert path.read_bytes() == copy[rel].read_bytes(), f"{rel} changed in {folder.name}"
-    if bug_file.startswith("mlp/"):
-        want, got = (EXAMPLE / bug_file).read_text().splitlines(), (whole / bug_file).read_text().splitlines()
-    else:  # what is graded (the definitions) differs from the example's in the bug's lines only
-        want, got = (
-            [line for line in convert(path).source.splitlines()[1:] if not line.startswith("# --- cell")]
-            for path in (EXAMPLE / NOTEBOOK, whole / bug_file)
-        )
-    changed = [
-        line
-        for line in difflib.unified_diff(want, got, lineterm="", n=0)
-        if line[:1] in "+-" and not line.startswith(("+++", "---"))
-    ]
-    assert changed, f"{folder.name}: the graded code is the example's"
-    assert len(changed) <= 4, changed
 
 
 def test_the_example_notebook_is_what_the_generator_writes(tmp_path: Path) -> None:

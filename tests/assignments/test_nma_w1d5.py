@@ -1,8 +1,7 @@
 """Neuromatch Academy DL W1D5 Tutorial 1 (optimization techniques): the assignment `nma_w1d5`.
 
-- The example notebook gets full marks, recognised without --assignment; each broken copy under
-  submissions/nma_w1d5/broken gets exactly its expected.toml, and says why it lost points.
-- The copies differ from the example by their bug only (and are what make_notebooks.py writes).
+- The example notebook is what make_notebooks.py writes (the example and the broken cases are
+  graded in test_every_assignment.py).
 - The checks run in-process on other correct readings of the tutorial (no epsilon argument,
   sqrt(v) + eps, torch.no_grad with in-place ops, new tensors put into the caller's list,
   zero_grad setting .grad to None) and must give them full marks; and on bugs they must catch.
@@ -10,7 +9,6 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import json
 import sys
@@ -25,13 +23,11 @@ import tests.grading.helpers  # noqa: F401
 from harness.checks import load_checks
 from harness.checks.base import CheckContext
 from harness.data import load_mnist
-from harness.grading import identify
 from harness.notebook import convert
 from harness.probes import server
 from harness.reference import load as load_reference
 from harness.rubric import load as load_rubric, rubric_path
 from harness.sandbox import StudentError
-from tests.grading.helpers import expectation
 
 from .common import AssignmentFixtures
 
@@ -52,68 +48,7 @@ FULL = RUBRIC.max_points()
 # == whole grading runs ========================================================================
 
 
-def test_example_gets_full_marks_recognised_automatically(pytester: pytest.Pytester) -> None:
-    graded = FIXTURES.assert_full_marks(pytester)  # no --assignment
-    assert FULL == 28.0
-    assert {t["number"] for t in graded.report["tests"]} == {c.id for c in RUBRIC.checks}
-
-
-@pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
-def test_broken_copy_gets_its_expected_score(pytester: pytest.Pytester, folder: Path, cases) -> None:
-    FIXTURES.assert_expected_score(pytester, folder, cases)
-
-
-def test_at_least_five_broken_copies_one_a_script() -> None:
-    assert len(BROKEN) >= 5
-    assert any(expectation(f)["bug_file"].endswith(".py") for f in BROKEN)
-
-
-def test_recognised_among_all_assignments(cases) -> None:
-    for folder in [EXAMPLE, *map(cases, BROKEN)]:
-        sub, name = identify(folder, "auto")
-        assert name == "nma_w1d5", folder
-        assert sub.module == "w1d5"
-
-
 # == each broken copy is one bug =================================================================
-
-
-def _files(folder: Path) -> dict[str, Path]:
-    return {
-        str(p.relative_to(folder)): p
-        for p in folder.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.name != "expected.toml"
-    }
-
-
-@pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
-def test_broken_copy_differs_from_example_only_in_its_bug(folder: Path, cases) -> None:
-    """A case is an overlay of the example: its bug as edits, a script case as the script."""
-    bug_file = expectation(folder)["bug_file"]
-    whole = cases(folder)
-    example, copy = _files(EXAMPLE), _files(whole)
-    assert set(_files(folder)) <= {bug_file}  # the overlay holds the bug, nothing of the example
-    if bug_file.endswith(".py"):
-        # a script handed in instead of the notebook: the notebook is absent, the script is there
-        assert set(copy) == (set(example) - {NOTEBOOK}) | {bug_file}
-    else:
-        assert set(copy) == set(example)
-    for rel, path in example.items():
-        if rel in copy and rel != bug_file:
-            assert path.read_bytes() == copy[rel].read_bytes(), f"{rel} changed in {folder.name}"
-
-    # what is graded (the definitions) differs from the example's in the bug's lines only
-    def graded(path: Path) -> list[str]:  # without the header and the "# --- cell N, line M" markers
-        return [line for line in convert(path).source.splitlines()[1:] if not line.startswith("# --- cell")]
-
-    want, got = graded(EXAMPLE / NOTEBOOK), graded(whole / bug_file)
-    changed = [
-        line
-        for line in difflib.unified_diff(want, got, lineterm="", n=0)
-        if line[:1] in "+-" and not line.startswith(("+++", "---"))
-    ]
-    assert changed, f"{folder.name}: the graded definitions are the example's"
-    assert len(changed) <= 6, changed
 
 
 def test_the_example_notebook_is_what_the_generator_writes(tmp_path: Path) -> None:
