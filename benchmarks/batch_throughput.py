@@ -29,6 +29,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_command import PYTEST
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a script from a checkout: the harness beside it
 from harness.dev.cases import materialise  # noqa: E402
@@ -75,12 +77,7 @@ class BatchRun:
 
 def batch(class_dir: Path, out: Path, workers: int, keyword: str) -> BatchRun:
     cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
+        *PYTEST,
         f"--submissions={class_dir}",
         f"--out={out}",
         "-n",
@@ -100,12 +97,7 @@ def alone(submission: Path, tmp: Path, keyword: str) -> tuple[float, float]:
     """Wall time of ``pytest --submission`` on one submission, and its grading time (execution_time)."""
     report = tmp / "alone" / "report.html"
     cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
+        *PYTEST,
         f"--submission={submission}",
         f"--report={report}",
         "-k",

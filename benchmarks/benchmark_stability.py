@@ -14,22 +14,18 @@ import argparse
 import json
 import statistics
 import subprocess
-import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
+
+from pytest_command import PYTEST
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def ratios_once(submission: Path, out: Path) -> dict[str, float]:
     cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
+        *PYTEST,
         f"--submission={submission}",
         "--benchmarks",
         "-k",

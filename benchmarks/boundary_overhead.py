@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pytest_command import PYTEST
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -134,12 +136,7 @@ def end_to_end(root: Path, rounds: int) -> None:
     """Whole commands, as a user runs them: the grading CLI vs the in-process baseline."""
     cmds = {
         "pytest --submission (boundary)": [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
+            *PYTEST,
             f"--submission={root}",
             "-k",
             "part1",

@@ -20,6 +20,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from pytest_command import PYTEST
+
 REPO = Path(__file__).resolve().parents[1]
 DURATION = re.compile(r"^\s*([\d.]+)s\s+(setup|call|teardown)\s+\S*::(\S+)")
 
@@ -27,12 +29,7 @@ DURATION = re.compile(r"^\s*([\d.]+)s\s+(setup|call|teardown)\s+\S*::(\S+)")
 def grade_once(submission: Path, extra: list[str]) -> tuple[float, dict[str, float], str]:
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
+            *PYTEST,
             f"--submission={submission}",
             f"--report={tmp}/report.html",
             "--durations=0",

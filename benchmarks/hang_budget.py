@@ -28,6 +28,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from pytest_command import PYTEST
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "submissions" / "example"
 SKELETON = REPO / "submissions" / "skeleton"
@@ -59,12 +61,7 @@ KINDS = {
 def grade(folder: Path, extra: list[str]) -> tuple[float, str, str]:
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
+            *PYTEST,
             f"--submission={folder}",
             f"--report={tmp}/report.html",
             *extra,
