@@ -84,7 +84,7 @@ class ProbeNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         flat = x.reshape(x.shape[0], -1)
         marks = flat[:, 1].detach()
-        entry = {
+        entry: dict[str, Any] = {
             "training": bool(self.training),
             "size": int(x.shape[0]),
             "mark": float(marks.mean()) if len(marks) else 0.0,
@@ -252,7 +252,7 @@ def learn(runs: list, data: list, acc_train: list, acc_val: list, holdout: list)
 def param_counts(cases: list) -> list[dict]:
     """For each (class name, args): the number of parameters, their shapes, num_hidden; or the error."""
     mod = _student()
-    out = []
+    out: list[dict[str, Any]] = []
     for name, args in cases:
         cls = getattr(mod, name, None)
         if cls is None:

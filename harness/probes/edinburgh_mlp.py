@@ -213,7 +213,7 @@ def _layer_fd(spec: dict, built: Any, x: np.ndarray, dout: np.ndarray, dtype: np
     def energy(layer_obj: Any, inputs: np.ndarray) -> np.ndarray:
         return np.asarray(layer_obj.fprop(inputs), dtype=np.float64)
 
-    fd = {"input": []}
+    fd: dict[str, list] = {"input": []}
     for idx in np.ndindex(*x.shape):
         plus, minus = x.copy(), x.copy()
         plus[idx] += eps
@@ -409,7 +409,7 @@ def data_provider(sets: dict, runs: list) -> dict:
                 nb = getattr(provider, "num_batches", None)
                 out["num_batches"] = int(nb) if isinstance(nb, (int, np.integer)) else None
                 for _ in range(run.get("epochs", 1)):
-                    batches = []
+                    batches: list = []
                     for batch in provider:
                         if len(batches) >= MAX_BATCHES:
                             raise ProbeError(f"an epoch yielded more than {MAX_BATCHES} batches: iteration never stops")
@@ -547,7 +547,7 @@ def torch_model(input_dim: int, output_dim: int, hidden_dim: int, weights: list,
     leaves = []
     for mod in model.modules():
         if len(list(mod.children())) == 0:
-            entry = {"type": type(mod).__name__, "repr": repr(mod)[:200]}
+            entry: dict[str, Any] = {"type": type(mod).__name__, "repr": repr(mod)[:200]}
             if isinstance(mod, nn.Linear):
                 entry["in"], entry["out"] = int(mod.in_features), int(mod.out_features)
             leaves.append(entry)

@@ -231,7 +231,8 @@ def _finite_differences(spec, x, dout, coords, seed, y, train, dtype, eps) -> di
         analytic[f"param#{i + 1:02d}"] = g.clone()
         targets[f"param#{i + 1:02d}"] = p
 
-    fd, got = {}, {}
+    fd: dict[str, Any] = {}
+    got: dict[str, Any] = {}
     for name, indices in coords.items():
         if name not in targets:
             continue

@@ -353,7 +353,7 @@ def _scripted_fit(script: dict, num_epochs: int, kwargs: dict, checkpoint: bool,
 
 
 def _checkpoint_epochs(folder: str) -> list[dict]:
-    found = []
+    found: list[dict[str, Any]] = []
     for root, _, names in os.walk(folder):
         for name in sorted(names):
             path = os.path.join(root, name)

@@ -56,7 +56,8 @@ def _loader(x: Any, y: Any, batch_size: int = BATCH_SIZE, shuffle: bool = True) 
 
 
 def _moons_loaders(data: dict) -> tuple[DataLoader, DataLoader, DataLoader]:
-    return tuple(_loader(data[f"x_{s}"], data[f"y_{s}"]) for s in ("train", "valid", "test"))
+    train, valid, test = (_loader(data[f"x_{s}"], data[f"y_{s}"]) for s in ("train", "valid", "test"))
+    return train, valid, test
 
 
 # -- a known-good classifier ----------------------------------------------------------------
@@ -258,7 +259,7 @@ def binary_classifier(weight: Any, bias: Any, x: Any, cases: list) -> dict:
         except Exception as exc:
             replies.append({"error": describe_exception(exc, submission_dir()), "what": ""})
             continue
-        reply = {"classify": _attempt(lambda clf=clf: clf.classify(inputs), "classify(x)")}
+        reply: dict[str, Any] = {"classify": _attempt(lambda clf=clf: clf.classify(inputs), "classify(x)")}
         if case.get("full"):
             reply["forward"] = _attempt(lambda clf=clf: clf(inputs), "forward(x)")
             reply["predict_proba"] = _attempt(lambda clf=clf: clf.predict_proba(inputs), "predict_proba(x)")
@@ -448,7 +449,7 @@ def trainer_batches(weight: Any, bias: Any, lr: float, train: list, test: list, 
     """ClassifierTrainer.train_batch on each ``train`` batch, then test_batch on ``test``, for a
     known classifier (of the given threshold) around ``nn.Linear`` and plain SGD; parameters after each call."""
     trainer, clf = _trainer(_linear(weight, bias), lr, threshold=threshold)
-    steps = []
+    steps: list[dict[str, Any]] = []
     for x, y in train + [test]:
         batch = [torch.from_numpy(np.asarray(x, dtype=np.float32)), torch.from_numpy(np.asarray(y, dtype=np.int64))]
         is_test = len(steps) == len(train)

@@ -83,7 +83,7 @@ def replay(
     w = weight.double().clone().requires_grad_(True)
     b = bias.double().clone().requires_grad_(True)
     after = []
-    for _ in range(num_epochs):
+    for _epoch in range(num_epochs):
         z = x @ w.T + b
         if loss == "softmax":
             value = F.cross_entropy(torch.softmax(z, dim=1), y)
@@ -382,7 +382,8 @@ def shuffle(ctx: CheckContext) -> list[Finding]:
     if strangers:
         where = "mnist_val" if all(VAL_ID_OFFSET <= i < VAL_ID_OFFSET + BATCH_VAL for i in strangers) else "other data"
         return [Finding("all", False, f"{label}: the model was trained on images of {where}, not mnist_train")]
-    epochs, seen = [[]], set()  # an epoch ends where an image comes back
+    epochs: list[list[int]] = [[]]
+    seen: set[int] = set()  # an epoch ends where an image comes back
     for i in ids:
         if i in seen:
             epochs.append([])

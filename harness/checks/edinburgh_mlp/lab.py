@@ -31,7 +31,8 @@ NOTEBOOK_EXPECTED = {
 def _notebook_test(cls: str, case: dict) -> tuple[list, list]:
     """The notebook's own test: shape, then np.allclose(expected, got), for fprop and bprop."""
     outputs, grads = NOTEBOOK_EXPECTED[cls]
-    fprop, bprop = [], []
+    fprop: list[str | None] = []
+    bprop: list[str | None] = []
     for problems, key, want, what in ((fprop, "y", outputs, f"{cls}.fprop"), (bprop, "dx", grads, f"{cls}.bprop")):
         got = case.get(key)
         if got is None:

@@ -254,13 +254,13 @@ def judge_layer(
     bwd_out = r.output(first + 1)
     if bwd_out is None:
         return LayerVerdict(forward, Finding("backward", False, r.error or f"{label}.backward() gave no output"))
-    problems = [mismatch("input gradient (dx)", bwd_out["dx"], expected.dx)]
+    problems: list[str | None] = [mismatch("input gradient (dx)", bwd_out["dx"], expected.dx)]
     for i, ((value, grad), want) in enumerate(zip(r.params, expected.grads)):
         got = grad.reshape(tuple(want.shape)) if grad.size == want.numel() else grad
         problems.append(mismatch(f"param#{i + 1:02d} gradient (shape {tuple(value.shape)})", got, want))
     problems = [p for p in problems if p]
-    if not problems:
-        problems = _finite_difference_problems(ctx, spec, label, x, y, dout, train, r, notes)
+    if not problems:  # empty: the finite differences are its problems
+        problems.extend(_finite_difference_problems(ctx, spec, label, x, y, dout, train, r, notes))
     backward = Finding("backward", not problems, _with_hint("\n".join(problems) or None, hint_backward))
     return LayerVerdict(forward, backward, notes)
 

@@ -172,7 +172,7 @@ def linear_second_backward(ctx: CheckContext) -> list[Finding]:
     return [Finding("all", not problems, "\n".join(problems) + (f"\n  hint: {hint}" if problems else ""))]
 
 
-def _cross_entropy(ctx: CheckContext, scale: float) -> tuple:
+def _cross_entropy(ctx: CheckContext, scale: float) -> LayerVerdict:
     verdicts = []
     for k, (n, classes) in enumerate(((N, NUM_CLASSES), (7, 3))):  # the notebook's shape, then another
         scores = ctx.randn(n, classes, stream=1 + 100 * k, scale=scale)

@@ -314,6 +314,7 @@ def _replay_training(w: torch.Tensor, b: torch.Tensor, batches: list, accumulate
         scores = xf @ wl.T + bl
         loss = F.cross_entropy(scores, y)
         loss.backward()
+        assert wl.grad is not None and bl.grad is not None  # both require grad and are in the loss
         gw, gb = (gw + wl.grad, gb + bl.grad) if accumulate else (wl.grad, bl.grad)
         w, b = w - TRAINER_LR * gw, b - TRAINER_LR * gb
         out.append(
@@ -902,7 +903,9 @@ def overfit_hp(ctx: CheckContext) -> list[Finding]:
     return [_finding("all", problems, "tune wstd and lr in part2_overfit_hp() until the 20 images are memorized")]
 
 
-def _compare(ctx: CheckContext, hp: dict, scale: Scale, split: str, seed: int, who: str) -> tuple[list[str], list[str]]:
+def _compare(
+    ctx: CheckContext, hp: dict, scale: Scale, split: str, seed: int, who: str
+) -> tuple[list[str | None], list[str]]:
     """(problems, a line per optimizer): each optimizer trains the notebook's MLP from the same
     initial weights; Momentum and RMSProp must end above vanilla SGD in ``split`` accuracy. Where
     the offering makes RMSProp a bonus it trains in a call of its own and only its line is shown:

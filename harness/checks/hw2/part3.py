@@ -146,7 +146,7 @@ def _expected_activations(case: MlpCase) -> list[str]:
     return out
 
 
-def _structure_problems(case: MlpCase, reply: dict) -> list[str]:
+def _structure_problems(case: MlpCase, reply: dict) -> list[str | None]:
     leaves = reply["leaves"]
     activations = [leaf for leaf in leaves if leaf["class"] != "Linear"]
     linears = [(leaf["in_features"], leaf["out_features"]) for leaf in leaves if leaf["class"] == "Linear"]
@@ -154,7 +154,7 @@ def _structure_problems(case: MlpCase, reply: dict) -> list[str]:
     want_linears = list(zip((case.in_dim,) + case.dims[:-1], case.dims))
     # a given instance must print as itself (its arguments too); a name only needs its class
     got_acts = [leaf["repr"] if "(" in want else leaf["class"] for leaf, want in zip(activations, want_acts)]
-    problems = []
+    problems: list[str | None] = []
     if not leaves:
         problems.append(f"{case.label}: print(mlp) shows no layers: the MLP has no submodules")
     else:
@@ -189,7 +189,9 @@ def _fits(kind: str, shape: tuple[int, ...], out_in: tuple[int, int]) -> bool:
     return int(np.prod(shape)) == d_out and sum(s != 1 for s in shape) <= 1
 
 
-def _load_student_params(case: MlpCase, params: list[np.ndarray]) -> tuple[list[torch.Tensor] | None, str | None]:
+def _load_student_params(
+    case: MlpCase, params: list[np.ndarray]
+) -> tuple[list[torch.Tensor | None] | None, str | None]:
     """The student's parameters in the reference's order (W as (out, in)), matched by shape:
     nn.Linear layers, or W/b tensors of their own (W stored either way round, b as (out,) or (1, out))."""
     slots = _slot_shapes(case)
@@ -246,9 +248,9 @@ def _forward_problem(ctx: CheckContext, case: MlpCase, reply: dict, x: torch.Ten
     return mismatch(f"{case.label} output", reply["y"], _reference_output(ctx, case, nonlins, params, x))
 
 
-def _notebook_assert_problems(case: MlpCase, reply: dict) -> list[str]:
+def _notebook_assert_problems(case: MlpCase, reply: dict) -> list[str | None]:
     y, out_dim = np.asarray(reply["y"]), reply["out_dim"]
-    problems = []
+    problems: list[str | None] = []
     if out_dim != case.dims[-1]:
         problems.append(f"mlp.out_dim is {out_dim}, expected {case.dims[-1]} (the notebook reads it)")
     if y.shape != (MLP_BATCH, case.dims[-1]):
@@ -282,6 +284,8 @@ def mlp(ctx: CheckContext) -> list[Finding]:
         for case, x in zip(cases, inputs)
     ]
     notebook, error = runs[0]
+    structure: list[str | None]
+    asserts: list[str | None]
     if notebook is None:
         structure = asserts = [error]
     else:
@@ -333,7 +337,7 @@ def _reply_error(reply: dict, doing: str) -> Crash | None:
     return Crash(describe_student_error(reply["error"], f"{doing}, {reply['what']}" if reply["what"] else doing))
 
 
-def _scores_problems(reply: dict, z: torch.Tensor) -> list[str]:
+def _scores_problems(reply: dict, z: torch.Tensor) -> list[str | None]:
     r = reply["forward"]
     if (err := _reply_error(r, "BinaryClassifier")) is not None:
         return [err]
@@ -348,7 +352,7 @@ def _scores_problems(reply: dict, z: torch.Tensor) -> list[str]:
     return problems
 
 
-def _proba_problems(reply: dict, z: torch.Tensor) -> list[str]:
+def _proba_problems(reply: dict, z: torch.Tensor) -> list[str | None]:
     r = reply["predict_proba"]
     if (err := _reply_error(r, "BinaryClassifier")) is not None:
         return [err]
@@ -358,12 +362,12 @@ def _proba_problems(reply: dict, z: torch.Tensor) -> list[str]:
     return [problem]
 
 
-def _classify_problems(reply: dict) -> list[str]:
+def _classify_problems(reply: dict) -> list[str | None]:
     r = reply["classify"]
     if (err := _reply_error(r, "BinaryClassifier")) is not None:
         return [err]
     values = np.asarray(r["values"])
-    problems = []
+    problems: list[str | None] = []
     if r["dtype"] != "int32":
         problems.append(
             f"classify(x) returned dtype torch.{r['dtype']}; the notebook asserts yhat.dtype == torch.int "
@@ -376,8 +380,8 @@ def _classify_problems(reply: dict) -> list[str]:
     return problems
 
 
-def _threshold_problems(replies: list[dict], proba: torch.Tensor) -> list[str]:
-    problems = []
+def _threshold_problems(replies: list[dict], proba: torch.Tensor) -> list[str | None]:
+    problems: list[str | None] = []
     for case, reply in zip(CLASSIFIER_CASES, replies):
         doing = f"BinaryClassifier({case['label']})"
         err = _reply_error(reply, doing) or _reply_error(reply["classify"], doing)
@@ -432,6 +436,9 @@ def binary_classifier(ctx: CheckContext) -> list[Finding]:
     z = x.double() @ weight.double().T + bias.double()
     proba = torch.softmax(z, dim=1)
     first = replies[0]
+    scores: list[str | None]
+    probabilities: list[str | None]
+    classify: list[str | None]
     if "error" in first:
         err = _reply_error(first, "BinaryClassifier(model, threshold=0.5)")
         scores = probabilities = classify = [err]
@@ -574,10 +581,10 @@ def _plot_classifier(ctx: CheckContext, x: np.ndarray) -> tuple[torch.Tensor, to
     return weight, bias
 
 
-def _returns_problems(reply: dict, label: str) -> list[str]:
+def _returns_problems(reply: dict, label: str) -> list[str | None]:
     if reply["shape_problem"]:
         return [f"{label}: {reply['shape_problem']}"]
-    problems = []
+    problems: list[str | None] = []
     if not reply["ax_is_given"]:
         problems.append(f"{label}: returned another Axes than the ax it was given")
     if not reply["fig_is_ax_figure"]:
@@ -599,10 +606,10 @@ def _shows_every_sample(scatter: np.ndarray, x: np.ndarray) -> bool:
     return np.allclose(_sorted_rows(scatter), np.repeat(_sorted_rows(x), copies, axis=0), atol=1e-5)
 
 
-def _drawn_problems(reply: dict, label: str, x: np.ndarray) -> list[str]:
+def _drawn_problems(reply: dict, label: str, x: np.ndarray) -> list[str | None]:
     if reply["shape_problem"]:
         return [f"{label}: nothing to inspect ({reply['shape_problem']})"]
-    problems = []
+    problems: list[str | None] = []
     scatter = np.asarray(reply["scatter"]).reshape(-1, 2)
     if not _shows_every_sample(scatter, x):
         problems.append(f"{label}: the axes show {len(scatter)} scattered points, expected the {len(x)} samples x")
@@ -611,7 +618,7 @@ def _drawn_problems(reply: dict, label: str, x: np.ndarray) -> list[str]:
     return problems
 
 
-def _grid_problems(evaluated: np.ndarray, x: np.ndarray) -> list[str]:
+def _grid_problems(evaluated: np.ndarray, x: np.ndarray) -> list[str | None]:
     if len(evaluated) < 100:
         return [f"the classifier was evaluated on {len(evaluated)} points; expected a grid (step dx) over the data"]
     lo, hi = evaluated.min(axis=0), evaluated.max(axis=0)
@@ -702,7 +709,7 @@ def _close(got: float, want: float, rtol: float = 1e-5) -> bool:
 def _step_problems(
     label: str, got: dict, loss: float, correct: tuple[int, ...], params: list[torch.Tensor]
 ) -> list[str | None]:
-    problems = []
+    problems: list[str | None] = []
     if not _close(got["loss"], loss):
         problems.append(f"{label}: loss {got['loss']:.6g}, expected {loss:.6g}")
     if got["num_correct"] not in correct:
@@ -712,7 +719,7 @@ def _step_problems(
     return problems
 
 
-def _trainer_data(ctx: CheckContext) -> tuple[torch.Tensor, torch.Tensor, list, list]:
+def _trainer_data(ctx: CheckContext) -> tuple[torch.Tensor, torch.Tensor, list, tuple]:
     weight, bias = ctx.randn(2, 2, stream=1, scale=0.5), ctx.randn(2, stream=2, scale=0.1)
     batches = []
     for i in range(TRAIN_BATCHES + 1):
@@ -749,7 +756,8 @@ def _batch_findings(ctx: CheckContext) -> list[Finding]:
             break
     # test_batch is judged from the model as the student's last train_batch left it
     x, y = test
-    state = Replay(*(torch.from_numpy(np.asarray(p)).double() for p in steps[-2]["params"]), threshold)
+    weight, bias = (torch.from_numpy(np.asarray(p)).double() for p in steps[-2]["params"])
+    state = Replay(weight, bias, threshold)
     test_problems = _step_problems("test_batch", steps[-1], state.loss(x, y), (state.correct(x, y),), state.params())
     return [
         _finding(
@@ -809,7 +817,7 @@ def _losses_problem(name: str, got: list[float], per_epoch: list[float], per_bat
     )
 
 
-def _fit_problems(ctx: CheckContext) -> list[str]:
+def _fit_problems(ctx: CheckContext) -> list[str | None]:
     weight, bias = ctx.randn(2, 2, stream=1, scale=0.5), ctx.randn(2, stream=2, scale=0.1)
     x_train, x_test = ctx.randn(FIT_TRAIN, 2, stream=30), ctx.randn(FIT_TEST, 2, stream=31)
     train, test = (x_train, _labels_for(x_train)), (x_test, _labels_for(x_test))
@@ -828,7 +836,7 @@ def _fit_problems(ctx: CheckContext) -> list[str]:
     if got is None:
         return [error]
     want = _fit_expected(weight, bias, train, test)
-    problems = []
+    problems: list[str | None] = []
     note = num_epochs_note(got["num_epochs"], FIT_EPOCHS)
     if note:
         ctx.notes.append(note)
@@ -864,10 +872,10 @@ def trainer(ctx: CheckContext) -> list[Finding]:
 
 def _accuracy_problems(
     train_acc: list[float], valid_acc: list[float], epochs: int, report: dict, nonfinite_cause: str
-) -> list[str]:
+) -> list[str | None]:
     if len(train_acc) != epochs or len(valid_acc) != epochs:
         return [f"fit returned {len(train_acc)} train and {len(valid_acc)} validation accuracies for {epochs} epochs"]
-    problems = []
+    problems: list[str | None] = []
     bad = report.get("first_nonfinite_loss")
     if bad is not None:
         problems.append(
@@ -1027,9 +1035,9 @@ def _weight_shapes(depth: int, width: int) -> list[tuple[int, int]]:
     return [(d_out, d_in) for d_in, d_out in zip(dims, dims[1:])]
 
 
-def _run_problems(run: dict, y_test: np.ndarray) -> list[str]:
+def _run_problems(run: dict, y_test: np.ndarray) -> list[str | None]:
     label = f"mlp_experiment(depth={run['depth']}, width={run['width']})"
-    problems = []
+    problems: list[str | None] = []
     want = _weight_shapes(run["depth"], run["width"])
     got = [tuple(s) for s in run["weight_shapes"]]
     if len(got) != len(want) or not all(s in (w, w[::-1]) for s, w in zip(got, want)):

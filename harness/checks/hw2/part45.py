@@ -245,9 +245,11 @@ def _as_linears(rows: list[dict]) -> list[dict]:
     if len(weights) != len(biases) or any(r["shapes"] for r in activations):
         return rows
     linears = [_linear_row(f"{scope}[W{k}]", w, b) for k, (w, b) in enumerate(zip(weights, biases))]
-    if any(lin is None for lin in linears):
+    linear_rows = [lin for lin in linears if lin is not None]
+    if len(linear_rows) != len(linears):
         return rows
-    rebuilt = [r for k, lin in enumerate(linears) for r in [lin, *activations[k : k + 1]]] + activations[len(linears) :]
+    rebuilt = [r for k, lin in enumerate(linear_rows) for r in [lin, *activations[k : k + 1]]]
+    rebuilt += activations[len(linear_rows) :]
     return rows[: inside[0]] + rebuilt + [r for i, r in enumerate(rows) if i > inside[0] and i not in inside]
 
 
@@ -700,6 +702,7 @@ def cnn_experiment(ctx: CheckContext) -> list[Finding]:
         file_problem = (
             f"{call} should write {EXPERIMENT_FILE} (out_dir/run_name_L<L>_K<K1-K2-...>.json); it wrote {written}"
         )
+    contents: str | None
     if r["used"] is None:
         contents = "no result file to read" if not r["written"] else f"cannot tell which file is the run's: {written}"
     elif r["read_error"]:
