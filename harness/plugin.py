@@ -142,6 +142,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="batch mode: grade only the K-th of N deterministic parts of the class (cluster arrays)",
     )
     group.addoption(
+        "--shard-plan",
+        metavar="FILE",
+        default=None,
+        help="batch mode with --shard: which shard grades whom, balanced (written by python -m harness.batch.slurm)",
+    )
+    group.addoption(
         "--max-file-mb",
         metavar="MB",
         type=float,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..files import kind_of
+from .plan import shard_of
 
 METADATA = "submission_metadata.yml"
 IGNORED = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", METADATA}
@@ -185,9 +186,10 @@ def read_gradescope_metadata(path: Path) -> dict[str, dict[str, str]]:
     return out
 
 
-def shard(entries: list[Entry], index: int, count: int) -> list[Entry]:
-    """Entry ``index`` of ``count`` (1-based): by a hash of the key, so adding a student moves no one else."""
-    return [e for e in entries if int(hashlib.sha256(e.key.encode()).hexdigest(), 16) % count == index - 1]
+def shard(entries: list[Entry], index: int, count: int, plan: dict[str, int] | None = None) -> list[Entry]:
+    """Shard ``index`` of ``count`` (1-based): the plan's entries for it (``plan.py``: balanced), and
+    the entries the plan does not hold by a hash of their key, so adding a student moves no one else."""
+    return [e for e in entries if shard_of(e.key, count, plan) == index]
 
 
 def parse_shard(text: str) -> tuple[int, int]:

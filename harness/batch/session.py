@@ -29,6 +29,7 @@ from ..submission import SubmissionError
 from .discover import ClassFolder, DiscoveryError, Entry, discover, parse_shard, shard
 from .grade import EntryGrader, manual_names
 from .intake import IntakeLimits
+from .plan import read_plan
 from .progress import Progress
 from .selection import grading_digest, grading_info, select_checks
 from .store import STORE_NAME, GradeRecord, ResultStore
@@ -70,10 +71,14 @@ class BatchSession:
         config.option.keyword = ""
         try:
             self.shard = parse_shard(config.getoption("shard")) if config.getoption("shard") else (1, 1)
+            plan_file = config.getoption("shard_plan")
+            if plan_file and not config.getoption("shard"):
+                raise ValueError("--shard-plan says which shard grades whom: give --shard=K/N too")
+            plan = read_plan(base / plan_file, self.shard[1]) if plan_file else None
             self.folder: ClassFolder = discover(self.root, self.rubric.submission.package, max_bytes, exclude=self.out)
         except (ValueError, DiscoveryError) as exc:
             raise pytest.UsageError(str(exc)) from None
-        self.entries: list[Entry] = shard(self.folder.entries, *self.shard)
+        self.entries: list[Entry] = shard(self.folder.entries, *self.shard, plan)
         self.checks = [c for c in select_checks(self.rubric, self.expression) if options.runs(self.rubric, c)]
         if not self.checks:
             raise pytest.UsageError(f"-k {self.expression}: selects none of the rubric's checks ({self.rubric.path})")
