@@ -3,6 +3,7 @@
 The data's path through the package:
 
     discover.py    the class folder -> entries (folders, zips, Gradescope's export), shards
+    plan.py        which shard grades whom (balanced; a late student moves no one else)
     intake.py      an entry -> its content hash, and a folder to grade (zips unpacked safely)
     selection.py   -k -> the checks graded; the grading digest that keys stored results
     grade.py       one entry -> a GradeRecord (graded with harness/grading.py, or why not)
@@ -11,5 +12,6 @@ The data's path through the package:
     progress.py    the live done / failed / remaining line with an ETA
     outputs.py     store -> class report (classreport.py + templates/) and gradebook (gradebook.py)
     merge.py       several shards' output folders -> one class report and gradebook
+    slurm.py       one command: the plan, a SLURM array of shards and the merge after it; reruns
     bundle.py      the Gradescope autograder bundle (gradescope/setup.sh, run_autograder)
 """
