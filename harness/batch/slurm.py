@@ -190,6 +190,9 @@ def write_jobs(req: Request) -> tuple[Layout, list[int]]:
     """The plan and both scripts under OUT/slurm (a plan there already keeps everyone where they were)."""
     if req.shards < 1:
         raise SlurmError(f"--shards={req.shards}: at least 1")
+    if req.out == req.submissions or req.submissions in req.out.parents:
+        # each task would find the others' output folders among the students
+        raise SlurmError(f"--out={req.out} is inside --submissions={req.submissions}: put it beside the class")
     layout = Layout(req.out)
     keys = class_keys(req.submissions, req.out, req.pytest_args)
     old = None

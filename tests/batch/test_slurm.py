@@ -113,6 +113,14 @@ def test_a_second_run_keeps_everyone_in_their_shard(tmp_path: Path) -> None:
     assert {k: second[k] for k in first} == first and sorted(second.values()) == [1, 1, 2, 2]
 
 
+def test_an_out_folder_inside_the_class_is_refused(tmp_path: Path, capsys) -> None:
+    root = tmp_path / "class"
+    root.mkdir()
+    copy_submission(EXAMPLE, root / "a")
+    assert slurm_main([f"--submissions={root}", "--shards=2", f"--out={root / 'grades'}", "--dry-run"]) == 2
+    assert "is inside --submissions" in capsys.readouterr().err
+
+
 def test_without_sbatch_the_command_says_where_to_run_it(tmp_path: Path, monkeypatch, capsys) -> None:
     root = tmp_path / "class"
     root.mkdir()
