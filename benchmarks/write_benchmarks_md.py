@@ -7,9 +7,11 @@ machine meanwhile) and records each one's command and output:
 - the sandbox's overhead (sandbox_overhead.py);
 - the throughput benchmarks' stability over 5 repeats (benchmark_stability.py).
 Batch throughput (batch_throughput.py) takes ~10 minutes: add ``--batch`` to include it. Hanging
-submissions under the default time budget (hang_budget.py) take ~35 minutes: add ``--hangs``.
+submissions under the default time budget (hang_budget.py) take ~35 minutes: add ``--hangs``. A
+class as a SLURM array vs one batch, and the merge (slurm_array.py, needs a running cluster:
+``bash scripts/start-slurm.sh``): add ``--slurm``.
 
-Usage: python benchmarks/write_benchmarks_md.py [--out BENCHMARKS.md] [--quick] [--batch]
+Usage: python benchmarks/write_benchmarks_md.py [--out BENCHMARKS.md] [--quick] [--batch] [--hangs] [--slurm]
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="one round each (a smoke run)")
     ap.add_argument("--batch", action="store_true", help="also the batch throughput benchmark (~10 min)")
     ap.add_argument("--hangs", action="store_true", help="also hanging submissions under the default budget (~35 min)")
+    ap.add_argument("--slurm", action="store_true", help="also a SLURM array vs one batch (a running cluster)")
     args = ap.parse_args()
     rounds = "1" if args.quick else "3"
     examples = [str(p) for p in sorted((REPO / "submissions").glob("*/example")) if p.is_dir()]
@@ -98,6 +101,8 @@ def main() -> None:
         lines += run("Batch throughput (1 vs 2 workers)", ["batch_throughput.py"])
     if args.hangs:
         lines += run("Hanging submissions under the default time budget", ["hang_budget.py"])
+    if args.slurm:
+        lines += run("A class as a SLURM array (2 x 1 CPU) vs one -n 2 batch; the merge", ["slurm_array.py"])
     args.out.write_text("\n".join(lines) + "\n")
     print(f"wrote {args.out}")
 
