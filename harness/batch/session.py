@@ -110,6 +110,8 @@ class BatchSession:
         if self.is_worker:
             _share_cores(int(getattr(config, "workerinput", {}).get("workercount", 1)))
             atexit.register(_exit_without_teardown)  # registered after torch's: runs before them
+        elif config.getvalue("dist") in (None, "no"):
+            _share_cores(1)  # grading in this process: the CPUs it was given (a SLURM task's), not the node's
         self.progress = Progress(len(self.entries))
         self.crashed: dict[str, str] = {}  # key -> why its grading process died (controller only)
         self.written: dict[str, Path] = {}
@@ -301,14 +303,27 @@ class SubmissionItem(pytest.Item):
         return self.entry.path, None, f"{self.entry.key} ({self.entry.student_id})"
 
 
-def _share_cores(workers: int) -> None:
-    """Give each xdist worker's judge its share of the cores for torch's thread pool: N judges each
-    running as many threads as there are cores only slow each other down (the student's worker is
-    limited by --worker-threads already). Thread count changes no verdict: float64, relative tolerances."""
-    if workers > 1:
-        import torch
+def available_cpus() -> int:
+    """The CPUs this process may use: its affinity mask, and no more than a SLURM task was given
+    (``SLURM_CPUS_PER_TASK``: with ``task/none`` the mask is the whole node)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    granted = os.environ.get("SLURM_CPUS_PER_TASK", "")
+    return max(1, min(cpus, int(granted))) if granted.isdigit() and int(granted) > 0 else max(1, cpus)
 
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
+
+def _share_cores(workers: int) -> None:
+    """Give each judge (one per xdist worker, or this process alone) its share of the CPUs it may use
+    for torch's thread pool: judges each running as many threads as the node has cores only slow
+    each other down (two one-CPU SLURM tasks on one node, N xdist workers). The student's worker is
+    limited by --worker-threads already. Thread count changes no verdict: float64, relative tolerances."""
+    share = max(1, available_cpus() // max(1, workers))
+    import torch
+
+    if share < torch.get_num_threads():
+        torch.set_num_threads(share)
 
 
 def _exit_without_teardown() -> None:

@@ -176,3 +176,18 @@ def test_the_array_and_merge_grade_like_one_machine_and_a_rerun_loses_no_one(tmp
         [sys.executable, "-m", "harness.batch.slurm", "--rerun", f"--out={out}"], capture_output=True, text=True
     )
     assert "nothing to rerun" in nothing.stdout
+
+
+def test_a_task_uses_the_cpus_slurm_gave_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two one-CPU tasks on one node must not each run the judge's torch on every core."""
+    from harness.batch.session import available_cpus
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    monkeypatch.delenv("SLURM_CPUS_PER_TASK", raising=False)
+    assert available_cpus() == 8
+    monkeypatch.setenv("SLURM_CPUS_PER_TASK", "1")
+    assert available_cpus() == 1
+    monkeypatch.setenv("SLURM_CPUS_PER_TASK", "16")  # never more than the mask
+    assert available_cpus() == 8
+    monkeypatch.setenv("SLURM_CPUS_PER_TASK", "x")
+    assert available_cpus() == 8
