@@ -30,6 +30,7 @@ from .paths import REFERENCE
 from .preflight import ImportProblem, modules_to_import, preflight, summary_lines
 from .rubric import CheckSpec, Rubric, RubricError, available, load as load_rubric, rubric_path
 from .sandbox import Limits, Worker, confine, math_mode
+from .sandbox.noise import split_noise
 from .scoring import CheckResult, Summary, indicative, optional, same_cause, score
 from .submission import Contract, Submission, SubmissionError, locate, stage
 
@@ -331,6 +332,7 @@ class SubmissionGrader:
         result = CheckResult(spec, status, complete, notes, time.perf_counter() - start, points)
         result.attachments = dict(ctx.attachments)
         result.measurements = dict(ctx.measurements)
+        result.figures = list(ctx.figures)
         if spec.manual:
             apply_manual(result, self.manual_scores.get(spec.id))
         elif spec.kind == "optional":
@@ -469,6 +471,9 @@ class SubmissionGrader:
             if "cpu capability" in w:
                 env["math"] += f"; the worker's ATen kernels: {w['cpu capability']}"
             env["compatibility measures"] = w.get("compat") or ["none needed"]
+            noise = split_noise(self._worker.output())[1]
+            if noise:  # the sandbox's own complaints: kept here for staff, out of "What your code printed"
+                env["sandbox messages (not the student's output)"] = noise[:10]
         if self.left_out:
             env["not copied for grading"] = self.left_out[:20] + (
                 [f"... and {len(self.left_out) - 20} more"] if len(self.left_out) > 20 else []

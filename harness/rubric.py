@@ -66,6 +66,10 @@ class CheckSpec:
     # a check that re-tests another's component: when that check lost points and this one fails,
     # its points are kept and the feedback says "same cause as <id>" (one bug is charged once)
     same_cause_as: str = ""
+    # checks of the components this check's code runs (a training runs the layers): where one of
+    # them lost points too, the feedback points to it as the likely cause; ``uses_why`` says how
+    uses: tuple[str, ...] = ()
+    uses_why: str = ""
     # a dataset ("cifar10"): without the real one (stand-in data) the check is indicative, worth no
     # points either way, whatever the student's code does; the maximum is then the same for everyone
     indicative_without: str = ""
@@ -241,10 +245,17 @@ def load(path: Path) -> Rubric:
                 locate=str(entry.get("locate", "")),
                 kind=kind,
                 same_cause_as=str(entry.get("same_cause_as", "")),
+                uses=tuple(str(u) for u in entry.get("uses", ())),
+                uses_why=str(entry.get("uses_why", "")),
                 indicative_without=str(entry.get("indicative_without", "")),
                 kit=bool(entry.get("kit", True)),
             )
         )
+    ids = {c.id for c in checks}
+    for c in checks:
+        unknown = [u for u in c.uses if u not in ids]
+        if unknown:
+            raise RubricError(f"{path}: {c.id} uses {', '.join(unknown)}, which no entry defines")
     return Rubric(
         path=path,
         name=str(need(meta, "name", "[assignment]")),

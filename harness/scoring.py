@@ -24,6 +24,8 @@ class CheckResult:
     indicative_outcome: str = ""  # for an indicative check: what the status would have been
     attachments: dict[str, str] = field(default_factory=dict)  # e.g. the student's written answer
     measurements: dict = field(default_factory=dict)  # e.g. benchmark statistics
+    figures: list = field(default_factory=list)  # plain-data figures (checks/figures.py), drawn by the report
+    likely_causes: list[str] = field(default_factory=list)  # checks this one uses that lost points too
 
     @property
     def max_score(self) -> float:
@@ -39,8 +41,16 @@ class CheckResult:
     def full_marks(self) -> bool:
         return self.score >= self.max_score - 1e-9
 
+    def cause_line(self) -> str:
+        """Where a failure is probably a knock-on of another check's: which one, and why."""
+        if not self.likely_causes:
+            return ""
+        fail = "fails" if len(self.likely_causes) == 1 else "fail"
+        why = f": {self.spec.uses_why}" if self.spec.uses_why else ""
+        return f"probably because {', '.join(self.likely_causes)} {fail}{why}"
+
     def feedback(self) -> str:
-        lines = []
+        lines = [self.cause_line()] if self.likely_causes else []
         for f in self.findings:
             if f.passed:
                 continue
@@ -107,10 +117,20 @@ def score(spec: CheckSpec, findings: list[Finding], aborted: str | None = None) 
     return points, status, complete
 
 
+def link_causes(results: list[CheckResult]) -> None:
+    """Point each result that lost points to the checks it uses that lost points too (its likely cause)."""
+    lost = {r.spec.id for r in results if r.counted and r.points_lost > 0}
+    for r in results:
+        r.likely_causes = [u for u in r.spec.uses if u in lost] if r.spec.id in lost else []
+
+
 @dataclass
 class Summary:
     rubric: Rubric
     results: list[CheckResult]
+
+    def __post_init__(self) -> None:
+        link_causes(self.results)
 
     def part_scores(self) -> dict[str, tuple[float, float]]:
         out = {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from ..report.svg import new_figure, svg_of
 from .store import GradeRecord
 
 _ENV = Environment(loader=PackageLoader("harness.batch", "templates"), autoescape=select_autoescape(["html", "j2"]))
@@ -103,40 +103,27 @@ def prewarm() -> None:
     import matplotlib.figure  # noqa: F401
 
 
-def _svg(fig: Any) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
-    text = buf.getvalue()
-    return text[text.index("<svg") :]
-
-
 def histogram_svg(totals: list[float], best: float) -> str:
-    from matplotlib import rcParams
-    from matplotlib.figure import Figure  # no pyplot: no GUI backend, nothing global
-
-    rcParams["svg.fonttype"] = "none"  # text stays text: a smaller file
-    rcParams["svg.hashsalt"] = "class-report"  # stable ids: the same grades, the same file
-    fig = Figure(figsize=(6.4, 2.8))
+    fig = new_figure(6.4, 2.8)
     ax = fig.add_subplot()
     bins = min(20, max(5, int(best) or 5))
     ax.hist(totals, bins=bins, range=(0, best or max(totals, default=1) or 1), color="#45608a", edgecolor="white")
     ax.set_xlabel("total score")
     ax.set_ylabel("students")
+    ax.yaxis.get_major_locator().set_params(integer=True)  # students come whole
     ax.set_title(f"score distribution ({len(totals)} graded)")
-    return _svg(fig)
+    return svg_of(fig, "histogram")
 
 
 def part_means_svg(info: dict[str, Any], means: dict[str, tuple[float, float]]) -> str:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 0.5 + 0.45 * max(1, len(means))))
+    fig = new_figure(6.4, 0.5 + 0.45 * max(1, len(means)))
     ax = fig.add_subplot()
     names = list(means)
     ax.barh(names, [means[p][1] for p in names], color="#e4e9f2")
     ax.barh(names, [means[p][0] for p in names], color="#45608a")
     ax.invert_yaxis()
     ax.set_xlabel("mean points (of the part's maximum)")
-    return _svg(fig)
+    return svg_of(fig, "parts")
 
 
 def render_class_report(info: dict[str, Any], records: list[GradeRecord], notes: list[str], scope: str) -> str:

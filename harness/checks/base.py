@@ -110,6 +110,7 @@ class CheckContext:
     indicative_reason: str | None = None
     attachments: dict[str, str] = field(default_factory=dict)  # long texts for the report (a written answer)
     measurements: dict[str, Any] = field(default_factory=dict)  # numbers for the report (benchmark statistics)
+    figures: list[Any] = field(default_factory=list)  # plain-data figures for the report (checks/figures.py)
     params: dict[str, Any] = field(default_factory=dict)  # the rubric entry's [check.params]
     reference_worker_loader: Callable[[], Worker] | None = None  # a worker running the reference's package
     expected: ExpectedValues = field(default_factory=ExpectedValues)  # where expected values come from
@@ -176,6 +177,13 @@ class CheckContext:
         Used when a check judges the student's own CIFAR-10 hyper-parameters on stand-in data.
         """
         self.indicative_reason = reason
+
+    def figure(self, figure: Any) -> None:
+        """Record a figure (``checks.figures.Plot`` or ``Regions``) for the report; the first few are kept."""
+        from .figures import MAX_FIGURES
+
+        if len(self.figures) < MAX_FIGURES:
+            self.figures.append(figure)
 
     def call(self, probe: str, doing: str, seed: int | None = None, timeout: float | None = None, **kwargs: Any) -> Any:
         """Run a probe; a failure of the student's code becomes a ``CheckAbort`` naming ``doing``."""

@@ -499,10 +499,12 @@ def notebook_training(
     num_epochs: int,
     init_seed: int = NOTEBOOK_SEED,
     optimizer: str = "SGD",
+    grid: Any = None,
 ) -> dict:
     """The notebook's first training cell with the student's MLP, BinaryClassifier and
     ClassifierTrainer, with the settings the judge gives (known to learn; ``optimizer`` and
-    ``loss`` name torch classes); ``init_seed`` is the notebook's unless the judge asks for more runs."""
+    ``loss`` name torch classes); ``init_seed`` is the notebook's unless the judge asks for more runs.
+    With ``grid`` (points), also the trained model's classes there, for the report's figure."""
     mlp_cls = _student_attr("mlp", "MLP")
     clf_cls = _student_attr("classifier", "BinaryClassifier")
     trainer_cls = _student_attr("training", "ClassifierTrainer")
@@ -519,7 +521,21 @@ def notebook_training(
     )
     trainer = trainer_cls(model, getattr(nn, loss)(), judge_optimizer(optimizer, model.parameters(), hp_optim))
     result = _fit_result(trainer.fit(dl_train, dl_valid, num_epochs=num_epochs, print_every=0))
-    return {**result, **_losses_report(result["train_loss"], num_epochs)}
+    classes = _classes_on(model, grid) if grid is not None else None
+    return {**result, **_losses_report(result["train_loss"], num_epochs), "grid_classes": classes}
+
+
+def _classes_on(model: Any, grid: Any) -> Any:
+    """The classes ``model.classify`` gives on ``grid``, or None: only a figure depends on it,
+    so whatever the student's classify does here is never a finding."""
+    try:
+        with torch.no_grad():
+            classes = model.classify(torch.as_tensor(grid, dtype=torch.float32))
+        if isinstance(classes, torch.Tensor) and classes.numel() == len(grid):
+            return classes.detach().reshape(-1).to(torch.int64)
+    except Exception:
+        pass
+    return None
 
 
 # -- the student's hyper-parameters -------------------------------------------------------

@@ -7,7 +7,6 @@ for the reference's, per case, grouped by case), so ``pytest-benchmark compare F
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -64,16 +63,13 @@ def ratio_chart_svg(summary: Any) -> str:
     results = benchmark_results(summary)
     if not results:
         return ""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
+    from .svg import new_figure, svg_of
 
     cases = [r.measurements["case"] for r in results]
     ratios = [r.measurements["ratio"] for r in results]
     lo = [r.measurements["ratio"] - r.measurements["ratio_range"][0] for r in results]
     hi = [r.measurements["ratio_range"][1] - r.measurements["ratio"] for r in results]
-    fig = Figure(figsize=(7, 0.45 * len(cases) + 1.2))
+    fig = new_figure(7, 0.45 * len(cases) + 1.2)
     ax = fig.subplots()
     colors = ["#17702f" if x <= 2 else ("#a66300" if x <= 10 else "#b3261e") for x in ratios]
     ax.barh(cases, ratios, xerr=[lo, hi], color=colors, capsize=3)
@@ -82,7 +78,4 @@ def ratio_chart_svg(summary: Any) -> str:
     ax.set_xlabel("time per iteration / reference's (log scale; bars: per-round range)")
     ax.invert_yaxis()
     fig.tight_layout()
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg")
-    svg = buf.getvalue()
-    return svg[svg.index("<svg") :]
+    return svg_of(fig, "benchmarks")

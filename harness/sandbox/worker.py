@@ -33,6 +33,7 @@ from ..bounded import MAX_MESSAGE, clean, cut, printable
 from ..files import chown_tree, remove_tree
 from ..paths import BOUNDARY, COURSEWARE, PROBES
 from . import confine, math_mode
+from .noise import as_terminal
 
 GiB = 1024**3
 MAX_OUTPUT = 256 * 1024  # what the reports show of everything the student's code printed
@@ -244,7 +245,7 @@ class Worker:
         parts = list(self._outputs)
         if self._tap is not None:
             parts.append(self._tap.text())
-        text = "\n".join(p for p in parts if p)
+        text = as_terminal("\n".join(p for p in parts if p))
         if len(text) > MAX_OUTPUT:  # many worker starts, each with its own head and tail: keep the last
             text = f"[... {len(text) - MAX_OUTPUT} characters of earlier output cut]\n" + text[-MAX_OUTPUT:]
         return printable(text)

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from ...compare import mismatch
-from .. import check
+from .. import check, figures
 from ..base import CheckAbort, CheckContext, Finding, finding as _finding
 from .policy import num_epochs_note
 
@@ -854,6 +854,16 @@ def _overfit_problems(
     label = f"{model} with {who} hyper-parameters, {scale.describe()}"
     run = _run(scale, OVERFIT_HIDDEN, "VanillaSGD", hp, hp["lr"], seed)
     curves = _train(ctx, scale, [run], doing=f"training {label}", images=images)[0]
+    ctx.figure(
+        figures.curves(
+            f"{model}, {who} hyper-parameters",
+            [
+                ("train accuracy (%)", [("train", curves.get("train_acc"))]),
+                ("train loss", [("train", curves.get("train_loss"))]),
+            ],
+            {"train accuracy (%)": [(OVERFIT_TARGET, f"needs >= {OVERFIT_TARGET:g}")]},
+        )
+    )
     diverged = _diverged(curves, label)
     if diverged:
         return [diverged]
@@ -931,6 +941,9 @@ def _compare(
         f"test accuracy {_curve(c['test_acc'])}"
         for name, c in {**results, **extra}.items()
     ]
+    ctx.figure(
+        _comparison_figure(f"the optimizers on MLP(3072, 10, [128]*5), {who} hyper-parameters", {**results, **extra})
+    )
     problems = [_diverged(c, f"{label}, {name}") for name, c in results.items()]
     lines += [f"{bonus}{p}" for name, c in extra.items() if (p := _diverged(c, f"{label}, {name}"))]
     if any(problems):
@@ -944,6 +957,17 @@ def _compare(
             )
             (problems.append(problem) if name in judged else lines.append(bonus + problem))
     return problems, lines
+
+
+def _comparison_figure(title: str, runs: dict[str, dict]) -> figures.Plot:
+    """Train and test accuracy after each epoch, a line per run (optimizer, dropout rate)."""
+    return figures.curves(
+        title,
+        [
+            ("train accuracy (%)", [(name, c.get("train_acc")) for name, c in runs.items()]),
+            ("test accuracy (%)", [(name, c.get("test_acc")) for name, c in runs.items()]),
+        ],
+    )
 
 
 def _judged_optimizers(ctx: CheckContext) -> tuple[str, ...]:
@@ -998,6 +1022,12 @@ def dropout_hp(ctx: CheckContext) -> list[Finding]:
     ]
     label = f"MLP(3072, 10, [400], wstd={hp['wstd']:g}) + MomentumSGD(lr={hp['lr']:g}), {DROPOUT.describe()}"
     results = _train(ctx, DROPOUT, runs, doing=f"training {label} with dropout {DROPOUT_RATES}")
+    ctx.figure(
+        _comparison_figure(
+            f"dropout with your part2_dropout_hp(), {DROPOUT.describe()}",
+            {f"dropout={d:g}": c for d, c in zip(DROPOUT_RATES, results)},
+        )
+    )
     problems = [_diverged(c, f"{label}, dropout={d:g}") for d, c in zip(DROPOUT_RATES, results)]
     ctx.notes.extend(
         f"dropout={d:g}: train accuracy {_curve(c['train_acc'])}, test accuracy {_curve(c['test_acc'])}"

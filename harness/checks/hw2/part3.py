@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -19,6 +20,7 @@ import torch
 from ...compare import mismatch
 from .. import check
 from ..base import CheckAbort, CheckContext, Crash, Finding, describe_student_error, finding as _finding
+from ..figures import Marker, Panel, Plot, Regions, Series, curves
 from .policy import num_epochs_note
 
 NOTEBOOK_SEED = 42
@@ -525,6 +527,28 @@ def _describe_point(threshold: float, point: RocPoint) -> str:
     return f"threshold {threshold:.4g} (FPR {point.fpr:.3f}, TPR {point.tpr:.3f})"
 
 
+def _roc_figure(thresh: float, proba: np.ndarray, labels: np.ndarray, closest: float) -> Plot:
+    from sklearn.metrics import roc_curve
+
+    fpr, tpr, _ = roc_curve(labels, proba)
+    chosen, best = point_at(thresh, proba, labels), point_at(closest, proba, labels)
+    return Plot(
+        "ROC curve of the grader's classifier, and the threshold your select_roc_thresh chose",
+        [
+            Panel(
+                "true positive rate",
+                [Series("ROC curve", tpr.tolist(), fpr.tolist())],
+                xlabel="false positive rate",
+                markers=[
+                    Marker(chosen.fpr, chosen.tpr, f"yours: {thresh:.3g}"),
+                    Marker(best.fpr, best.tpr, f"closest to (0, 1): {closest:.3g}"),
+                ],
+                square=True,
+            )
+        ],
+    )
+
+
 @check("part3.select_roc_thresh")
 def select_roc_thresh(ctx: CheckContext) -> list[Finding]:
     logits, labels, proba = roc_inputs()
@@ -537,6 +561,7 @@ def select_roc_thresh(ctx: CheckContext) -> list[Finding]:
     thresh, y = reply["thresh"], labels.numpy()
     met = readings_met(thresh, proba, y)
     optima = roc_optima(proba, y)
+    ctx.figure(_roc_figure(thresh, proba, y, optima["closest"][0]))
     got = _describe_point(thresh, point_at(thresh, proba, y))
     best = "; ".join(f"{READINGS[r]}: {_describe_point(*optima[r])}" for r in READINGS)
     if not met:
@@ -903,7 +928,7 @@ def optimizer_text(name: str, kwargs: dict) -> str:
     return f"torch.optim.{name}({', '.join(f'{k}={v:g}' for k, v in kwargs.items())})"
 
 
-def _learn(ctx: CheckContext, doing: str, num_epochs: int, timeout: float, **seed: int) -> dict:
+def _learn(ctx: CheckContext, doing: str, num_epochs: int, timeout: float, **extra: Any) -> dict:
     """The notebook's first training cell on the student's code, with the grader's own settings."""
     return ctx.call(
         "hw2.part3.notebook_training",
@@ -915,8 +940,49 @@ def _learn(ctx: CheckContext, doing: str, num_epochs: int, timeout: float, **see
         hp_optim=LEARN_OPTIM,
         loss=LEARN_LOSS,
         num_epochs=num_epochs,
-        **seed,
+        **extra,
     )
+
+
+FIGURE_CELLS = 80  # per side of the grid the trained model classifies for the report's figure
+
+
+def _figure_grid(x: np.ndarray) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """Points of a grid over ``x`` (rows: y), and its extent."""
+    lo, hi = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], FIGURE_CELLS), np.linspace(lo[1], hi[1], FIGURE_CELLS))
+    return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32), (lo[0], hi[0], lo[1], hi[1])
+
+
+def _training_figures(ctx: CheckContext, title: str, run: dict, valid_key: str, data: dict) -> None:
+    """The run's accuracy and loss per epoch, and, where the probe classified the figure's grid,
+    the trained model's decision regions over the validation samples."""
+    unit = run.get("loss_unit", "epoch")
+    ctx.figure(
+        curves(
+            title,
+            [
+                ("accuracy (%)", [("train", run.get("train_acc")), ("validation", run.get(valid_key))]),
+                (f"training loss (per {unit})", [("train", run.get("train_loss"))], unit),
+            ],
+            {
+                "accuracy (%)": [
+                    (TRAIN_MIN, f"train needs >= {TRAIN_MIN:g}"),
+                    (VALID_MIN, f"validation >= {VALID_MIN:g}"),
+                ]
+            },
+        )
+    )
+    classes = run.get("grid_classes")
+    if classes is not None and len(classes) == FIGURE_CELLS**2:
+        x, y = data["x_valid"][:PLOT_POINTS], data["y_valid"][:PLOT_POINTS]
+        _, extent = _figure_grid(data["x_valid"])
+        grid = np.asarray(classes).reshape(FIGURE_CELLS, FIGURE_CELLS).tolist()
+        ctx.figure(
+            Regions(
+                "decision regions of your trained classifier (validation samples)", extent, grid, x.tolist(), y.tolist()
+            )
+        )
 
 
 def _majority_of_seeds_learns(ctx: CheckContext, cause: str, first: dict) -> bool:
@@ -954,12 +1020,15 @@ def training_learns(ctx: CheckContext) -> list[Finding]:
         f"{LEARN_LOSS}"
     )
     ctx.notes.append(f"trained with the grader's own settings: {settings}")
+    data = moons()
     reply = _learn(
         ctx,
         f"training BinaryClassifier(MLP) with ClassifierTrainer on the notebook's moons ({settings})",
         LEARN_EPOCHS,
         30,
+        grid=_figure_grid(data["x_valid"])[0],
     )
+    shown = reply
     cause = (
         "these settings are known to work: does the model output NaN, or do gradients keep growing "
         "(zeroed before every backward)?"
@@ -969,7 +1038,14 @@ def training_learns(ctx: CheckContext) -> list[Finding]:
         # 2 epochs is the grader's shortcut; the notebook trains 20 and asserts after them. A real
         # submission's MLP (its own weight init, which the skeleton leaves open) learns the moons
         # within the notebook's 20 epochs but not within 2: rerun as the notebook does before deducting.
-        full = _learn(ctx, f"the same training for the notebook's {HP_EPOCHS} epochs", HP_EPOCHS, 60)
+        full = _learn(
+            ctx,
+            f"the same training for the notebook's {HP_EPOCHS} epochs",
+            HP_EPOCHS,
+            60,
+            grid=_figure_grid(data["x_valid"])[0],
+        )
+        shown = full
         if not _accuracy_problems(full["train_acc"], full["test_acc"], HP_EPOCHS, full, cause):
             ctx.notes.append(
                 f"{problems[0]}: slower than a typical solution, but the notebook's asserts pass after "
@@ -989,6 +1065,10 @@ def training_learns(ctx: CheckContext) -> list[Finding]:
                 )
                 for p in problems
             ]
+    epochs = len(shown.get("train_acc") or [])
+    _training_figures(
+        ctx, f"your MLP, BinaryClassifier and ClassifierTrainer, {epochs} epochs", shown, "test_acc", data
+    )
     return [
         _finding(
             "all",
@@ -1014,6 +1094,20 @@ def hyperparameters(ctx: CheckContext) -> list[Finding]:
         HP_EPOCHS,
         reply,
         "the learning rate may be too large for this model and loss, or the loss takes the log of 0",
+    )
+    ctx.figure(
+        curves(
+            "the notebook's training with your part3_arch_hp() and part3_optim_hp()",
+            [
+                ("accuracy (%)", [("train", reply["train_acc"]), ("validation", reply["valid_acc"])]),
+            ],
+            {
+                "accuracy (%)": [
+                    (TRAIN_MIN, f"train needs >= {TRAIN_MIN:g}"),
+                    (VALID_MIN, f"validation >= {VALID_MIN:g}"),
+                ]
+            },
+        )
     )
     if problems:
         problems.append(f"your hyper-parameters: {reply['hp']}")

@@ -22,7 +22,7 @@ import torch
 
 from ...boundary.model_table import layer_table
 from ...compare import FLOOR, as_f64, mismatch
-from .. import check
+from .. import check, figures
 from ..base import CheckAbort, CheckContext, Finding, describe_student_error
 from .part3 import note_own_model, optimizer_text
 from .policy import num_epochs_note
@@ -549,11 +549,21 @@ def _loss_trend(losses: list[float]) -> str | None:
     return None
 
 
-def _overfit_problem(run: dict, labels: np.ndarray, what: str) -> str | None:
+def _overfit_problem(ctx: CheckContext, run: dict, labels: np.ndarray, what: str) -> str | None:
     predictions = np.asarray(run["predictions"])
     if predictions.ndim != 2 or predictions.shape[1] != len(labels):
         raise ValueError(f"predictions of shape {predictions.shape}")
     accuracy = (predictions == labels).mean(axis=1) * 100
+    ctx.figure(
+        figures.curves(
+            what,
+            [
+                ("training accuracy (%)", [("judged by the grader", accuracy), ("your trainer's", run["reported"])]),
+                ("mean training loss", [("train", run["losses"])]),
+            ],
+            {"training accuracy (%)": [(OVERFIT_TARGET, f"needs >= {OVERFIT_TARGET:g}")]},
+        )
+    )
     if accuracy.max() >= OVERFIT_TARGET:
         return None
     lines = [
@@ -586,7 +596,7 @@ def overfit(ctx: CheckContext) -> list[Finding]:
         optimizer=OWN_OPTIMIZER,
     )
     what = f"your CNN, ArgMaxClassifier and ClassifierTrainer with {settings}"
-    problem = _overfit_problem(run, labels, what)
+    problem = _overfit_problem(ctx, run, labels, what)
     return [Finding("all", not problem, problem or "")]
 
 
@@ -597,7 +607,7 @@ def overfit_hp(ctx: CheckContext) -> list[Finding]:
     if not images.real:
         ctx.indicative(f"part4_optim_hp() is tuned on CIFAR-10, and this run has {images.source}")
     run, labels = _overfit(ctx, images, None, "training your CNN with your part4_optim_hp() on 50 images")
-    problem = _overfit_problem(run, labels, f"with your part4_optim_hp() {run['hp']}")
+    problem = _overfit_problem(ctx, run, labels, f"with your part4_optim_hp() {run['hp']}")
     return [Finding("all", not problem, problem or "")]
 
 

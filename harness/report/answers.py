@@ -1,0 +1,88 @@
+"""A student's written answer as HTML: markdown (markdown-it-py, raw HTML off) with its LaTeX as
+MathML (latex2mathml), which browsers draw themselves: offline, no script in the report.
+
+The answer is the student's text, so nothing in it may become markup of its own: markdown-it
+escapes text and refuses raw HTML and ``javascript:`` links; images are not rendered (the report
+would fetch them); and the MathML is parsed and rebuilt from an allow-list of MathML elements and
+attributes (latex2mathml copies ``\\text{...}`` through unescaped), anything else shown as the
+escaped LaTeX it came from.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from markupsafe import Markup, escape
+
+MATHML = "http://www.w3.org/1998/Math/MathML"
+ELEMENTS = frozenset(
+    "math mrow mi mn mo ms mtext mspace mfrac msqrt mroot mstyle merror mpadded mphantom menclose "
+    "msub msup msubsup munder mover munderover mmultiscripts mprescripts none mtable mtr mtd "
+    "mlabeledtr semantics annotation".split()
+)
+ATTRIBUTES = frozenset(
+    "display displaystyle mathvariant stretchy fence separator lspace rspace columnalign rowalign "
+    "rowspacing columnspacing columnlines rowlines frame width height depth linethickness accent "
+    "accentunder movablelimits scriptlevel minsize maxsize symmetric notation form largeop mathsize "
+    "encoding".split()
+)
+MAX_MATH = 4000  # characters of LaTeX per formula converted; longer ones are shown as source
+
+
+def _clean_math(mathml: str) -> str | None:
+    """The MathML rebuilt from the allow-list, or None if it holds anything else."""
+    try:
+        root = ET.fromstring(mathml)
+    except ET.ParseError:
+        return None
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag not in ELEMENTS or any(a.rsplit("}", 1)[-1] not in ATTRIBUTES for a in element.attrib):
+            return None
+        element.tag = tag
+    root.set("xmlns", MATHML)
+    return ET.tostring(root, encoding="unicode")  # text and attribute values escaped
+
+
+def math_html(latex: str, display: bool) -> str:
+    """MathML for ``latex``; where it cannot be converted safely, the LaTeX itself, escaped."""
+    from latex2mathml.converter import convert
+
+    shown = None
+    if len(latex) <= MAX_MATH:
+        try:
+            shown = _clean_math(convert(latex, display="block" if display else "inline"))
+        except Exception:  # latex2mathml raises many kinds on LaTeX it does not know
+            shown = None
+    if shown is None:
+        delimiter = "$$" if display else "$"
+        return f'<code class="math">{escape(delimiter + latex + delimiter)}</code>'
+    return shown
+
+
+def _markdown() -> Any:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.disable("image")
+    dollarmath_plugin(
+        md,
+        allow_space=True,
+        allow_digits=True,
+        double_inline=True,
+        renderer=lambda content, options: math_html(content, bool(options.get("display_mode"))),
+    )
+    return md
+
+
+_MD: Any = None
+
+
+def answer_html(text: str) -> Markup:
+    """The answer's markdown and math as HTML (see the module's docstring for what is refused)."""
+    global _MD
+    if _MD is None:
+        _MD = _markdown()
+    return Markup(_MD.render(text))  # markdown-it escapes the student's text itself
