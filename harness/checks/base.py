@@ -178,11 +178,19 @@ class CheckContext:
         """
         self.indicative_reason = reason
 
-    def figure(self, figure: Any) -> None:
-        """Record a figure (``checks.figures.Plot`` or ``Regions``) for the report; the first few are kept."""
+    def figure(self, make: Callable[[], Any]) -> None:
+        """Record the figure ``make()`` returns (``checks.figures.Plot`` or ``Regions``; None: none)
+        for the report; the first few are kept. A figure is never a finding: one that cannot be
+        made from what the student's code returned is left out, and the check goes on as before."""
         from .figures import MAX_FIGURES
 
-        if len(self.figures) < MAX_FIGURES:
+        if len(self.figures) >= MAX_FIGURES:
+            return
+        try:
+            figure = make()
+        except Exception:
+            return
+        if figure is not None:
             self.figures.append(figure)
 
     def call(self, probe: str, doing: str, seed: int | None = None, timeout: float | None = None, **kwargs: Any) -> Any:

@@ -201,6 +201,7 @@ def train(
         model.bias.copy_(torch.from_numpy(np.asarray(bias, dtype=np.float32)))
 
     calls: list[str] = []
+    curves: dict[str, list[float]] = {"train": [], "val": []}  # what each recording measured (for a figure)
 
     def get_accuracy(model_arg: Any, data: Any) -> float:
         if data is train_set:
@@ -211,9 +212,12 @@ def train(
             calls.append(f"other({len(data) if hasattr(data, '__len__') else '?'})")
         _State.in_accuracy = True
         try:
-            return _correct_accuracy(model_arg, list(data))
+            accuracy = _correct_accuracy(model_arg, list(data))
         finally:
             _State.in_accuracy = False
+        if calls[-1] in curves:
+            curves[calls[-1]].append(float(accuracy))
+        return accuracy
 
     optimizers: list[dict] = []
     steps = [0]
@@ -257,6 +261,7 @@ def train(
         "steps": steps[0],
         "optimizers": optimizers,
         "accuracy_calls": calls,
+        "curves": curves,
     }
     if record_ids:
         reply["ids"] = model.ids

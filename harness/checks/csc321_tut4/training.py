@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from ...boundary.shipped import encode_ids
 from ...compare import mismatch
-from .. import check
+from .. import check, figures
 from ..base import CheckAbort, CheckContext, Finding, finding
 from .common import linear_init, pairs64, reference_datasets, split
 
@@ -451,6 +451,14 @@ def learns(ctx: CheckContext) -> list[Finding]:
         )
     calls = reply["accuracy_calls"]
     n_train, n_val = calls.count("train"), calls.count("val")
+    recorded = reply.get("curves") or {}
+    ctx.figure(
+        lambda: figures.curves(
+            f"{doing}: accuracy each time your loop recorded it (measured by the grader)",
+            [("accuracy", [("mnist_train", recorded.get("train")), ("mnist_val", recorded.get("val"))], "recording")],
+            {"accuracy": [(threshold, f"validation needs >= {threshold:.2f} at the end")]},
+        )
+    )
     curve_problem = None
     if n_train < CURVE_POINTS or n_val < CURVE_POINTS:
         curve_problem = (

@@ -855,7 +855,7 @@ def _overfit_problems(
     run = _run(scale, OVERFIT_HIDDEN, "VanillaSGD", hp, hp["lr"], seed)
     curves = _train(ctx, scale, [run], doing=f"training {label}", images=images)[0]
     ctx.figure(
-        figures.curves(
+        lambda: figures.curves(
             f"{model}, {who} hyper-parameters",
             [
                 ("train accuracy (%)", [("train", curves.get("train_acc"))]),
@@ -942,7 +942,9 @@ def _compare(
         for name, c in {**results, **extra}.items()
     ]
     ctx.figure(
-        _comparison_figure(f"the optimizers on MLP(3072, 10, [128]*5), {who} hyper-parameters", {**results, **extra})
+        lambda: _comparison_figure(
+            f"the optimizers on MLP(3072, 10, [128]*5), {who} hyper-parameters", {**results, **extra}
+        )
     )
     problems = [_diverged(c, f"{label}, {name}") for name, c in results.items()]
     lines += [f"{bonus}{p}" for name, c in extra.items() if (p := _diverged(c, f"{label}, {name}"))]
@@ -1023,7 +1025,7 @@ def dropout_hp(ctx: CheckContext) -> list[Finding]:
     label = f"MLP(3072, 10, [400], wstd={hp['wstd']:g}) + MomentumSGD(lr={hp['lr']:g}), {DROPOUT.describe()}"
     results = _train(ctx, DROPOUT, runs, doing=f"training {label} with dropout {DROPOUT_RATES}")
     ctx.figure(
-        _comparison_figure(
+        lambda: _comparison_figure(
             f"dropout with your part2_dropout_hp(), {DROPOUT.describe()}",
             {f"dropout={d:g}": c for d, c in zip(DROPOUT_RATES, results)},
         )

@@ -561,7 +561,7 @@ def select_roc_thresh(ctx: CheckContext) -> list[Finding]:
     thresh, y = reply["thresh"], labels.numpy()
     met = readings_met(thresh, proba, y)
     optima = roc_optima(proba, y)
-    ctx.figure(_roc_figure(thresh, proba, y, optima["closest"][0]))
+    ctx.figure(lambda: _roc_figure(thresh, proba, y, optima["closest"][0]))
     got = _describe_point(thresh, point_at(thresh, proba, y))
     best = "; ".join(f"{READINGS[r]}: {_describe_point(*optima[r])}" for r in READINGS)
     if not met:
@@ -656,6 +656,29 @@ def _grid_problems(evaluated: np.ndarray, x: np.ndarray) -> list[str | None]:
     return []
 
 
+def _drawn_figure(reply: dict, x: np.ndarray, weight: torch.Tensor, bias: torch.Tensor) -> Regions | None:
+    """What the student's function drew, redrawn by the grader: the grader's classifier's classes
+    over the area the function evaluated it on, and the points it scattered."""
+    evaluated = np.asarray(reply["evaluated"], dtype=np.float64).reshape(-1, 2)
+    scatter = reply["alone"].get("scatter")
+    points = np.asarray([] if scatter is None else scatter, dtype=np.float64).reshape(-1, 2)[: len(x) * 4]
+    if len(evaluated) < 4 or not np.isfinite(evaluated).all():
+        return None
+    lo, hi = evaluated.min(axis=0), evaluated.max(axis=0)
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], FIGURE_CELLS), np.linspace(lo[1], hi[1], FIGURE_CELLS))
+    grid = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], axis=1))
+    classes = (grid @ weight.T + bias).argmax(dim=1).reshape(FIGURE_CELLS, FIGURE_CELLS).tolist()
+    labels = (torch.from_numpy(points) @ weight.T + bias).argmax(dim=1).tolist() if len(points) else []
+    return Regions(
+        "the grader's classifier over the area your plot_decision_boundary_2d evaluated, "
+        "with the points it scattered (coloured by the classifier)",
+        (lo[0], hi[0], lo[1], hi[1]),
+        classes,
+        points.tolist(),
+        labels,
+    )
+
+
 @check("part3.decision_boundary")
 def decision_boundary(ctx: CheckContext) -> list[Finding]:
     data = moons()
@@ -676,6 +699,7 @@ def decision_boundary(ctx: CheckContext) -> list[Finding]:
     returns = [p for label, r in calls for p in _returns_problems(r, label)]
     drawn = [p for label, r in calls for p in _drawn_problems(r, label, x)]
     drawn += _grid_problems(np.asarray(reply["evaluated"]), x)
+    ctx.figure(lambda: _drawn_figure(reply, x, weight, bias))
     return [
         _finding("returns", returns, "return (fig, ax); with ax given, draw on it and return ax.get_figure(), ax"),
         _finding(
@@ -954,35 +978,31 @@ def _figure_grid(x: np.ndarray) -> tuple[np.ndarray, tuple[float, float, float, 
     return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32), (lo[0], hi[0], lo[1], hi[1])
 
 
-def _training_figures(ctx: CheckContext, title: str, run: dict, valid_key: str, data: dict) -> None:
-    """The run's accuracy and loss per epoch, and, where the probe classified the figure's grid,
-    the trained model's decision regions over the validation samples."""
+def _curves_figure(title: str, run: dict, valid_key: str) -> Plot:
+    """The run's accuracy and training loss per epoch (or per batch, as the trainer records it)."""
     unit = run.get("loss_unit", "epoch")
-    ctx.figure(
-        curves(
-            title,
-            [
-                ("accuracy (%)", [("train", run.get("train_acc")), ("validation", run.get(valid_key))]),
-                (f"training loss (per {unit})", [("train", run.get("train_loss"))], unit),
-            ],
-            {
-                "accuracy (%)": [
-                    (TRAIN_MIN, f"train needs >= {TRAIN_MIN:g}"),
-                    (VALID_MIN, f"validation >= {VALID_MIN:g}"),
-                ]
-            },
-        )
+    return curves(
+        title,
+        [
+            ("accuracy (%)", [("train", run.get("train_acc")), ("validation", run.get(valid_key))]),
+            (f"training loss (per {unit})", [("train", run.get("train_loss"))], unit),
+        ],
+        {"accuracy (%)": [(TRAIN_MIN, f"train needs >= {TRAIN_MIN:g}"), (VALID_MIN, f"validation >= {VALID_MIN:g}")]},
     )
+
+
+def _regions_figure(run: dict, data: dict) -> Regions | None:
+    """The trained model's decision regions over the validation samples, where the probe
+    classified the figure's grid."""
     classes = run.get("grid_classes")
-    if classes is not None and len(classes) == FIGURE_CELLS**2:
-        x, y = data["x_valid"][:PLOT_POINTS], data["y_valid"][:PLOT_POINTS]
-        _, extent = _figure_grid(data["x_valid"])
-        grid = np.asarray(classes).reshape(FIGURE_CELLS, FIGURE_CELLS).tolist()
-        ctx.figure(
-            Regions(
-                "decision regions of your trained classifier (validation samples)", extent, grid, x.tolist(), y.tolist()
-            )
-        )
+    if classes is None or len(classes) != FIGURE_CELLS**2:
+        return None
+    x, y = data["x_valid"][:PLOT_POINTS], data["y_valid"][:PLOT_POINTS]
+    grid = np.asarray(classes).reshape(FIGURE_CELLS, FIGURE_CELLS).tolist()
+    extent = _figure_grid(data["x_valid"])[1]
+    return Regions(
+        "decision regions of your trained classifier (validation samples)", extent, grid, x.tolist(), y.tolist()
+    )
 
 
 def _majority_of_seeds_learns(ctx: CheckContext, cause: str, first: dict) -> bool:
@@ -1066,9 +1086,9 @@ def training_learns(ctx: CheckContext) -> list[Finding]:
                 for p in problems
             ]
     epochs = len(shown.get("train_acc") or [])
-    _training_figures(
-        ctx, f"your MLP, BinaryClassifier and ClassifierTrainer, {epochs} epochs", shown, "test_acc", data
-    )
+    title = f"your MLP, BinaryClassifier and ClassifierTrainer, {epochs} epochs"
+    ctx.figure(lambda: _curves_figure(title, shown, "test_acc"))
+    ctx.figure(lambda: _regions_figure(shown, data))
     return [
         _finding(
             "all",
@@ -1096,7 +1116,7 @@ def hyperparameters(ctx: CheckContext) -> list[Finding]:
         "the learning rate may be too large for this model and loss, or the loss takes the log of 0",
     )
     ctx.figure(
-        curves(
+        lambda: curves(
             "the notebook's training with your part3_arch_hp() and part3_optim_hp()",
             [
                 ("accuracy (%)", [("train", reply["train_acc"]), ("validation", reply["valid_acc"])]),
@@ -1190,6 +1210,27 @@ def mlp_experiment(ctx: CheckContext) -> list[Finding]:
         configs, n_epochs = notebook_grid, NOTEBOOK_EXPERIMENT_EPOCHS  # the notebook's own cell
         runs, test_accs, low, q75 = grid(configs, n_epochs, NOTEBOOK_GRID_TIMEOUT)
     returns = [p for run in runs for p in _run_problems(run, data["y_test"])]
+    ctx.figure(
+        lambda: Plot(
+            f"mlp_experiment: test accuracy over the grid ({n_epochs} epochs)",
+            [
+                Panel(
+                    "test accuracy (%)",
+                    [
+                        Series(
+                            f"depth {d}",
+                            [r["test_acc"] for r in runs if r["depth"] == d],
+                            [r["width"] for r in runs if r["depth"] == d],
+                        )
+                        for d in sorted({r["depth"] for r in runs})
+                    ],
+                    xlabel="width",
+                    hlines=[(EXPERIMENT_MIN, f"min needs >= {EXPERIMENT_MIN:g}")],
+                    percent=True,
+                )
+            ],
+        )
+    )
     accuracy = []
     if low < EXPERIMENT_MIN or q75 < EXPERIMENT_Q75:
         accuracy.append(

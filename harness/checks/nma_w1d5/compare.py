@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .. import check
+from .. import check, figures
 from ..base import CheckAbort, CheckContext, Finding
 
 N_IMAGES, HIDDEN, CLASSES, STEPS = 500, 100, 10, 30
@@ -52,13 +52,13 @@ def reference_gd(ctx: CheckContext, images: np.ndarray, labels: np.ndarray, init
     x, y = normalized_images(images), torch.from_numpy(np.asarray(labels, dtype=np.int64))
     ps = [torch.nn.Parameter(p.clone().float()) for p in init]
     update = ctx.reference.w1d5.gradient_update
-    first = None
+    losses = []
     for _ in range(STEPS):
         loss = classifier_loss(ps, x, y)
-        first = float(loss.detach()) if first is None else first
+        losses.append(float(loss.detach()))
         update(loss, ps, **GD_HYPER)
     with torch.no_grad():
-        return {"initial": first, "final": float(classifier_loss(ps, x, y))}
+        return {"initial": losses[0], "final": float(classifier_loss(ps, x, y)), "losses": losses}
 
 
 def judge_training(ctx: CheckContext, rule: str, function: str, hyper: dict) -> list[Finding]:
@@ -89,6 +89,18 @@ def judge_training(ctx: CheckContext, rule: str, function: str, hyper: dict) -> 
         {"images": images, "labels": labels, "init": init, "steps": STEPS, "hyper": GD_HYPER},
     )
     final, gd_final, start = float(reply["final"]), float(base["final"]), float(base["initial"])
+    ctx.figure(
+        lambda: figures.curves(
+            f"{function}({args}) vs gradient descent (lr={GD_HYPER['lr']:g}), {STEPS} full-batch steps",
+            [
+                (
+                    "training loss",
+                    [(f"yours: {function}", reply.get("losses")), ("reference: gradient descent", base.get("losses"))],
+                    "step",
+                )
+            ],
+        )
+    )
     summary = (
         f"{setting}: your {function}({args}) ends at loss {final:.4g}; gradient descent "
         f"(lr={GD_HYPER['lr']:g}) ends at {gd_final:.4g} (start {start:.4g})"
