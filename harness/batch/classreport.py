@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,18 @@ from ..report.svg import new_figure, svg_of
 from .store import GradeRecord
 
 _ENV = Environment(loader=PackageLoader("harness.batch", "templates"), autoescape=select_autoescape(["html", "j2"]))
+
+
+MAX_LISTED = 300  # students listed under a check's row; the gradebook has them all
+
+
+@dataclass
+class Loser:
+    key: str
+    student: str
+    score: float
+    best: float
+    report: str
 
 
 @dataclass
@@ -26,6 +38,8 @@ class CheckStats:
     passed: int
     mean: float
     errors: int  # could not run: the student's code raised, timed out or crashed
+    lost_by: list[Loser] = field(default_factory=list)  # the students who lost points on it (first MAX_LISTED)
+    lost_count: int = 0
 
     @property
     def pass_rate(self) -> float | None:
@@ -47,6 +61,13 @@ def check_stats(info: dict[str, Any], graded: list[GradeRecord]) -> list[CheckSt
     for c in info["checks"]:
         got = [r.checks[c["id"]] for r in graded if c["id"] in r.checks]
         counted = [g for g in got if g[1] > 0]
+        losers = [
+            Loser(r.key, f"{r.student_id} {r.student_name}".strip(), score, best, r.report)
+            for r in graded
+            if c["id"] in r.checks
+            for score, best, _ in [r.checks[c["id"]][:3]]
+            if best > 0 and score < best - 1e-9
+        ]
         out.append(
             CheckStats(
                 c["id"],
@@ -57,6 +78,8 @@ def check_stats(info: dict[str, Any], graded: list[GradeRecord]) -> list[CheckSt
                 sum(1 for score, best, _ in counted if score >= best - 1e-9),
                 statistics.fmean(g[0] for g in counted) if counted else 0.0,
                 sum(1 for g in got if g[2] == "error"),
+                losers[:MAX_LISTED],
+                len(losers),
             )
         )
     return sorted(out, key=lambda s: (s.pass_rate if s.pass_rate is not None else 2.0, s.id))
@@ -131,6 +154,7 @@ def render_class_report(info: dict[str, Any], records: list[GradeRecord], notes:
     totals = [r.total or 0.0 for r in graded]
     best = max((r.max_total or 0.0 for r in graded), default=0.0)
     means = part_means(info, graded)
+    checks = check_stats(info, graded)
     stats = {
         "students": len(records),
         "graded": len(graded),
@@ -146,7 +170,9 @@ def render_class_report(info: dict[str, Any], records: list[GradeRecord], notes:
         info=info,
         records=sorted(records, key=lambda r: (r.student_id, r.key)),
         stats=stats,
-        checks=check_stats(info, graded),
+        checks=[c for c in checks if c.graded],
+        unscored=[c for c in checks if not c.graded],
+        max_listed=MAX_LISTED,
         parts=means,
         problems=problems(records),
         notes=notes,
