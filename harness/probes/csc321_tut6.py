@@ -234,15 +234,39 @@ def learn(runs: list, data: list, acc_train: list, acc_val: list, holdout: list)
     mod = _student()
     data_pairs, train_pairs, val_pairs, held = _pairs(data), _pairs(acc_train), _pairs(acc_val), _pairs(holdout)
     results = []
+    original = getattr(mod, "get_accuracy", None)
     for run in runs:
         torch.manual_seed(int(run["seed"]))
         model = _attr(run["model"])(*run["args"])
         if run.get("zero"):
             for p in model.parameters():
                 nn.init.zeros_(p)
-        printed = _run_train(mod, model, data_pairs, run["kwargs"], train_pairs, val_pairs)
-        results.append({"holdout": _accuracy(model, held), "printed": printed[-600:]})
+        curves: dict[str, list] = {"train": [], "val": []}
+        if original is not None:
+            mod.get_accuracy = _recording(original, curves)
+        try:
+            printed = _run_train(mod, model, data_pairs, run["kwargs"], train_pairs, val_pairs)
+        finally:
+            if original is not None:
+                mod.get_accuracy = original
+        results.append({"holdout": _accuracy(model, held), "printed": printed[-600:], "curves": curves})
     return results
+
+
+def _recording(get_accuracy: Any, curves: dict[str, list]) -> Any:
+    """The student's get_accuracy, its results also noted (for the report's figure: a number or None)."""
+
+    def recording(model: Any, *args: Any, **kw: Any) -> Any:
+        value = get_accuracy(model, *args, **kw)
+        which = kw.get("train", args[0] if args else False)
+        try:
+            number: float | None = float(value)
+        except Exception:
+            number = None
+        curves["train" if which else "val"].append(number)
+        return value
+
+    return recording
 
 
 # -- models ------------------------------------------------------------------------------------

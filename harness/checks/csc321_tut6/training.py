@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ...compare import mismatch
-from .. import check
+from .. import check, figures
 from ..base import CheckAbort, CheckContext, Finding, aborted, finding
 from .common import CALL_TIMEOUT, TRAIN_TIMEOUT, accuracy_sets, arrays, pairs, tut6
 
@@ -447,6 +447,18 @@ def zero_init(ctx: CheckContext) -> list[Finding]:
         zero, default = _learn(ctx, runs, doing=f"{call}, zero-initialised and default-initialised")
     except CheckAbort as exc:
         return aborted(["stays_at_chance", "default_learns"], exc)
+    ctx.figure(
+        lambda: figures.curves(
+            f"{call}: validation accuracy as your train() recorded it",
+            [
+                (
+                    "validation accuracy",
+                    [("zero-initialised", zero["curves"]["val"]), ("default initialisation", default["curves"]["val"])],
+                    "recording",
+                )
+            ],
+        )
+    )
     labels = arrays(ctx, "test", *HOLDOUT)[1]
     chance = float(np.bincount(labels, minlength=10).max()) / len(labels) + CHANCE_MARGIN
     threshold = LEARN_THRESHOLD["MLP"][bool(ctx.mnist.real)]
@@ -483,6 +495,18 @@ def cnn_learns(ctx: CheckContext) -> list[Finding]:
     runs = [{"model": "CNN", "args": [], "zero": False, "kwargs": ADAM, "seed": _seed(ctx, 0)}]
     (result,) = _learn(ctx, runs, doing=call)
     threshold = LEARN_THRESHOLD["CNN"][bool(ctx.mnist.real)]
+    ctx.figure(
+        lambda: figures.curves(
+            f"{call}: accuracy as your train() recorded it",
+            [
+                (
+                    "accuracy",
+                    [("train", result["curves"]["train"]), ("validation", result["curves"]["val"])],
+                    "recording",
+                )
+            ],
+        )
+    )
     ctx.notes.append(f"data: {ctx.mnist.name}; held-out accuracy of the CNN: {result['holdout']:.3f}")
     problems = (
         []
