@@ -28,6 +28,8 @@ ATTRIBUTES = frozenset(
     "encoding".split()
 )
 MAX_MATH = 4000  # characters of LaTeX per formula converted; longer ones are shown as source
+MAX_FORMULAS = 300  # an answer with more "$" pairs is shown without math (its size stays its own)
+MATHML_BUDGET = 30_000  # characters of MathML per answer (the report stays small); the rest as source
 
 
 def _clean_math(mathml: str) -> str | None:
@@ -45,44 +47,45 @@ def _clean_math(mathml: str) -> str | None:
     return ET.tostring(root, encoding="unicode")  # text and attribute values escaped
 
 
-def math_html(latex: str, display: bool) -> str:
-    """MathML for ``latex``; where it cannot be converted safely, the LaTeX itself, escaped."""
+def math_html(latex: str, display: bool, budget: list[int] | None = None) -> str:
+    """MathML for ``latex``; where it cannot be converted safely (or ``budget``, the MathML
+    characters left for this answer, is spent), the LaTeX itself, escaped."""
     from latex2mathml.converter import convert
 
     shown = None
-    if len(latex) <= MAX_MATH:
+    if len(latex) <= MAX_MATH and (budget is None or budget[0] > 0):
         try:
             shown = _clean_math(convert(latex, display="block" if display else "inline"))
         except Exception:  # latex2mathml raises many kinds on LaTeX it does not know
             shown = None
+    if shown is not None and budget is not None:
+        budget[0] -= len(shown)
     if shown is None:
         delimiter = "$$" if display else "$"
         return f'<code class="math">{escape(delimiter + latex + delimiter)}</code>'
     return shown
 
 
-def _markdown() -> Any:
+def _markdown(budget: list[int], with_math: bool = True) -> Any:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.dollarmath import dollarmath_plugin
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.disable("image")
+    if not with_math:
+        return md
     dollarmath_plugin(
         md,
         allow_space=True,
         allow_digits=True,
         double_inline=True,
-        renderer=lambda content, options: math_html(content, bool(options.get("display_mode"))),
+        renderer=lambda content, options: math_html(content, bool(options.get("display_mode")), budget),
     )
     return md
 
 
-_MD: Any = None
-
-
 def answer_html(text: str) -> Markup:
     """The answer's markdown and math as HTML (see the module's docstring for what is refused)."""
-    global _MD
-    if _MD is None:
-        _MD = _markdown()
-    return Markup(_MD.render(text))  # markdown-it escapes the student's text itself
+    doubled = text.count("$$")
+    with_math = (text.count("$") - 2 * doubled) / 2 + doubled / 2 <= MAX_FORMULAS  # about the formulas there are
+    return Markup(_markdown([MATHML_BUDGET], with_math).render(text))  # markdown-it escapes the student's text itself

@@ -30,3 +30,9 @@ def test_links_are_safe_and_images_not_fetched():
 def test_latex_it_cannot_read_is_shown_escaped():
     html = answer_html("$\\begin{unknownenv} a < b \\end{unknownenv}$")
     assert "<script" not in html and ("a &lt; b" in html or "<math" in html)
+
+
+def test_an_answer_of_thousands_of_formulas_stays_small():
+    assert len(answer_html("$x_i^2$ " * 2500)) < 25_000  # too many to draw: shown as written
+    html = answer_html("$$\\sum_{i=1}^{N} \\frac{a_i}{b_i}$$\n\n" * 280)
+    assert 0 < html.count("<math") < 280 and len(html) < 60_000  # drawn until the MathML budget is spent
