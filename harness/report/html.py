@@ -82,12 +82,14 @@ def figures_of(summary: Any) -> dict[str, list[Markup]]:
 
 def render_html(grading: Any) -> str:
     summary = grading.summary()
+    lost = lost_points(summary)
     output = grading._worker.output() if grading._worker is not None else ""
     return _ENV.get_template("report.html.j2").render(
         rubric=grading.rubric,
         submission=grading.submission,
         summary=summary,
-        lost=lost_points(summary),
+        lost=lost,
+        lost_ids={r.spec.id for r in lost},
         problems=[line for _, line in grading.problems()],
         parts=summary.part_scores(),
         environment=grading.environment(),
