@@ -598,7 +598,7 @@ def _correct(scores: torch.Tensor, y: torch.Tensor) -> int:
 
 
 @probe("hw2.part3.hp_training")
-def hp_training(data: dict, num_epochs: int) -> dict:
+def hp_training(data: dict, num_epochs: int, init_seed: int = NOTEBOOK_SEED) -> dict:
     """The notebook's first training cell with the student's part3_arch_hp/part3_optim_hp, on a
     known-good MLP and training loop (so only the hyper-parameters are judged): seed 42, SGD with
     the student's arguments and loss, the notebook's shuffled loaders (batches of 32), train
@@ -614,7 +614,7 @@ def hp_training(data: dict, num_epochs: int) -> dict:
     # notebook trained on (another shuffle moves the final accuracies by up to ~2%)
     dl_train, dl_valid, _ = _moons_loaders(data)
     n_train, n_valid = len(dl_train.dataset), len(dl_valid.dataset)
-    torch.manual_seed(NOTEBOOK_SEED)
+    torch.manual_seed(init_seed)  # the notebook's seed, unless the judge decides a borderline run on more
     model = _hp_model(hp_arch)
     # foreach: the same arithmetic as the default per-parameter loop, in fewer calls
     optimizer = torch.optim.SGD(params=model.parameters(), **{"foreach": True, **hp_optim})

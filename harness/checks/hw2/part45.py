@@ -24,6 +24,7 @@ from ...boundary.model_table import layer_table
 from ...compare import FLOOR, as_f64, mismatch
 from .. import check, figures
 from ..base import CheckAbort, CheckContext, Finding, describe_student_error
+from ..borderline import Run, borderline_margin, decide
 from .part3 import note_own_model, optimizer_text
 from .policy import num_epochs_note
 
@@ -509,6 +510,7 @@ def argmax_classifier(ctx: CheckContext) -> list[Finding]:
 # -- overfitting 50 images ----------------------------------------------------------------------
 
 OVERFIT_IMAGES, OVERFIT_EPOCHS, OVERFIT_BATCH, OVERFIT_BATCHES, OVERFIT_TARGET = 50, 25, 2, 25, 90.0
+OVERFIT_MARGIN = 10.0  # accuracy points under the target within which a run is borderline (5 of 50 images)
 # "Does the code learn?" with the grader's own settings on its own images (the stand-in, whatever
 # --data-dir holds). Measured with the example: >= 90% after 4-6 epochs (seeds 42-45). No answer to
 # part4_optim_hp: SGD with this lr (and no momentum) stays below 50% after the 25 epochs
@@ -516,11 +518,14 @@ OVERFIT_IMAGES, OVERFIT_EPOCHS, OVERFIT_BATCH, OVERFIT_BATCHES, OVERFIT_TARGET =
 OWN_OPTIMIZER, OWN_OPTIM = "Adam", {"lr": 0.001}
 
 
-def _overfit(ctx: CheckContext, images: Any, hp: dict | None, doing: str, **optimizer: str) -> tuple[dict, np.ndarray]:
+def _overfit(
+    ctx: CheckContext, images: Any, hp: dict | None, doing: str, seed: int | None = None, **optimizer: str
+) -> tuple[dict, np.ndarray]:
     images, labels = images.arrays("train", OVERFIT_IMAGES)
     run = ctx.call(
         "hw2.part4.overfit",
         doing=doing,
+        seed=seed,
         timeout=_limit(ctx, TRAINING_TIMEOUT),
         images=images,
         labels=labels,
@@ -549,21 +554,25 @@ def _loss_trend(losses: list[float]) -> str | None:
     return None
 
 
-def _overfit_problem(ctx: CheckContext, run: dict, labels: np.ndarray, what: str) -> str | None:
+def _overfit_problem(ctx: CheckContext, run: dict, labels: np.ndarray, what: str, draw: bool = True) -> str | None:
     predictions = np.asarray(run["predictions"])
     if predictions.ndim != 2 or predictions.shape[1] != len(labels):
         raise ValueError(f"predictions of shape {predictions.shape}")
     accuracy = (predictions == labels).mean(axis=1) * 100
-    ctx.figure(
-        lambda: figures.curves(
-            what,
-            [
-                ("training accuracy (%)", [("judged by the grader", accuracy), ("your trainer's", run["reported"])]),
-                ("mean training loss", [("train", run["losses"])]),
-            ],
-            {"training accuracy (%)": [(OVERFIT_TARGET, f"needs >= {OVERFIT_TARGET:g}")]},
+    if draw:
+        ctx.figure(
+            lambda: figures.curves(
+                what,
+                [
+                    (
+                        "training accuracy (%)",
+                        [("judged by the grader", accuracy), ("your trainer's", run["reported"])],
+                    ),
+                    ("mean training loss", [("train", run["losses"])]),
+                ],
+                {"training accuracy (%)": [(OVERFIT_TARGET, f"needs >= {OVERFIT_TARGET:g}")]},
+            )
         )
-    )
     if accuracy.max() >= OVERFIT_TARGET:
         return None
     lines = [
@@ -597,7 +606,26 @@ def overfit(ctx: CheckContext) -> list[Finding]:
     )
     what = f"your CNN, ArgMaxClassifier and ClassifierTrainer with {settings}"
     problem = _overfit_problem(ctx, run, labels, what)
+
+    def rerun(seed: int) -> Run:
+        again, _ = _overfit(
+            ctx, images, OWN_OPTIM, f"the same training from seed {seed}", seed, optimizer=OWN_OPTIMIZER
+        )
+        return _overfit_run(again, labels)
+
+    if problem and decide(ctx, _overfit_run(run, labels), rerun, _margin(ctx), " points"):
+        problem = None
     return [Finding("all", not problem, problem or "")]
+
+
+def _margin(ctx: CheckContext) -> float:
+    return borderline_margin(ctx, OVERFIT_MARGIN)
+
+
+def _overfit_run(run: dict, labels: np.ndarray) -> Run:
+    """A run of the overfitting cell, judged (checks/borderline.py): its best accuracy against the target."""
+    best = float((np.asarray(run["predictions"]) == labels).mean(axis=1).max() * 100)
+    return Run(best >= OVERFIT_TARGET, max(0.0, OVERFIT_TARGET - best), f"best {best:.0f}%")
 
 
 @check("part4.overfit_hp")
@@ -606,8 +634,16 @@ def overfit_hp(ctx: CheckContext) -> list[Finding]:
     images = ctx.images
     if not images.real:
         ctx.indicative(f"part4_optim_hp() is tuned on CIFAR-10, and this run has {images.source}")
-    run, labels = _overfit(ctx, images, None, "training your CNN with your part4_optim_hp() on 50 images")
-    problem = _overfit_problem(ctx, run, labels, f"with your part4_optim_hp() {run['hp']}")
+    doing = "training your CNN with your part4_optim_hp() on 50 images"
+    run, labels = _overfit(ctx, images, None, doing)
+    what = f"with your part4_optim_hp() {run['hp']}"
+    problem = _overfit_problem(ctx, run, labels, what)
+
+    def rerun(seed: int) -> Run:
+        return _overfit_run(_overfit(ctx, images, None, f"{doing}, from seed {seed}", seed)[0], labels)
+
+    if problem and decide(ctx, _overfit_run(run, labels), rerun, _margin(ctx), " points"):
+        problem = None
     return [Finding("all", not problem, problem or "")]
 
 
