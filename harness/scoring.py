@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .checks.base import Finding
+from .checks.base import Finding, crashed
 from .rubric import CheckSpec, Rubric
 
 
@@ -45,9 +45,12 @@ class CheckResult:
         """Where a failure is probably a knock-on of another check's: which one, and why."""
         if not self.likely_causes:
             return ""
+        named = self.likely_causes[:MAX_CAUSES_NAMED]
+        more = len(self.likely_causes) - len(named)
+        which = ", ".join(named) + (f" and {more} more" if more else "")
         fail = "fails" if len(self.likely_causes) == 1 else "fail"
         why = f": {self.spec.uses_why}" if self.spec.uses_why else ""
-        return f"probably because {', '.join(self.likely_causes)} {fail}{why}"
+        return f"probably because {which} {fail}{why}"
 
     def feedback(self) -> str:
         lines = [self.cause_line()] if self.likely_causes else []
@@ -117,11 +120,19 @@ def score(spec: CheckSpec, findings: list[Finding], aborted: str | None = None) 
     return points, status, complete
 
 
+MAX_CAUSES_NAMED = 3
+
+
 def link_causes(results: list[CheckResult]) -> None:
-    """Point each result that lost points to the checks it uses that lost points too (its likely cause)."""
+    """Point each result that lost points on a wrong answer to the checks it uses that lost points too
+    (its likely cause). A check whose code could not run at all (status "error": raised, not
+    implemented, timed out: harness/checks/base.py's crash markers) already says why in its own
+    words: no cause is added there."""
     lost = {r.spec.id for r in results if r.counted and r.points_lost > 0}
     for r in results:
-        r.likely_causes = [u for u in r.spec.uses if u in lost] if r.spec.id in lost else []
+        failed = [f.message for f in r.findings if not f.passed]
+        wrong = r.spec.id in lost and r.status != "error" and not all(crashed(m) for m in failed)
+        r.likely_causes = [u for u in r.spec.uses if u in lost] if wrong else []
 
 
 @dataclass

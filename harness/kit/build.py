@@ -217,6 +217,9 @@ def _kit_offerings(rubric: Rubric, kit_rubric: Path, keep: set[str]) -> None:
 def _kit_rubric(rubric: Rubric, keep: set[str]) -> str:
     raw, _ = read_merged(rubric.path)
     raw["check"] = [c for c in raw["check"] if c.get("id") in keep]
+    for c in raw["check"]:  # a likely cause the kit leaves out is never named in it
+        if "uses" in c:
+            c["uses"] = [u for u in c["uses"] if u in keep]
     parts = {c["part"] for c in raw["check"]}
     raw["parts"] = {pid: table for pid, table in raw["parts"].items() if pid in parts}
     header = (

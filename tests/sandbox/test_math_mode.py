@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,64 @@ def test_checks_that_train_give_the_same_grade_on_both_kernel_paths(tmp_path: Pa
     scores = {t["number"]: t["score"] for t in capped["tests"]}
     assert scores == {t["number"]: t["score"] for t in native["tests"]}
     assert len(scores) >= 5
+
+
+# The checks that train, per assignment (pytest -k expressions): the only ones whose outcome can move
+# with the last bits of a float (the others compare against tolerances far above them).
+TRAINING_BY_ASSIGNMENT = {
+    "hw2": "training_learns or hyperparameters or overfit or optimizer_comparison or optim_hp or dropout_hp "
+    "or mlp_experiment or cnn_experiment",
+    "csc321_tut4": "learns",
+    "csc321_tut6": "experiments",
+    "edinburgh_mlp": "training",
+    "nma_w1d5": "compare",
+}
+
+
+def _every_case(assignment: str, cases, root: Path) -> Path:
+    """A class of every case of ``assignment`` (the example, broken cases, patterns; not the red
+    team's attacks, which test the sandbox, nor the slow copy), materialised."""
+    from harness.dev.cases import base_of
+
+    top = REPO / "submissions" if assignment == "hw2" else REPO / "submissions" / assignment
+    groups = ("broken", "patterns") if assignment == "hw2" else ("broken",)
+    found = [top / "example", *(p.parent for g in groups for p in sorted((top / g).glob("*/expected.toml")))]
+    root.mkdir()
+    for case in found:
+        source = cases(case) if base_of(case) is not None else case
+        shutil.copytree(source, root / f"{case.parent.name}-{case.name}", ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def _training_scores(out: Path) -> dict[str, dict[str, str]]:
+    import csv
+
+    with (out / "gradebook.csv").open(newline="") as fh:
+        return {row["submission"]: row for row in csv.DictReader(fh)}
+
+
+@x86_avx2
+@pytest.mark.parametrize("assignment", list(TRAINING_BY_ASSIGNMENT))
+def test_every_case_gets_the_same_training_scores_on_both_kernel_paths(
+    assignment: str, cases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every case of the assignment graded twice, capped at AVX2 and on this CPU's native kernels
+    (AVX-512 where it has them): the checks that train give the same scores on both."""
+    from tests.batch.helpers import run_batch
+
+    monkeypatch.delenv(math_mode.NATIVE, raising=False)
+    whole = _every_case(assignment, cases, tmp_path / "class")
+    args = ("-q", "-n", "2", "-k", TRAINING_BY_ASSIGNMENT[assignment], f"--assignment={assignment}")
+    capped = run_batch(whole, tmp_path / "capped", *args, cwd=tmp_path)
+    monkeypatch.setenv(math_mode.NATIVE, "native")
+    native = run_batch(whole, tmp_path / "native", *args, cwd=tmp_path)
+    assert capped.returncode == 0 and native.returncode == 0, capped.stdout[-2000:] + native.stdout[-2000:]
+    capped_rows, native_rows = _training_scores(tmp_path / "capped"), _training_scores(tmp_path / "native")
+    assert len(capped_rows) == len(list(whole.iterdir()))
+    differ = {
+        student: {k: (v, native_rows[student][k]) for k, v in row.items() if v != native_rows[student][k]}
+        for student, row in capped_rows.items()
+        if {k: v for k, v in row.items() if k != "note"}
+        != {k: v for k, v in native_rows[student].items() if k != "note"}
+    }
+    assert differ == {}

@@ -862,7 +862,7 @@ def _overfit_run(
     if draw:
         ctx.figure(
             lambda: figures.curves(
-                f"{model}, {who} hyper-parameters",
+                f"MLP(3072, 10, [128]*3) + VanillaSGD, {who} hyper-parameters",  # no values: they may be answers
                 [
                     ("train accuracy (%)", [("train", curves.get("train_acc"))]),
                     ("train loss", [("train", curves.get("train_loss"))]),

@@ -554,15 +554,16 @@ def _loss_trend(losses: list[float]) -> str | None:
     return None
 
 
-def _overfit_problem(ctx: CheckContext, run: dict, labels: np.ndarray, what: str, draw: bool = True) -> str | None:
+def _overfit_problem(ctx: CheckContext, run: dict, labels: np.ndarray, what: str, title: str = "") -> str | None:
+    """The overfitting cell's problem (None: it passed); its figure titled ``title`` (none without)."""
     predictions = np.asarray(run["predictions"])
     if predictions.ndim != 2 or predictions.shape[1] != len(labels):
         raise ValueError(f"predictions of shape {predictions.shape}")
     accuracy = (predictions == labels).mean(axis=1) * 100
-    if draw:
+    if title:
         ctx.figure(
             lambda: figures.curves(
-                what,
+                title,
                 [
                     (
                         "training accuracy (%)",
@@ -605,7 +606,7 @@ def overfit(ctx: CheckContext) -> list[Finding]:
         optimizer=OWN_OPTIMIZER,
     )
     what = f"your CNN, ArgMaxClassifier and ClassifierTrainer with {settings}"
-    problem = _overfit_problem(ctx, run, labels, what)
+    problem = _overfit_problem(ctx, run, labels, what, what)
 
     def rerun(seed: int) -> Run:
         again, _ = _overfit(
@@ -637,7 +638,7 @@ def overfit_hp(ctx: CheckContext) -> list[Finding]:
     doing = "training your CNN with your part4_optim_hp() on 50 images"
     run, labels = _overfit(ctx, images, None, doing)
     what = f"with your part4_optim_hp() {run['hp']}"
-    problem = _overfit_problem(ctx, run, labels, what)
+    problem = _overfit_problem(ctx, run, labels, what, "your CNN and ClassifierTrainer with your part4_optim_hp()")
 
     def rerun(seed: int) -> Run:
         return _overfit_run(_overfit(ctx, images, None, f"{doing}, from seed {seed}", seed)[0], labels)
