@@ -5,6 +5,7 @@ machine meanwhile) and records each one's command and output:
 - grading time of the example submission of every assignment, per part (grading_time.py);
 - the trust boundary's overhead vs the same checks in one process, and start-up (boundary_overhead.py);
 - the sandbox's overhead (sandbox_overhead.py);
+- what reproducible math costs (math_mode_cost.py);
 - the throughput benchmarks' stability over 5 repeats (benchmark_stability.py).
 Batch throughput (batch_throughput.py) takes ~10 minutes: add ``--batch`` to include it. Hanging
 submissions under the default time budget (hang_budget.py) take ~35 minutes: add ``--hangs``. A
@@ -93,6 +94,9 @@ def main() -> None:
     )
     lines += run("Trust boundary overhead (hw2 Part 1)", ["boundary_overhead.py", "--rounds", rounds])
     lines += run("Sandbox overhead (hw2 Part 1)", ["sandbox_overhead.py", "--rounds", rounds, "-k", "part1"])
+    lines += run(
+        "Reproducible math: kernels capped at AVX2 vs native (hw2 example)", ["math_mode_cost.py", "--rounds", rounds]
+    )
     lines += run(
         "Throughput benchmarks: stability of the ratio",
         ["benchmark_stability.py", "--repeats", "2" if args.quick else "5"],
