@@ -12,6 +12,7 @@ import harness.session  # noqa: F401
 
 # helpers.py loads the image data and the answer key before pytester snapshots sys.modules
 from .helpers import copy_example, grade
+from .real_patterns import edit, with_mlp_init
 
 EXAMPLE_OPTIMIZER = (
     "    optimizer = torch.optim.SGD(\n"
@@ -20,10 +21,7 @@ EXAMPLE_OPTIMIZER = (
 )
 
 
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert text.count(old) == 1, f"{old!r} not found once in {path}"
-    path.write_text(text.replace(old, new))
+_edit = edit
 
 
 def test_mlp_experiment_tuned_for_the_notebooks_ten_epochs_gets_full_marks(
@@ -117,14 +115,7 @@ def test_mlp_with_small_init_that_learns_within_the_notebooks_epochs_gets_full_m
     """Real MLPs initialise their weights N(0, 0.01) (the skeleton leaves the init open): with the
     grader's settings such a model misses the moons thresholds after the grader's 2-epoch shortcut
     but passes the notebook's asserts after its 20 epochs, as the notebook runs it."""
-    sub = copy_example(tmp_path / "small-init")
-    _edit(
-        sub / "hw2" / "mlp.py",
-        "            layers.append(nn.Linear(prev_dim, dim))\n",
-        "            layers.append(nn.Linear(prev_dim, dim))\n"
-        "            nn.init.normal_(layers[-1].weight, 0, 0.01)\n"
-        "            nn.init.zeros_(layers[-1].bias)\n",
-    )
+    sub = with_mlp_init(copy_example(tmp_path / "small-init"), "small-init")
     graded = grade(pytester, sub, "-k", "part3.training_learns")
     assert graded.failing() == set(), graded.output("part3.training_learns")
     assert "the notebook's asserts pass after its 20 epochs" in graded.output("part3.training_learns")
@@ -132,12 +123,7 @@ def test_mlp_with_small_init_that_learns_within_the_notebooks_epochs_gets_full_m
 
 def test_mlp_with_unit_variance_init_gets_full_marks(pytester: pytest.Pytester, tmp_path: Path) -> None:
     """Another real MLP re-initialised its weights N(0, 1): the model still learns the moons."""
-    sub = copy_example(tmp_path / "unit-init")
-    _edit(
-        sub / "hw2" / "mlp.py",
-        "            layers.append(nn.Linear(prev_dim, dim))\n",
-        "            layers.append(nn.Linear(prev_dim, dim))\n            nn.init.normal_(layers[-1].weight, 0, 1)\n",
-    )
+    sub = with_mlp_init(copy_example(tmp_path / "unit-init"), "unit-init")
     graded = grade(pytester, sub, "-k", "part3.training_learns")
     assert graded.failing() == set(), graded.output("part3.training_learns")
 
@@ -149,14 +135,7 @@ def test_mlp_that_does_not_learn_within_the_notebooks_epochs_still_fails(
     only the output bias (the class prior) ever trains, and the 20-epoch reruns miss too. (Zero
     weights with the default biases are a symmetric, nearly linear model: it reaches the notebook's
     asserts on the moons, as it would in the student's notebook, and keeps the points.)"""
-    sub = copy_example(tmp_path / "zero-init")
-    _edit(
-        sub / "hw2" / "mlp.py",
-        "            layers.append(nn.Linear(prev_dim, dim))\n",
-        "            layers.append(nn.Linear(prev_dim, dim))\n"
-        "            nn.init.zeros_(layers[-1].weight)\n"
-        "            nn.init.zeros_(layers[-1].bias)\n",
-    )
+    sub = with_mlp_init(copy_example(tmp_path / "zero-init"), "zero-init")
     graded = grade(pytester, sub, "-k", "part3.training_learns")
     assert graded.failing() == {"part3.training_learns"}
     assert "(and after the notebook's 20, seeds 42, 43 and 44)" in graded.output("part3.training_learns")
@@ -167,14 +146,7 @@ def test_training_that_misses_on_the_notebooks_seed_only_is_decided_on_three_see
 ) -> None:
     """The decision rule for a run that can go either way with a CPU's last bits: three 20-epoch runs
     (seeds 42, 43, 44), the majority decides. Made exact here with an MLP that fails on seed 42 only."""
-    sub = copy_example(tmp_path / "seed-42-only")
-    _edit(
-        sub / "hw2" / "mlp.py",
-        "            layers.append(nn.Linear(prev_dim, dim))\n",
-        "            layers.append(nn.Linear(prev_dim, dim))\n"
-        "            if torch.initial_seed() == 42:\n"
-        "                nn.init.zeros_(layers[-1].weight)\n",
-    )
+    sub = with_mlp_init(copy_example(tmp_path / "seed-42-only"), "seed-42-only")
     graded = grade(pytester, sub, "-k", "part3.training_learns")
     assert graded.failing() == set(), graded.output("part3.training_learns")
     out = graded.output("part3.training_learns")
