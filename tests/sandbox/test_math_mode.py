@@ -72,8 +72,10 @@ def test_the_caps_reach_the_worker_and_the_report_names_them(tmp_path: Path) -> 
 # The checks that train, per assignment (pytest -k expressions): the only ones whose outcome can move
 # with the last bits of a float (the others compare against tolerances far above them).
 TRAINING_BY_ASSIGNMENT = {
-    # the student's own CIFAR-10 hyper-parameters are indicative on the stand-in (no points): left out
-    "hw2": "training_learns or hyperparameters or (overfit and not overfit_hp) or optimizer_comparison or mlp_experiment",
+    # left out: the student's own CIFAR-10 hyper-parameters (indicative on the stand-in, no points), and
+    # mlp_experiment, whose failing cases rerun the notebook's 12-run grid (~45 s each, per mode); the
+    # example's mlp_experiment is graded on both paths by benchmarks/math_mode_cost.py
+    "hw2": "training_learns or hyperparameters or (overfit and not overfit_hp) or optimizer_comparison",
     "csc321_tut4": "learns",
     "csc321_tut6": "experiments",
     "edinburgh_mlp": "training",
@@ -117,6 +119,7 @@ def _training_scores(out: Path) -> dict[str, dict[str, str]]:
 
 
 @x86_avx2
+@pytest.mark.timeout(1800)  # two batches of up to 45 submissions on a 2-core machine shared with the suite
 @pytest.mark.parametrize("assignment", list(TRAINING_BY_ASSIGNMENT))
 def test_every_case_gets_the_same_training_scores_on_both_kernel_paths(
     assignment: str, cases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
