@@ -135,6 +135,7 @@ def histogram_svg(totals: list[float], best: float) -> str:
     ax.set_ylabel("students")
     ax.yaxis.get_major_locator().set_params(integer=True)  # students come whole
     ax.set_title(f"score distribution ({len(totals)} graded)")
+    fig.tight_layout()
     return svg_of(fig, "histogram")
 
 
@@ -146,6 +147,7 @@ def part_means_svg(info: dict[str, Any], means: dict[str, tuple[float, float]]) 
     ax.barh(names, [means[p][0] for p in names], color="#45608a")
     ax.invert_yaxis()
     ax.set_xlabel("mean points (of the part's maximum)")
+    fig.tight_layout()
     return svg_of(fig, "parts")
 
 
