@@ -12,7 +12,6 @@ import re
 
 NOISE = (
     re.compile(r"^Fontconfig (error|warning): "),
-    re.compile(r"UserWarning: \[Errno 13\] Permission denied\.\s+joblib will operate in serial mode"),
     re.compile(r"UserWarning: .*joblib will operate in serial mode"),
     re.compile(r"^Matplotlib is building the font cache"),
     re.compile(r"UserWarning: Matplotlib created a temporary cache directory"),

@@ -666,8 +666,7 @@ def _drawn_figure(reply: dict, x: np.ndarray, weight: torch.Tensor, bias: torch.
     if len(evaluated) < 4 or not np.isfinite(evaluated).all():
         return None
     lo, hi = evaluated.min(axis=0), evaluated.max(axis=0)
-    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], FIGURE_CELLS), np.linspace(lo[1], hi[1], FIGURE_CELLS))
-    grid = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], axis=1))
+    grid = torch.from_numpy(_grid_between(lo, hi))
     classes = (grid @ weight.T + bias).argmax(dim=1).reshape(FIGURE_CELLS, FIGURE_CELLS).tolist()
     labels = (torch.from_numpy(points) @ weight.T + bias).argmax(dim=1).tolist() if len(points) else []
     return Regions(
@@ -972,11 +971,16 @@ def _learn(ctx: CheckContext, doing: str, num_epochs: int, timeout: float, **ext
 FIGURE_CELLS = 80  # per side of the grid the trained model classifies for the report's figure
 
 
-def _figure_grid(x: np.ndarray) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-    """Points of a grid over ``x`` (rows: y), and its extent."""
-    lo, hi = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
+def _grid_between(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The points of a FIGURE_CELLS x FIGURE_CELLS grid from ``lo`` to ``hi`` (rows: y), float64."""
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], FIGURE_CELLS), np.linspace(lo[1], hi[1], FIGURE_CELLS))
-    return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32), (lo[0], hi[0], lo[1], hi[1])
+    return np.stack([gx.ravel(), gy.ravel()], axis=1)
+
+
+def _figure_grid(x: np.ndarray) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """Points of a grid over ``x`` with a margin (float32, as the model takes them), and its extent."""
+    lo, hi = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
+    return _grid_between(lo, hi).astype(np.float32), (lo[0], hi[0], lo[1], hi[1])
 
 
 def _curves_figure(title: str, run: dict, valid_key: str) -> Plot:
@@ -992,15 +996,14 @@ def _curves_figure(title: str, run: dict, valid_key: str) -> Plot:
     )
 
 
-def _regions_figure(run: dict, data: dict) -> Regions | None:
+def _regions_figure(run: dict, data: dict, extent: tuple[float, float, float, float]) -> Regions | None:
     """The trained model's decision regions over the validation samples, where the probe
-    classified the figure's grid."""
+    classified the figure's grid (of ``extent``)."""
     classes = run.get("grid_classes")
     if classes is None or len(classes) != FIGURE_CELLS**2:
         return None
     x, y = data["x_valid"][:PLOT_POINTS], data["y_valid"][:PLOT_POINTS]
     grid = np.asarray(classes).reshape(FIGURE_CELLS, FIGURE_CELLS).tolist()
-    extent = _figure_grid(data["x_valid"])[1]
     return Regions(
         "decision regions of your trained classifier (validation samples)", extent, grid, x.tolist(), y.tolist()
     )
@@ -1042,7 +1045,7 @@ def training_learns(ctx: CheckContext) -> list[Finding]:
     )
     ctx.notes.append(f"trained with the grader's own settings: {settings}")
     data = moons()
-    grid = _figure_grid(data["x_valid"])[0]  # the trained model classifies it for the report's figure
+    grid, extent = _figure_grid(data["x_valid"])  # the trained model classifies it for the report's figure
     reply = _learn(
         ctx,
         f"training BinaryClassifier(MLP) with ClassifierTrainer on the notebook's moons ({settings})",
@@ -1084,7 +1087,7 @@ def training_learns(ctx: CheckContext) -> list[Finding]:
     epochs = len(shown.get("train_acc") or [])
     title = f"your MLP, BinaryClassifier and ClassifierTrainer, {epochs} epochs"
     ctx.figure(lambda: _curves_figure(title, shown, "test_acc"))
-    ctx.figure(lambda: _regions_figure(shown, data))
+    ctx.figure(lambda: _regions_figure(shown, data, extent))
     return [
         _finding(
             "all",
