@@ -262,6 +262,7 @@ class SubmissionGrader:
                 self._scratch,
                 deadline=self._deadline,
                 budget_seconds=self.budget,
+                adapter=self.rubric.offering.offering.adapter if self.rubric.offering is not None else {},
             )
         return self._worker
 

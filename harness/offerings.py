@@ -48,6 +48,9 @@ class Offering:
     optional: tuple[str, ...] = ()
     params: dict = field(default_factory=dict, hash=False)
     recognise: dict = field(default_factory=dict, hash=False)
+    adapter: dict = field(default_factory=dict, hash=False)  # that offering's names (harness/probes/adapter.py)
+    questions: dict = field(default_factory=dict, hash=False)  # its own written questions: name -> title
+    parts: dict = field(default_factory=dict, hash=False)  # its own titles of the rubric's parts (renumbered)
     raw: bytes = b""  # the file's bytes (the grading digest)
 
     def kind_of(self, check_id: str, base: str = "base") -> str | None:
@@ -101,8 +104,72 @@ def _load(path: Path) -> Offering:
         optional=tuple(meta.get("optional", [])),
         params={str(k): dict(v) for k, v in data.get("params", {}).items()},
         recognise=dict(data.get("recognise", {})),
+        adapter=_adapter(data.get("adapter", {}), path),
+        questions=_questions(data.get("questions", {}), path),
+        parts=_part_titles(data.get("parts", {}), path),
         raw=raw,
     )
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+
+
+def _adapter(table: object, path: Path) -> dict:
+    """The ``[adapter]`` table checked: dotted module names, identifiers, relative file paths.
+    It travels to the worker as plain JSON, so only those shapes are let through."""
+    if not isinstance(table, dict):
+        raise OfferingError(f"{path}: [adapter] must be a table")
+    unknown = set(table) - {"support_package", "modules"}
+    if unknown:
+        raise OfferingError(f"{path}: [adapter] has unknown keys {', '.join(sorted(unknown))}")
+    out: dict = {}
+    package = table.get("support_package")
+    if package is not None:
+        if not isinstance(package, str) or not _NAME.match(package) or "." in package:
+            raise OfferingError(f"{path}: [adapter] support_package must be a package name")
+        out["support_package"] = package
+    modules = {}
+    for target, entry in (table.get("modules") or {}).items():
+        if not isinstance(entry, dict) or set(entry) - {"module", "names"} or not _NAME.match(target):
+            raise OfferingError(f'{path}: [adapter.modules."{target}"] needs module and/or names')
+        names = entry.get("names", {})
+        source = entry.get("module", target)
+        pairs = [(k, v) for k, v in names.items()] if isinstance(names, dict) else [("", "")]
+        if not (isinstance(source, str) and _NAME.match(source)) or not all(
+            isinstance(v, str) and _NAME.match(k) and _NAME.match(v) and "." not in k + v for k, v in pairs
+        ):
+            raise OfferingError(f'{path}: [adapter.modules."{target}"]: module and names must be Python names')
+        modules[target] = {"module": source, "names": dict(pairs)}
+    if modules:
+        out["modules"] = modules
+    return out
+
+
+def _questions(table: object, path: Path) -> dict[str, str]:
+    if not isinstance(table, dict) or not all(
+        isinstance(v, str) and re.fullmatch(r"part\d+_q\d+", k) for k, v in table.items()
+    ):
+        raise OfferingError(f"{path}: [questions] maps partN_qM names to titles")
+    return dict(table)
+
+
+def _part_titles(table: object, path: Path) -> dict[str, str]:
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise OfferingError(f"{path}: [parts] maps the rubric's part ids to that offering's titles")
+    return dict(table)
+
+
+def located(adapter: dict, locate: str) -> str:
+    """A rubric entry's ``locate`` (``hw2/layers.py:Linear``) in the offering's own files and names
+    (``hw2/blocks.py:Linear``; 2021's ``hw2/cnn.py:ConvClassifier`` for ``hw2/cnn.py:CNN``)."""
+    file, sep, name = locate.partition(":")
+    module = file[:-3].replace("/", ".") if file.endswith(".py") else None
+    entry = adapter.get("modules", {}).get(module, {}) if module else {}
+    new_file = entry["module"].replace(".", "/") + ".py" if entry else file
+    names = entry.get("names", {})
+    head, dot, rest = name.partition(".")
+    name = names.get(head, head) + dot + rest if name else name
+    return new_file + sep + name
 
 
 def named(offerings: list[Offering], name: str) -> Offering:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .offerings import located
 from .paths import rubrics_dir
 from .submission import Contract
 
@@ -120,15 +121,36 @@ class Rubric:
             return self
         offering = recognition.offering
         checks, dropped = [], []
-        for spec in self.checks:
+        for spec in _with_questions(self.checks, offering.questions):
             kind = offering.kind_of(spec.id, spec.kind)
             if kind == "dropped":
                 dropped.append(spec.id)
                 continue
             params = {**spec.params, **offering.params.get(spec.id, {})}
-            checks.append(replace(spec, kind=kind, params=params))
+            locate = located(offering.adapter, spec.locate) if spec.locate else spec.locate
+            checks.append(replace(spec, kind=kind, params=params, locate=locate))
         digest = hashlib.sha256((self.digest + offering.name).encode() + offering.raw).hexdigest()
-        return replace(self, checks=checks, offering=recognition, not_assigned=tuple(dropped), digest=digest)
+        unknown = set(offering.parts) - set(self.parts)
+        if unknown:
+            raise RubricError(f"offering {offering.name}: [parts] names unknown parts {', '.join(sorted(unknown))}")
+        parts = {**self.parts, **offering.parts}
+        return replace(
+            self, checks=checks, parts=parts, offering=recognition, not_assigned=tuple(dropped), digest=digest
+        )
+
+
+def _with_questions(checks: list[CheckSpec], questions: dict[str, str]) -> list[CheckSpec]:
+    """An offering that asked its own written questions (``[questions]``: ``part1_q3 = "title"``)
+    gets exactly those, made like the rubric's first written-answer entry, where the rubric's were."""
+    if not questions:
+        return checks
+    written = [c for c in checks if c.id.startswith("answers.")]
+    if not written:
+        return checks
+    at = checks.index(written[0])
+    asked = [replace(written[0], id=f"answers.{name}", title=title) for name, title in questions.items()]
+    rest = [c for c in checks if not c.id.startswith("answers.")]
+    return rest[:at] + asked + rest[at:]
 
 
 def rubric_path(assignment: str) -> Path:

@@ -39,10 +39,11 @@ def _notebook(folder: Path, name: str, *markdown: str) -> None:
     [
         ("2024-25-part3-questions-only", "2024-25"),  # Part 3's code left as the skeleton, no notebooks
         ("2023-rmsprop-bonus-skipped", "2023"),  # no YourCNN
+        ("../offerings/2021-22/example", "2021-22"),  # mlp.py, no layers.py / optimizers.py
     ],
 )
 def test_each_layout_is_recognised(tmp_path: Path, pattern: str, offering: str) -> None:
-    assert _recognised(build(PATTERNS / pattern, tmp_path / pattern)) == offering
+    assert _recognised(build(PATTERNS / pattern, tmp_path / Path(pattern).name)) == offering
 
 
 def test_yourcnn_without_notebooks_is_spring_2022_and_says_what_it_could_not_tell() -> None:
@@ -72,14 +73,14 @@ def test_notebooks_handed_in_without_the_reduction_text_are_not_read_as_2024(tmp
 @pytest.mark.parametrize("pattern", ["2020-blocks-layout", "cs3600-support-package"])
 def test_unsupported_offerings_are_refused_in_one_sentence(tmp_path: Path, pattern: str) -> None:
     sub = locate(build(PATTERNS / pattern, tmp_path / pattern), "hw2")
-    with pytest.raises(OfferingError, match="which this grader does not grade; supported offerings: 2022s"):
+    with pytest.raises(OfferingError, match="which this grader does not grade; supported offerings: .*2022s"):
         choose(sub, OFFERINGS, None)
 
 
 def test_offering_option_overrides_and_unknown_names_list_the_supported(tmp_path: Path) -> None:
     sub = locate(EXAMPLE, "hw2")
     assert choose(sub, OFFERINGS, "2024-25").describe().endswith("(--offering=2024-25)")
-    with pytest.raises(OfferingError, match="unknown; this assignment's offerings: 2022s"):
+    with pytest.raises(OfferingError, match="unknown; this assignment's offerings: .*2022s"):
         choose(sub, OFFERINGS, "1999")
     with pytest.raises(OfferingError, match="--offering=2020 .* is not graded by this grader"):
         choose(sub, OFFERINGS, "2020")

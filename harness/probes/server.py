@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..boundary.wire import PeerClosed, read_frame, write_frame
-from . import compat
+from . import adapter, compat
 
 PROBES: dict[str, Callable[..., Any]] = {}
 PARENT = __name__.split(".")[0]  # "harness" in the judge's process, boot.py's own name in a worker
@@ -89,6 +89,7 @@ def serve(cfg: dict) -> None:
     submission = _STATE["submission"] = os.path.realpath(cfg["submission"])
     for module in cfg.get("probe_modules", []):  # named as in the rubric: "probes.hw2", under our parent
         importlib.import_module(f"{PARENT}.{module}")
+    adapter.configure(cfg.get("adapter"))
     REFUSED.broken.update({str(k): str(v) for k, v in (cfg.get("broken_modules") or {}).items()})
     sys.meta_path.insert(0, REFUSED)
     req_fd, rep_fd = cfg["request_fd"], cfg["reply_fd"]
@@ -208,9 +209,12 @@ def describe_exception(exc: BaseException, submission: str) -> dict:
 
 
 def import_student(module: str) -> Any:
-    """Import a module of the submission, applying the compatibility shims it needs first."""
-    compat.prepare_for(module)
-    return importlib.import_module(module)
+    """Import a module of the submission, applying the compatibility shims it needs first. An
+    older offering's module is found under its own name and seen with the probes' names
+    (``adapter.py``)."""
+    source = adapter.source_of(module)
+    compat.prepare_for(source)
+    return adapter.view(module, importlib.import_module(source))
 
 
 @probe("preflight_import")

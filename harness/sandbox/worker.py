@@ -141,6 +141,7 @@ class Worker:
     writable: bool = True  # False: the submission folder is bound read-only (the reference's own)
     starts: int = 0
     environment: dict[str, Any] = field(default_factory=dict)
+    adapter: dict = field(default_factory=dict)  # the offering's names (probes/adapter.py): plain data
     refused: dict[str, str] = field(default_factory=dict)  # broken modules (harness/preflight.py): never imported again
     deadline: float | None = None  # time.monotonic() when the submission's time budget runs out
     budget_seconds: float = 0.0  # that budget, for messages
@@ -363,6 +364,7 @@ class Worker:
             "threads": self.threads,
             "rlimits": self.limits.rlimits(own_uid=uid is not None),
             "broken_modules": dict(self.refused),
+            "adapter": self.adapter,
         }
         home = "/tmp" if mode.hides_files else str(tmp)
         env = {

@@ -23,6 +23,11 @@ REFUSED = [f for f in FOLDERS if "refused" in expectation(f)]
 
 @pytest.mark.parametrize("folder", GRADED, ids=[p.name for p in GRADED])
 def test_pattern_gets_its_expected_score(pytester: pytest.Pytester, tmp_path: Path, folder: Path) -> None:
+    assert_expected_grade(pytester, tmp_path, folder)
+
+
+def assert_expected_grade(pytester: pytest.Pytester, tmp_path: Path, folder: Path) -> None:
+    """The case's exact grade (its failing checks, points lost) under the offering it must be recognised as."""
     expected = expectation(folder)
     graded = grade(pytester, build(folder, tmp_path / folder.name), *expected.get("args", []))
     assert graded.failing() == set(expected["failing"]), [
