@@ -84,12 +84,39 @@ def load_offerings(rubric_path: Path) -> list[Offering]:
     return [_load(p) for p in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
 
 
-def _load(path: Path) -> Offering:
+def _read(path: Path) -> tuple[dict, bytes]:
     raw = path.read_bytes()
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8")), raw
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise OfferingError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _extended(data: dict, raw: bytes, path: Path) -> tuple[dict, bytes]:
+    """An offering that ``extends`` another (a sibling course on the same homework) is that one's
+    file with its own tables over it: its [offering] keys, params, adapter entries; its own
+    [recognise] whole."""
+    base_name = data.get("offering", {}).get("extends")
+    if base_name is None:
+        return data, raw
+    base_path = path.parent / f"{base_name}.toml"
+    if not isinstance(base_name, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", base_name) or not base_path.is_file():
+        raise OfferingError(f"{path}: extends {base_name!r}, which is not an offering file beside it")
+    base, base_raw = _read(base_path)
+    if "extends" in base.get("offering", {}):
+        raise OfferingError(f"{path}: extends {base_name}, which extends another (one level only)")
+    merged = {key: dict(value) if isinstance(value, dict) else value for key, value in base.items()}
+    for key, value in data.items():
+        if key == "recognise" or not isinstance(value, dict) or not isinstance(merged.get(key), dict):
+            merged[key] = value
+        else:
+            merged[key] = {**merged[key], **value}
+    merged["offering"].pop("extends", None)
+    return merged, base_raw + raw
+
+
+def _load(path: Path) -> Offering:
+    data, raw = _extended(*_read(path), path)
     meta = data.get("offering", {})
     unknown = set(meta) - {"name", "title", "supported", "default", "dropped", "bonus", "optional"}
     if unknown or "name" not in meta:

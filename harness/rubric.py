@@ -130,10 +130,8 @@ class Rubric:
             locate = located(offering.adapter, spec.locate) if spec.locate else spec.locate
             checks.append(replace(spec, kind=kind, params=params, locate=locate))
         digest = hashlib.sha256((self.digest + offering.name).encode() + offering.raw).hexdigest()
-        unknown = set(offering.parts) - set(self.parts)
-        if unknown:
-            raise RubricError(f"offering {offering.name}: [parts] names unknown parts {', '.join(sorted(unknown))}")
-        parts = {**self.parts, **offering.parts}
+        # a part the rubric does not have (a student kit keeps only its own parts) keeps no title
+        parts = {pid: offering.parts.get(pid, title) for pid, title in self.parts.items()}
         return replace(
             self, checks=checks, parts=parts, offering=recognition, not_assigned=tuple(dropped), digest=digest
         )

@@ -40,6 +40,8 @@ def _notebook(folder: Path, name: str, *markdown: str) -> None:
         ("2024-25-part3-questions-only", "2024-25"),  # Part 3's code left as the skeleton, no notebooks
         ("2023-rmsprop-bonus-skipped", "2023"),  # no YourCNN
         ("../offerings/2021-22/example", "2021-22"),  # mlp.py, no layers.py / optimizers.py
+        ("../offerings/2021s/example", "2021s"),  # ConvClassifier, no classifier.py
+        ("../offerings/cs3600/example", "cs3600"),  # the same code importing cs3600, a classifier.py stub
     ],
 )
 def test_each_layout_is_recognised(tmp_path: Path, pattern: str, offering: str) -> None:
@@ -70,7 +72,7 @@ def test_notebooks_handed_in_without_the_reduction_text_are_not_read_as_2024(tmp
     assert _recognised(sub) == "2023"
 
 
-@pytest.mark.parametrize("pattern", ["2020-blocks-layout", "cs3600-support-package"])
+@pytest.mark.parametrize("pattern", ["2020-blocks-layout"])
 def test_unsupported_offerings_are_refused_in_one_sentence(tmp_path: Path, pattern: str) -> None:
     sub = locate(build(PATTERNS / pattern, tmp_path / pattern), "hw2")
     with pytest.raises(OfferingError, match="which this grader does not grade; supported offerings: .*2022s"):

@@ -82,7 +82,12 @@ def _known_classifier(model: nn.Module, threshold: float = 0.5) -> nn.Module:
     It subclasses the student's BinaryClassifier when there is one, so helper methods a student
     added stay available, but never runs the student's constructor or documented methods.
     """
-    base = getattr(_student("classifier"), "BinaryClassifier", None)
+    try:
+        base = getattr(_student("classifier"), "BinaryClassifier", None)
+    except ModuleNotFoundError as exc:
+        if exc.name != "hw2.classifier":
+            raise
+        base = None  # an offering without a classifier module (spring 2021's TorchTrainer)
     if not (isinstance(base, type) and issubclass(base, nn.Module)):
         base = nn.Module
 

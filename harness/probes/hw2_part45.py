@@ -145,14 +145,16 @@ def overfit(
     max_batches: int,
     stop_at: float,
     optimizer: str = "SGD",
+    classifier: str | None = "ArgMaxClassifier",
 ) -> dict:
     """The notebook's overfitting cell: CNN([32], pool_every=1, hidden [100]) in an
     ArgMaxClassifier, the student's ClassifierTrainer.train_epoch; SGD with the student's
     part4_optim_hp(), or the optimizer the judge names with its own settings. After every epoch the
     trained model's own predictions on the training images are recorded (the judge counts them,
-    not the trainer); stops once ``stop_at`` percent are right."""
+    not the trainer); stops once ``stop_at`` percent are right. ``classifier=None``: the CNN is
+    trained bare, as offerings without a classifier module did (spring 2021's TorchTrainer)."""
     cnn_cls = _student_class("hw2.cnn", "CNN")
-    classifier_cls = _student_class("hw2.classifier", "ArgMaxClassifier")
+    classifier_cls = _student_class("hw2.classifier", classifier) if classifier else (lambda model: model)
     trainer_cls = _student_class("hw2.training", "ClassifierTrainer")
     args, loss_fn, shown = _optimizer_hp(hp)
 

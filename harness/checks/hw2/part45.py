@@ -408,9 +408,16 @@ def bottleneck_block(ctx: CheckContext) -> list[Finding]:
 
 @check("part4.resnet")
 def resnet(ctx: CheckContext) -> list[Finding]:
+    # an offering's notebook may test fewer configurations (``cases``) and its ResNet may not take an
+    # argument of the later ones (``without_args``: spring 2021's had no ``bottleneck``)
+    cases = ctx.params.get("cases", range(len(RESNET_TEST_PARAMS)))
+    dropped = set(ctx.params.get("without_args", ()))
     verdicts = [
-        judge_net(ctx, "ResNet", p, f"ResNet(**test_params[{i}])", IMAGE_SHAPE)
+        judge_net(
+            ctx, "ResNet", {k: v for k, v in p.items() if k not in dropped}, f"ResNet(**test_params[{i}])", IMAGE_SHAPE
+        )
         for i, p in enumerate(RESNET_TEST_PARAMS)
+        if i in cases
     ]
     # the notebook's cases use LeakyReLU's default slope only: a ResNet that does not hand
     # activation_params on to its blocks passes them, so one judge-chosen case uses another slope
@@ -522,6 +529,8 @@ def _overfit(
     ctx: CheckContext, images: Any, hp: dict | None, doing: str, seed: int | None = None, **optimizer: str
 ) -> tuple[dict, np.ndarray]:
     images, labels = images.arrays("train", OVERFIT_IMAGES)
+    # an offering without a classifier module trains the CNN bare (params: classifier = "")
+    classifier = ctx.params.get("classifier", "ArgMaxClassifier") or None
     run = ctx.call(
         "hw2.part4.overfit",
         doing=doing,
@@ -534,6 +543,7 @@ def _overfit(
         batch_size=OVERFIT_BATCH,
         max_batches=OVERFIT_BATCHES,
         stop_at=OVERFIT_TARGET,
+        classifier=classifier,
         **optimizer,
     )
     return run, labels
