@@ -8,6 +8,7 @@ then the base files the case ``remove``s, then its ``[[edit]]`` tables, in order
 - ``file`` + ``find`` + ``replace`` (``count``: how often ``find`` must occur, default 1); in a
   notebook (``.ipynb``) the text is each cell's source, so an edit reads as the code it changes;
 - ``file`` + ``truncate_from``: drop the file from that text on;
+- ``file`` + ``cut_from`` + ``cut_to``: drop the text from the first up to (not including) the second;
 - ``file`` + ``add``: a new file with that text;
 - ``file`` + ``append_file``: the case folder's file of that name added at the end (a red-team
   attack after the homework code; the source file itself is not copied into the submission);
@@ -125,6 +126,12 @@ def _apply(dest: Path, edit: dict, where: str, folder: Path) -> None:
         if edit["truncate_from"] not in text:
             raise CaseError(f"{where}: {edit['truncate_from']!r} not in {edit['file']}")
         _write(path, text[: text.index(edit["truncate_from"])])
+        return
+    if "cut_from" in edit:
+        start, end = text.find(edit["cut_from"]), text.find(edit["cut_to"])
+        if start < 0 or end < start:
+            raise CaseError(f"{where}: {edit['cut_from']!r} ... {edit['cut_to']!r} not in {edit['file']} in that order")
+        _write(path, text[:start] + text[end:])
         return
     count = int(edit.get("count", 1))
     pieces = cell_sources(text) if path.suffix == ".ipynb" else [text]
