@@ -42,6 +42,7 @@ def _notebook(folder: Path, name: str, *markdown: str) -> None:
         ("../offerings/2021-22/example", "2021-22"),  # mlp.py, no layers.py / optimizers.py
         ("../offerings/2021s/example", "2021s"),  # ConvClassifier, no classifier.py
         ("../offerings/cs3600/example", "cs3600"),  # the same code importing cs3600, a classifier.py stub
+        ("../offerings/2020-21/example", "2020-21"),  # hw2/blocks.py with LeakyReLU
     ],
 )
 def test_each_layout_is_recognised(tmp_path: Path, pattern: str, offering: str) -> None:
@@ -84,8 +85,8 @@ def test_offering_option_overrides_and_unknown_names_list_the_supported(tmp_path
     assert choose(sub, OFFERINGS, "2024-25").describe().endswith("(--offering=2024-25)")
     with pytest.raises(OfferingError, match="unknown; this assignment's offerings: .*2022s"):
         choose(sub, OFFERINGS, "1999")
-    with pytest.raises(OfferingError, match="--offering=2020 .* is not graded by this grader"):
-        choose(sub, OFFERINGS, "2020")
+    with pytest.raises(OfferingError, match="--offering=2020s .* is not graded by this grader"):
+        choose(sub, OFFERINGS, "2020s")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")

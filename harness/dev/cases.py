@@ -9,6 +9,7 @@ then the base files the case ``remove``s, then its ``[[edit]]`` tables, in order
   notebook (``.ipynb``) the text is each cell's source, so an edit reads as the code it changes;
 - ``file`` + ``truncate_from``: drop the file from that text on;
 - ``file`` + ``cut_from`` + ``cut_to``: drop the text from the first up to (not including) the second;
+- ``file`` + ``rename_to``: the file moved there (an older offering's module name);
 - ``file`` + ``add``: a new file with that text;
 - ``file`` + ``append_file``: the case folder's file of that name added at the end (a red-team
   attack after the homework code; the source file itself is not copied into the submission);
@@ -117,6 +118,12 @@ def _apply(dest: Path, edit: dict, where: str, folder: Path) -> None:
     if "add" in edit:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write(path, edit["add"])
+        return
+    if "rename_to" in edit:
+        target = dest / edit["rename_to"]
+        if not path.is_file() or target.exists():
+            raise CaseError(f"{where}: cannot move {edit['file']} to {edit['rename_to']}")
+        path.rename(target)
         return
     text = path.read_text(encoding="utf-8")
     if "append_file" in edit:
