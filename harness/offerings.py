@@ -146,7 +146,7 @@ def _adapter(table: object, path: Path) -> dict:
     It travels to the worker as plain JSON, so only those shapes are let through."""
     if not isinstance(table, dict):
         raise OfferingError(f"{path}: [adapter] must be a table")
-    unknown = set(table) - {"support_package", "modules"}
+    unknown = set(table) - {"support_package", "modules", "arguments"}
     if unknown:
         raise OfferingError(f"{path}: [adapter] has unknown keys {', '.join(sorted(unknown))}")
     out: dict = {}
@@ -163,13 +163,33 @@ def _adapter(table: object, path: Path) -> dict:
         source = entry.get("module", target)
         pairs = [(k, v) for k, v in names.items()] if isinstance(names, dict) else [("", "")]
         if not (isinstance(source, str) and _NAME.match(source)) or not all(
-            isinstance(v, str) and _NAME.match(k) and _NAME.match(v) and "." not in k + v for k, v in pairs
+            isinstance(v, str) and "." not in k and _NAME.match(k) and _own_name(v) for k, v in pairs
         ):
             raise OfferingError(f'{path}: [adapter.modules."{target}"]: module and names must be Python names')
         modules[target] = {"module": source, "names": dict(pairs)}
     if modules:
         out["modules"] = modules
+    arguments = {}
+    for dotted, entry in (table.get("arguments") or {}).items():
+        rename, drop = (entry.get("rename", {}), entry.get("drop", [])) if isinstance(entry, dict) else (0, 0)
+        if not (
+            _NAME.match(dotted)
+            and isinstance(rename, dict)
+            and isinstance(drop, list)
+            and all(_NAME.match(str(k)) and isinstance(v, str) and _NAME.match(v) for k, v in rename.items())
+            and all(isinstance(d, str) and _NAME.match(d) for d in drop)
+        ):
+            raise OfferingError(f'{path}: [adapter.arguments."{dotted}"] needs rename = {{...}} and/or drop = [...]')
+        arguments[dotted] = {"rename": dict(rename), "drop": list(drop)}
+    if arguments:
+        out["arguments"] = arguments
     return out
+
+
+def _own_name(value: str) -> bool:
+    """``Block``, or ``hw2.models:MLP`` (a name of another module of the package)."""
+    module, sep, name = value.rpartition(":")
+    return bool(_NAME.match(name)) and "." not in name and (not sep or bool(_NAME.match(module)))
 
 
 def _questions(table: object, path: Path) -> dict[str, str]:
@@ -195,7 +215,11 @@ def located(adapter: dict, locate: str) -> str:
     new_file = entry["module"].replace(".", "/") + ".py" if entry else file
     names = entry.get("names", {})
     head, dot, rest = name.partition(".")
-    name = names.get(head, head) + dot + rest if name else name
+    own = names.get(head, head)
+    if ":" in own:  # kept in another module of the package
+        other, _, own = own.partition(":")
+        new_file = other.replace(".", "/") + ".py"
+    name = own + dot + rest if name else name
     return new_file + sep + name
 
 

@@ -128,7 +128,8 @@ class Rubric:
                 continue
             params = {**spec.params, **offering.params.get(spec.id, {})}
             locate = located(offering.adapter, spec.locate) if spec.locate else spec.locate
-            checks.append(replace(spec, kind=kind, params=params, locate=locate))
+            title = str(params.get("title", spec.title))  # an offering's own wording of what its notebook ran
+            checks.append(replace(spec, kind=kind, params=params, locate=locate, title=title))
         digest = hashlib.sha256((self.digest + offering.name).encode() + offering.raw).hexdigest()
         # a part the rubric does not have (a student kit keeps only its own parts) keeps no title
         parts = {pid: offering.parts.get(pid, title) for pid, title in self.parts.items()}

@@ -81,3 +81,35 @@ def test_the_support_package_under_an_older_name_is_the_graders_own(monkeypatch:
         sys.meta_path[:] = before
         for name in [m for m in sys.modules if m.split(".")[0] in ("cs3600", "cs236781")]:
             del sys.modules[name]
+
+
+def test_a_name_kept_in_another_module_and_a_class_called_with_older_arguments(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    models = types.ModuleType("hw2_models_for_test")
+    models.MLP = object
+    models.ConvClassifier = lambda in_size, out_classes, filters, pool_every, hidden_dims: (in_size, filters)
+    monkeypatch.setitem(sys.modules, "hw2_models_for_test", models)
+    table = {
+        "modules": {
+            "hw2.layers": {"module": "hw2.blocks", "names": {"MLP": "hw2_models_for_test:MLP"}},
+            "hw2.cnn": {"module": "hw2_models_for_test", "names": {"CNN": "ConvClassifier"}},
+        },
+        "arguments": {"hw2.cnn.CNN": {"rename": {"channels": "filters"}, "drop": ["conv_params"]}},
+    }
+    adapter.configure(table)
+    try:
+        assert adapter.view("hw2.layers", types.ModuleType("hw2.blocks")).MLP is object
+        cnn = adapter.view("hw2.cnn", models).CNN
+        assert cnn((3, 8, 8), 10, channels=[4], pool_every=1, hidden_dims=[5], conv_params={"k": 3}) == ((3, 8, 8), [4])
+    finally:
+        adapter.configure({})
+    assert located(table, "hw2/layers.py:MLP.__init__") == "hw2_models_for_test.py:MLP.__init__"
+
+
+def test_an_offering_words_a_check_its_own_way() -> None:
+    sub = locate(SUBMISSIONS / "example", "hw2")
+    rubric = RUBRIC.for_offering(choose(sub, OFFERINGS, "2019"))
+    assert "results/test_run.json" in rubric.check("part5.cnn_experiment").title
+    assert rubric.check("part1.linear_init").kind == "optional"
+    assert len(rubric.check("part1.sequential").params["layers"]) == 10

@@ -43,6 +43,7 @@ def _notebook(folder: Path, name: str, *markdown: str) -> None:
         ("../offerings/2021s/example", "2021s"),  # ConvClassifier, no classifier.py
         ("../offerings/cs3600/example", "cs3600"),  # the same code importing cs3600, a classifier.py stub
         ("../offerings/2020-21/example", "2020-21"),  # hw2/blocks.py with LeakyReLU
+        ("../offerings/2019/example", "2019"),  # support package cs236605, hw2/models.py
     ],
 )
 def test_each_layout_is_recognised(tmp_path: Path, pattern: str, offering: str) -> None:

@@ -9,6 +9,11 @@ with the worker's configuration and ``import_student`` looks modules up through 
 - ``modules."hw2.layers" = { module = "hw2.blocks", names = { Layer = "Block" } }``: the probes'
   ``hw2.layers`` is the student's ``hw2.blocks``, and its ``Layer`` their ``Block``; every other
   name is the module's own;
+- a name may live in another module of the package: ``names = { MLP = "hw2.models:MLP" }`` (2019
+  kept its MLP beside the CNN);
+- ``arguments."hw2.cnn.CNN" = { rename = { channels = "filters" }, drop = ["conv_params"] }``: the
+  class is called with the offering's argument names, without the arguments it did not have (2019's
+  ConvClassifier fixed its 3x3 convolutions; the check then uses a configuration it fixed the same way);
 - ``support_package = "cs3600"``: the student's code imports the course's support package under
   that name; it is the grader's own ``cs236781`` (the same classes, never the student's copy).
 
@@ -28,12 +33,19 @@ from typing import Any
 COURSE_PACKAGE = "cs236781"  # the support package the grader ships (harness/courseware)
 
 _TABLE: dict[str, dict] = {}
+_ARGUMENTS: dict[str, dict] = {}
 
 
 def configure(adapter: dict | None) -> None:
     """Install the offering's table (from the worker's configuration: plain JSON from the judge)."""
     _TABLE.clear()
+    _ARGUMENTS.clear()
     adapter = adapter or {}
+    for dotted, entry in (adapter.get("arguments") or {}).items():
+        _ARGUMENTS[str(dotted)] = {
+            "rename": {str(k): str(v) for k, v in (entry.get("rename") or {}).items()},
+            "drop": {str(d) for d in entry.get("drop") or ()},
+        }
     for target, entry in (adapter.get("modules") or {}).items():
         _TABLE[str(target)] = {
             "module": str(entry.get("module", target)),
@@ -53,27 +65,51 @@ def source_of(module: str) -> str:
 def view(module: str, real: types.ModuleType) -> Any:
     """``real`` as the probes expect ``module`` to look: the offering's names mapped, or ``real``."""
     entry = _TABLE.get(module)
-    if not entry or not entry["names"]:
+    called = {k[len(module) + 1 :]: v for k, v in _ARGUMENTS.items() if k.rsplit(".", 1)[0] == module}
+    if not entry and not called:
         return real
-    return _Renamed(module, real, entry["names"])
+    return _Renamed(module, real, entry["names"] if entry else {}, called)
 
 
 class _Renamed(types.ModuleType):
     """A window on a student's module: a renamed name reads (and sets) the student's own one."""
 
-    def __init__(self, name: str, real: types.ModuleType, names: dict[str, str]):
+    def __init__(self, name: str, real: types.ModuleType, names: dict[str, str], called: dict[str, dict]):
         super().__init__(name, getattr(real, "__doc__", None))
         self.__dict__["_real"] = real
         self.__dict__["_names"] = names
+        self.__dict__["_called"] = called
         self.__dict__["__file__"] = getattr(real, "__file__", None)
 
     def __getattr__(self, name: str) -> Any:
         real, names = self.__dict__["_real"], self.__dict__["_names"]
-        return getattr(real, names.get(name, name))
+        own = names.get(name, name)
+        if ":" in own:  # another module of the student's package
+            other, _, own = own.partition(":")
+            value = getattr(importlib.import_module(other), own)
+        else:
+            value = getattr(real, own)
+        arguments = self.__dict__["_called"].get(name)
+        return _CalledWith(value, arguments) if arguments and callable(value) else value
 
     def __setattr__(self, name: str, value: Any) -> None:
         # a probe that stands data in for a download (boundary/shipped.py) patches the module itself
         setattr(self.__dict__["_real"], self.__dict__["_names"].get(name, name), value)
+
+
+class _CalledWith:
+    """A student's class called with that offering's argument names (``arguments`` above)."""
+
+    def __init__(self, cls: Any, arguments: dict):
+        self._cls, self._rename, self._drop = cls, arguments["rename"], arguments["drop"]
+        self.__name__ = getattr(cls, "__name__", "class")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        kept = {self._rename.get(k, k): v for k, v in kwargs.items() if k not in self._drop}
+        return self._cls(*args, **kept)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cls, name)
 
 
 class _SupportAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):

@@ -234,10 +234,12 @@ SEQUENTIAL_SPEC = {
 def sequential(ctx: CheckContext) -> list[Finding]:
     x = ctx.randn(N, IN_FEATURES, stream=1)
     dout = ctx.randn(N, 1, stream=2)
+    # an offering whose notebook stacked other layers names them (2019's: Linear and ReLU only)
+    spec = {"cls": "Sequential", "layers": ctx.params["layers"]} if "layers" in ctx.params else SEQUENTIAL_SPEC
     v = judge_layer(
         ctx,
-        SEQUENTIAL_SPEC,
-        "Sequential (the notebook's 12 layers)",
+        spec,
+        f"Sequential (the notebook's {len(spec['layers'])} layers)",
         x,
         dout,
         hint_forward="feed each layer's output to the next, passing **kw along",

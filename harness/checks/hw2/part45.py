@@ -681,11 +681,18 @@ EXPERIMENT_IMAGES = {"train": 30, "test": 8}  # more than batches * batch size: 
 FIT_FIELDS = ("num_epochs", "train_loss", "train_acc", "test_loss", "test_acc")
 
 
-def _config_problems(cfg: Any) -> list[str]:
+def _experiment(ctx: CheckContext) -> tuple[dict, str]:
+    """The test run's arguments and the file it must write, as the offering's notebook had them (2019's
+    run_experiment had no model_type and wrote results/test_run.json)."""
+    dropped = set(ctx.params.get("without_args", ()))
+    return {k: v for k, v in EXPERIMENT_RUN.items() if k not in dropped}, ctx.params.get("file", EXPERIMENT_FILE)
+
+
+def _config_problems(cfg: Any, run: dict) -> list[str]:
     if not isinstance(cfg, dict):
         return [f"'config' is a {type(cfg).__name__}, expected the dict of the run's arguments"]
     problems = []
-    for key, want in [("run_name", "test_run"), *EXPERIMENT_RUN.items()]:
+    for key, want in [("run_name", "test_run"), *run.items()]:
         if key not in cfg:
             problems.append(f"the config has no '{key}'")
         elif cfg[key] != want:
@@ -744,7 +751,8 @@ def _results_problems(ctx: CheckContext, res: Any, cfg: dict) -> list[str]:
 def cnn_experiment(ctx: CheckContext) -> list[Finding]:
     train = ctx.images.arrays("train", EXPERIMENT_IMAGES["train"])
     test = ctx.images.arrays("test", EXPERIMENT_IMAGES["test"])
-    call = "cnn_experiment('test_run', " + ", ".join(f"{k}={v!r}" for k, v in EXPERIMENT_RUN.items()) + ")"
+    run, expected_file = _experiment(ctx)
+    call = "cnn_experiment('test_run', " + ", ".join(f"{k}={v!r}" for k, v in run.items()) + ")"
     r = ctx.call(
         "hw2.part5.cnn_experiment",
         doing=f"running {call}",
@@ -752,16 +760,15 @@ def cnn_experiment(ctx: CheckContext) -> list[Finding]:
         train=list(train),
         test=list(test),
         run_name="test_run",
-        kwargs=EXPERIMENT_RUN,
-        expected_file=EXPERIMENT_FILE,
+        kwargs=run,
+        expected_file=expected_file,
     )
     written = ", ".join(r["written"]) or "nothing under results/"
-    if r["used"] == EXPERIMENT_FILE:
+    if r["used"] == expected_file:
         file_problem = None
     else:
-        file_problem = (
-            f"{call} should write {EXPERIMENT_FILE} (out_dir/run_name_L<L>_K<K1-K2-...>.json); it wrote {written}"
-        )
+        pattern = " (out_dir/run_name_L<L>_K<K1-K2-...>.json)" if expected_file == EXPERIMENT_FILE else ""
+        file_problem = f"{call} should write {expected_file}{pattern}; it wrote {written}"
     contents: str | None
     if r["used"] is None:
         contents = "no result file to read" if not r["written"] else f"cannot tell which file is the run's: {written}"
@@ -770,10 +777,10 @@ def cnn_experiment(ctx: CheckContext) -> list[Finding]:
     elif not isinstance(r["data"], dict) or not {"config", "results"} <= set(r["data"]):
         contents = f"{r['used']} should hold {{'config': ..., 'results': ...}} as save_experiment writes it"
     else:
-        problems = _config_problems(r["data"]["config"])
+        problems = _config_problems(r["data"]["config"], run)
         problems += _results_problems(ctx, r["data"]["results"], r["data"]["config"] if not problems else {})
         contents = f"{r['used']}:\n" + "\n".join(f"  - {p}" for p in problems) if problems else None
-    if contents and r["used"] not in (None, EXPERIMENT_FILE):
+    if contents and r["used"] not in (None, expected_file):
         ctx.notes.append(f"the contents were read from {r['used']}, the one file the run wrote")
     return [Finding("file", not file_problem, file_problem or ""), Finding("contents", not contents, contents or "")]
 
