@@ -256,12 +256,24 @@ def _init_trainer(base: type, trainer: Any, model: Any) -> None:
         trainer.model = model
 
 
-def _scripted_trainer(script: dict, tensor_losses: bool = False) -> Any:
+# What the grader's stand-in batches return (they stand in for the student's own train_batch/test_batch,
+# which a student's fit may rely on): the skeleton's floats and ints; losses as 0-d tensors (a train_batch
+# returning ``loss`` unconverted, and a fit calling ``.item()`` on their mean); and counts as 0-d tensors
+# too, so that accuracies are tensors (2019's skeleton never asked for an int count, and real fits call
+# ``.item()`` on the accuracy).
+PLAIN, TENSOR_LOSSES, TENSOR_COUNTS = 0, 1, 2
+
+
+def _scripted_trainer(script: dict, tensors: int = PLAIN) -> Any:
     """A subclass of the student's ``Trainer`` whose epochs return the judge's scripted
-    EpochResults and log how ``fit`` called them. Losses are floats (the skeleton's annotation),
-    or 0-d tensors (what a ``train_batch`` returning ``loss`` unconverted produces) with
-    ``tensor_losses``."""
-    as_loss = (lambda v: torch.tensor(float(v), dtype=torch.float64)) if tensor_losses else float
+    EpochResults and log how ``fit`` called them. Losses and accuracies are floats (the skeleton's
+    annotation), or 0-d tensors as ``tensors`` says (``float_losses_then_tensors``)."""
+
+    def tensor(v: float) -> Any:
+        return torch.tensor(float(v), dtype=torch.float64)
+
+    as_loss = tensor if tensors >= TENSOR_LOSSES else float
+    as_accuracy = tensor if tensors >= TENSOR_COUNTS else float
     from cs236781.train_results import BatchResult, EpochResult
 
     base = _student_attr("hw2.training", "Trainer")
@@ -276,10 +288,10 @@ def _scripted_trainer(script: dict, tensor_losses: bool = False) -> Any:
             index = sum(c["phase"] == phase for c in self.calls)
             self.calls.append({"phase": phase, "max_batches": kw.get("max_batches")})
             if index >= len(script[phase]["accuracy"]):
-                return EpochResult(losses=[as_loss(0.0)], accuracy=0.0)
+                return EpochResult(losses=[as_loss(0.0)], accuracy=as_accuracy(0.0))
             return EpochResult(
                 losses=[as_loss(v) for v in script[phase]["losses"][index]],
-                accuracy=float(script[phase]["accuracy"][index]),
+                accuracy=as_accuracy(script[phase]["accuracy"][index]),
             )
 
         def train_epoch(self, dl_train: Any, **kw: Any) -> Any:
@@ -319,26 +331,26 @@ def _fit_result(result: Any) -> dict:
 def fit(script: dict, num_epochs: int, kwargs: dict, checkpoint: bool = False) -> dict:
     """``Trainer.fit`` over scripted epochs. With ``checkpoint``, ``checkpoints=`` names a file
     in a fresh folder and the epoch each file written there holds is reported."""
-    return float_losses_then_tensors(
-        lambda tensor_losses: _scripted_fit(script, num_epochs, kwargs, checkpoint, tensor_losses)
-    )
+    return float_losses_then_tensors(lambda tensors: _scripted_fit(script, num_epochs, kwargs, checkpoint, tensors))
 
 
-def float_losses_then_tensors(run: Callable[[bool], dict]) -> dict:
-    """``run(tensor_losses)`` with the grader's stand-in losses as floats (the skeleton's annotation),
-    and when the student's code fails on those, as 0-d tensors (a ``fit`` written around its own
-    trainer's tensor losses, ``.item()`` on their mean) before failing it with the first error."""
+def float_losses_then_tensors(run: Callable[[int], dict]) -> dict:
+    """``run(tensors)`` with the grader's stand-in values as the skeleton annotates them, and when the
+    student's code fails on those, as 0-d tensors (losses, then counts too) before failing it with the
+    first error."""
     try:
-        return run(False)
+        return run(PLAIN)
     except Exception as first:
-        try:
-            return run(True)
-        except Exception:
-            raise first from None
+        for tensors in (TENSOR_LOSSES, TENSOR_COUNTS):
+            try:
+                return run(tensors)
+            except Exception:
+                pass
+        raise first from None
 
 
-def _scripted_fit(script: dict, num_epochs: int, kwargs: dict, checkpoint: bool, tensor_losses: bool) -> dict:
-    trainer = _scripted_trainer(script, tensor_losses)
+def _scripted_fit(script: dict, num_epochs: int, kwargs: dict, checkpoint: bool, tensors: int) -> dict:
+    trainer = _scripted_trainer(script, tensors)
     dl = loader(torch.utils.data.TensorDataset(torch.zeros(4, 1), torch.zeros(4, dtype=torch.long)), 2)
     folder = tempfile.mkdtemp(prefix="fit-checkpoints-") if checkpoint else None
     try:

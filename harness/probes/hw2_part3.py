@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from .hw2_part2 import float_losses_then_tensors
+from .hw2_part2 import TENSOR_COUNTS, TENSOR_LOSSES, float_losses_then_tensors
 from .server import ProbeError, describe_exception, import_student, probe, submission_dir
 
 NOTEBOOK_SEED = 42  # the notebook's `seed`, set with torch.manual_seed before each training cell
@@ -435,7 +435,7 @@ def _known_train_batch(self: Any, batch: list) -> Any:
     loss.backward()
     optimizer.step()
     with torch.no_grad():
-        correct = int((model.classify_scores(scores) == y).sum())
+        correct = _count_value(self, (model.classify_scores(scores) == y).sum())
     return BatchResult(_loss_value(self, loss), correct)
 
 
@@ -446,12 +446,19 @@ def _known_test_batch(self: Any, batch: list) -> Any:
     model, loss_fn, _ = self._grader_parts
     with torch.no_grad():
         scores = model(x)
-        return BatchResult(_loss_value(self, loss_fn(scores, y)), int((model.classify_scores(scores) == y).sum()))
+        return BatchResult(
+            _loss_value(self, loss_fn(scores, y)), _count_value(self, (model.classify_scores(scores) == y).sum())
+        )
 
 
 def _loss_value(trainer: Any, loss: torch.Tensor) -> Any:
-    """A float (the skeleton's annotation) or, on the retry, a 0-d tensor as many students return."""
-    return loss.detach() if getattr(trainer, "_grader_tensor_losses", False) else loss.item()
+    """A float (the skeleton's annotation) or, on a retry, a 0-d tensor as many students return."""
+    return loss.detach() if getattr(trainer, "_grader_tensors", 0) >= TENSOR_LOSSES else loss.item()
+
+
+def _count_value(trainer: Any, count: torch.Tensor) -> Any:
+    """An int, or on the last retry a 0-d tensor (``float_losses_then_tensors``)."""
+    return count.detach() if getattr(trainer, "_grader_tensors", 0) >= TENSOR_COUNTS else int(count)
 
 
 @probe("hw2.part3.trainer_batches")
@@ -473,9 +480,9 @@ def trainer_fit(weight: Any, bias: Any, lr: float, train: list, test: list, batc
     """Trainer.fit(dl_train, dl_test, num_epochs) on unshuffled loaders, with correct
     train_batch/test_batch, so the judge can replay it."""
 
-    def run(tensor_losses: bool) -> dict:
+    def run(tensors: int) -> dict:
         trainer, _ = _trainer(_linear(weight, bias), lr, known_batches=True)
-        trainer._grader_tensor_losses = tensor_losses
+        trainer._grader_tensors = tensors
         dl_train = _loader(train[0], train[1], batch_size, shuffle=False)
         dl_test = _loader(test[0], test[1], batch_size, shuffle=False)
         return _fit_result(trainer.fit(dl_train, dl_test, num_epochs=num_epochs, print_every=SELDOM))

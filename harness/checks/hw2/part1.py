@@ -290,8 +290,17 @@ def _architecture(
     return problems
 
 
-def _mlp_spec(in_features: int, hidden: list[int], activation: str, dropout: float = 0) -> dict:
-    kwargs: dict = {"hidden_features": hidden, "activation": activation}
+MLP_ACTIVATIONS = ("relu", "sigmoid")  # the skeleton's MLP(activation=...) choices
+
+
+def _activations(ctx: CheckContext) -> tuple[str, ...]:
+    """The MLP activations the offering asked for (2019's first skeleton: ReLU only, no argument)."""
+    return tuple(ctx.params.get("activations", MLP_ACTIVATIONS))
+
+
+def _mlp_spec(in_features: int, hidden: list[int], activation: str | None, dropout: float = 0) -> dict:
+    """The MLP's constructor call; ``activation=None``: without the argument (an MLP of ReLUs only)."""
+    kwargs: dict = {"hidden_features": hidden} | ({"activation": activation} if activation else {})
     if dropout:
         kwargs["dropout"] = dropout
     return {"cls": "MLP", "args": [in_features, NUM_CLASSES], "kwargs": kwargs}
@@ -300,8 +309,9 @@ def _mlp_spec(in_features: int, hidden: list[int], activation: str, dropout: flo
 @check("part1.mlp_architecture")
 def mlp_architecture(ctx: CheckContext) -> list[Finding]:
     problems = []
-    for activation in ("relu", "sigmoid"):
-        spec = _mlp_spec(10, [100, 50, 100], activation)
+    asked = _activations(ctx)
+    for activation in asked:
+        spec = _mlp_spec(10, [100, 50, 100], activation if asked != ("relu",) else None)
         problems += _architecture(
             ctx, spec, f"MLP(activation='{activation}')", [10, 100, 50, 100, NUM_CLASSES], activation, dropout=False
         )
@@ -337,8 +347,14 @@ def mlp_architecture(ctx: CheckContext) -> list[Finding]:
 @check("part1.mlp_gradients")
 def mlp_gradients(ctx: CheckContext) -> list[Finding]:
     findings = []
-    for stream, activation in enumerate(("relu", "sigmoid")):
-        spec = {"cls": "Sequential", "layers": [_mlp_spec(10, [100, 50, 100], activation), {"cls": "CrossEntropyLoss"}]}
+    asked = _activations(ctx)
+    for stream, activation in enumerate(MLP_ACTIVATIONS):
+        if activation not in asked:
+            ctx.notes.append(f"MLP(activation='{activation}') was not part of this offering's MLP: nothing to grade")
+            findings.append(Finding(activation, True))
+            continue
+        mlp = _mlp_spec(10, [100, 50, 100], activation if asked != ("relu",) else None)
+        spec = {"cls": "Sequential", "layers": [mlp, {"cls": "CrossEntropyLoss"}]}
         x = ctx.randn(N, 10, stream=10 + stream)
         labels = ctx.randint(NUM_CLASSES, (N,), stream=20 + stream)
         try:
@@ -469,7 +485,7 @@ def dropout(ctx: CheckContext) -> list[Finding]:
 @check("part1.mlp_dropout_architecture")
 def mlp_dropout_architecture(ctx: CheckContext) -> list[Finding]:
     in_features = 3 * 32 * 32
-    spec = _mlp_spec(in_features, [50] * 3, "relu", DROPOUT_P)
+    spec = _mlp_spec(in_features, [50] * 3, "relu" if _activations(ctx) != ("relu",) else None, DROPOUT_P)
     problems = _architecture(
         ctx, spec, f"MLP(dropout={DROPOUT_P})", [in_features, 50, 50, 50, NUM_CLASSES], "relu", dropout=True
     )
@@ -480,7 +496,7 @@ def mlp_dropout_architecture(ctx: CheckContext) -> list[Finding]:
 @check("part1.mlp_dropout_gradients")
 def mlp_dropout_gradients(ctx: CheckContext) -> list[Finding]:
     in_features = 3 * 32 * 32
-    spec = _mlp_spec(in_features, [50] * 3, "relu", DROPOUT_P)
+    spec = _mlp_spec(in_features, [50] * 3, "relu" if _activations(ctx) != ("relu",) else None, DROPOUT_P)
     x = ctx.randn(N, in_features, stream=1)
     dout = ctx.randn(N, NUM_CLASSES, stream=2)
     label = f"MLP(dropout={DROPOUT_P})"

@@ -324,6 +324,9 @@ def _replay_training(w: torch.Tensor, b: torch.Tensor, batches: list, accumulate
                 "loss": float(loss.detach()),
                 "correct": _correct(scores.detach(), y),
                 "correct_after_step": _correct(xf @ w.T + b, y),  # a count from a second forward pass is accepted too
+                # ... and so is the loss of that second pass (train_batch reporting test_batch's result after the
+                # step, seen in real 2019 code): BatchResult's docstring says only "the value of the loss function"
+                "loss_after_step": float(F.cross_entropy(xf @ w.T + b, y)),
                 "w": w.clone(),
                 "b": b.clone(),
             }
@@ -342,7 +345,7 @@ def _params_problem(label: str, got: dict, want: dict) -> str | None:
 def _train_batch_problems(got: list[dict], want: list[dict], accumulated: list[dict], w0: torch.Tensor) -> list[str]:
     for k, (g, e) in enumerate(zip(got, want)):
         label = f"train_batch #{k + 1}"
-        if abs(g["loss"] - e["loss"]) > 1e-5 * max(1.0, abs(e["loss"])):
+        if not any(abs(g["loss"] - v) <= 1e-5 * max(1.0, abs(v)) for v in (e["loss"], e["loss_after_step"])):
             return [
                 f"{label}: BatchResult.loss = {g['loss']:.6g}, expected {e['loss']:.6g} (the loss of this "
                 "batch's forward pass)"
