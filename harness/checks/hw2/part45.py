@@ -618,7 +618,13 @@ def overfit(ctx: CheckContext) -> list[Finding]:
         f"training your CNN with your ClassifierTrainer on 50 images, {settings}",
         optimizer=OWN_OPTIMIZER,
     )
-    what = f"your CNN, ArgMaxClassifier and ClassifierTrainer with {settings}"
+    # offerings without a classifier module trained the CNN itself (spring 2021's TorchTrainer)
+    bare = not ctx.params.get("classifier", "ArgMaxClassifier")
+    what = (
+        f"your CNN and trainer with {settings}"
+        if bare
+        else f"your CNN, ArgMaxClassifier and ClassifierTrainer with {settings}"
+    )
     problem = _overfit_problem(ctx, run, labels, what, what)
 
     def rerun(seed: int) -> Run:
