@@ -28,6 +28,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .probes.adapter import split_name
 from .submission import MAX_MODULE_BYTES, Submission, files_below
 
 NOTEBOOK_DEPTH = 3  # how far below the submission's folder handed-in notebooks are looked for
@@ -188,8 +189,8 @@ def _adapter(table: object, path: Path) -> dict:
 
 def _own_name(value: str) -> bool:
     """``Block``, or ``hw2.models:MLP`` (a name of another module of the package)."""
-    module, sep, name = value.rpartition(":")
-    return bool(_NAME.match(name)) and "." not in name and (not sep or bool(_NAME.match(module)))
+    module, name = split_name(value)
+    return bool(_NAME.match(name)) and "." not in name and (module is None or bool(_NAME.match(module)))
 
 
 def _questions(table: object, path: Path) -> dict[str, str]:
@@ -215,9 +216,8 @@ def located(adapter: dict, locate: str) -> str:
     new_file = entry["module"].replace(".", "/") + ".py" if entry else file
     names = entry.get("names", {})
     head, dot, rest = name.partition(".")
-    own = names.get(head, head)
-    if ":" in own:  # kept in another module of the package
-        other, _, own = own.partition(":")
+    other, own = split_name(names.get(head, head))
+    if other:  # kept in another module of the package
         new_file = other.replace(".", "/") + ".py"
     name = own + dot + rest if name else name
     return new_file + sep + name

@@ -135,8 +135,9 @@ def _apply(dest: Path, edit: dict, where: str, folder: Path) -> None:
         _write(path, text[: text.index(edit["truncate_from"])])
         return
     if "cut_from" in edit:
-        start, end = text.find(edit["cut_from"]), text.find(edit["cut_to"])
-        if start < 0 or end < start:
+        start = text.find(edit["cut_from"])
+        end = text.find(edit["cut_to"], max(start, 0))
+        if start < 0 or end < 0:
             raise CaseError(f"{where}: {edit['cut_from']!r} ... {edit['cut_to']!r} not in {edit['file']} in that order")
         _write(path, text[:start] + text[end:])
         return

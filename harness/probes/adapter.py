@@ -32,28 +32,30 @@ from typing import Any
 
 COURSE_PACKAGE = "cs236781"  # the support package the grader ships (harness/courseware)
 
-_TABLE: dict[str, dict] = {}
-_ARGUMENTS: dict[str, dict] = {}
+_TABLE: dict[str, dict] = {}  # probes' module -> {"module": the student's, "names": {...}}
+_ARGUMENTS: dict[str, dict[str, dict]] = {}  # probes' module -> class name -> {"rename": ..., "drop": ...}
 
 
 def configure(adapter: dict | None) -> None:
-    """Install the offering's table (from the worker's configuration: plain JSON from the judge)."""
+    """Install the offering's table (the worker's configuration: what the judge validated and sent,
+    harness/offerings.py)."""
     _TABLE.clear()
     _ARGUMENTS.clear()
     adapter = adapter or {}
-    for dotted, entry in (adapter.get("arguments") or {}).items():
-        _ARGUMENTS[str(dotted)] = {
-            "rename": {str(k): str(v) for k, v in (entry.get("rename") or {}).items()},
-            "drop": {str(d) for d in entry.get("drop") or ()},
-        }
-    for target, entry in (adapter.get("modules") or {}).items():
-        _TABLE[str(target)] = {
-            "module": str(entry.get("module", target)),
-            "names": {str(k): str(v) for k, v in (entry.get("names") or {}).items()},
-        }
+    _TABLE.update(adapter.get("modules", {}))
+    for dotted, entry in adapter.get("arguments", {}).items():
+        module, _, name = dotted.rpartition(".")
+        _ARGUMENTS.setdefault(module, {})[name] = {"rename": entry["rename"], "drop": set(entry["drop"])}
     alias = adapter.get("support_package")
     if alias and alias != COURSE_PACKAGE:
-        sys.meta_path.insert(0, _SupportAlias(str(alias)))
+        sys.meta_path.insert(0, _SupportAlias(alias))
+
+
+def split_name(value: str) -> tuple[str | None, str]:
+    """``"Block"`` -> (None, "Block"); ``"hw2.models:MLP"`` -> ("hw2.models", "MLP"): a name the
+    offering kept in another module of the package (judge and worker read the table alike)."""
+    module, sep, name = value.rpartition(":")
+    return (module if sep else None), name
 
 
 def source_of(module: str) -> str:
@@ -64,8 +66,7 @@ def source_of(module: str) -> str:
 
 def view(module: str, real: types.ModuleType) -> Any:
     """``real`` as the probes expect ``module`` to look: the offering's names mapped, or ``real``."""
-    entry = _TABLE.get(module)
-    called = {k[len(module) + 1 :]: v for k, v in _ARGUMENTS.items() if k.rsplit(".", 1)[0] == module}
+    entry, called = _TABLE.get(module), _ARGUMENTS.get(module, {})
     if not entry and not called:
         return real
     return _Renamed(module, real, entry["names"] if entry else {}, called)
@@ -83,12 +84,8 @@ class _Renamed(types.ModuleType):
 
     def __getattr__(self, name: str) -> Any:
         real, names = self.__dict__["_real"], self.__dict__["_names"]
-        own = names.get(name, name)
-        if ":" in own:  # another module of the student's package
-            other, _, own = own.partition(":")
-            value = getattr(importlib.import_module(other), own)
-        else:
-            value = getattr(real, own)
+        other, own = split_name(names.get(name, name))
+        value = getattr(importlib.import_module(other) if other else real, own)
         arguments = self.__dict__["_called"].get(name)
         return _CalledWith(value, arguments) if arguments and callable(value) else value
 

@@ -267,7 +267,7 @@ PLAIN, TENSOR_LOSSES, TENSOR_COUNTS = 0, 1, 2
 def _scripted_trainer(script: dict, tensors: int = PLAIN) -> Any:
     """A subclass of the student's ``Trainer`` whose epochs return the judge's scripted
     EpochResults and log how ``fit`` called them. Losses and accuracies are floats (the skeleton's
-    annotation), or 0-d tensors as ``tensors`` says (``float_losses_then_tensors``)."""
+    annotation), or 0-d tensors as ``tensors`` says (``plain_then_tensors``)."""
 
     def tensor(v: float) -> Any:
         return torch.tensor(float(v), dtype=torch.float64)
@@ -331,10 +331,10 @@ def _fit_result(result: Any) -> dict:
 def fit(script: dict, num_epochs: int, kwargs: dict, checkpoint: bool = False) -> dict:
     """``Trainer.fit`` over scripted epochs. With ``checkpoint``, ``checkpoints=`` names a file
     in a fresh folder and the epoch each file written there holds is reported."""
-    return float_losses_then_tensors(lambda tensors: _scripted_fit(script, num_epochs, kwargs, checkpoint, tensors))
+    return plain_then_tensors(lambda tensors: _scripted_fit(script, num_epochs, kwargs, checkpoint, tensors))
 
 
-def float_losses_then_tensors(run: Callable[[int], dict]) -> dict:
+def plain_then_tensors(run: Callable[[int], dict]) -> dict:
     """``run(tensors)`` with the grader's stand-in values as the skeleton annotates them, and when the
     student's code fails on those, as 0-d tensors (losses, then counts too) before failing it with the
     first error."""

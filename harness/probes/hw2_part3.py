@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from .hw2_part2 import TENSOR_COUNTS, TENSOR_LOSSES, float_losses_then_tensors
+from .hw2_part2 import TENSOR_COUNTS, TENSOR_LOSSES, plain_then_tensors
 from .server import ProbeError, describe_exception, import_student, probe, submission_dir
 
 NOTEBOOK_SEED = 42  # the notebook's `seed`, set with torch.manual_seed before each training cell
@@ -457,7 +457,7 @@ def _loss_value(trainer: Any, loss: torch.Tensor) -> Any:
 
 
 def _count_value(trainer: Any, count: torch.Tensor) -> Any:
-    """An int, or on the last retry a 0-d tensor (``float_losses_then_tensors``)."""
+    """An int, or on the last retry a 0-d tensor (``plain_then_tensors``)."""
     return count.detach() if getattr(trainer, "_grader_tensors", 0) >= TENSOR_COUNTS else int(count)
 
 
@@ -487,7 +487,7 @@ def trainer_fit(weight: Any, bias: Any, lr: float, train: list, test: list, batc
         dl_test = _loader(test[0], test[1], batch_size, shuffle=False)
         return _fit_result(trainer.fit(dl_train, dl_test, num_epochs=num_epochs, print_every=SELDOM))
 
-    return float_losses_then_tensors(run)
+    return plain_then_tensors(run)
 
 
 def _losses_report(losses: list[float], num_epochs: int) -> dict:

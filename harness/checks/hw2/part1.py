@@ -298,6 +298,12 @@ def _activations(ctx: CheckContext) -> tuple[str, ...]:
     return tuple(ctx.params.get("activations", MLP_ACTIVATIONS))
 
 
+def _activation_argument(ctx: CheckContext, activation: str) -> str | None:
+    """``activation`` as the MLP is called with it: None (no argument) where the offering's MLP was
+    ReLUs only and took no ``activation``."""
+    return None if _activations(ctx) == ("relu",) else activation
+
+
 def _mlp_spec(in_features: int, hidden: list[int], activation: str | None, dropout: float = 0) -> dict:
     """The MLP's constructor call; ``activation=None``: without the argument (an MLP of ReLUs only)."""
     kwargs: dict = {"hidden_features": hidden} | ({"activation": activation} if activation else {})
@@ -311,7 +317,7 @@ def mlp_architecture(ctx: CheckContext) -> list[Finding]:
     problems = []
     asked = _activations(ctx)
     for activation in asked:
-        spec = _mlp_spec(10, [100, 50, 100], activation if asked != ("relu",) else None)
+        spec = _mlp_spec(10, [100, 50, 100], _activation_argument(ctx, activation))
         problems += _architecture(
             ctx, spec, f"MLP(activation='{activation}')", [10, 100, 50, 100, NUM_CLASSES], activation, dropout=False
         )
@@ -353,7 +359,7 @@ def mlp_gradients(ctx: CheckContext) -> list[Finding]:
             ctx.notes.append(f"MLP(activation='{activation}') was not part of this offering's MLP: nothing to grade")
             findings.append(Finding(activation, True))
             continue
-        mlp = _mlp_spec(10, [100, 50, 100], activation if asked != ("relu",) else None)
+        mlp = _mlp_spec(10, [100, 50, 100], _activation_argument(ctx, activation))
         spec = {"cls": "Sequential", "layers": [mlp, {"cls": "CrossEntropyLoss"}]}
         x = ctx.randn(N, 10, stream=10 + stream)
         labels = ctx.randint(NUM_CLASSES, (N,), stream=20 + stream)
@@ -485,7 +491,7 @@ def dropout(ctx: CheckContext) -> list[Finding]:
 @check("part1.mlp_dropout_architecture")
 def mlp_dropout_architecture(ctx: CheckContext) -> list[Finding]:
     in_features = 3 * 32 * 32
-    spec = _mlp_spec(in_features, [50] * 3, "relu" if _activations(ctx) != ("relu",) else None, DROPOUT_P)
+    spec = _mlp_spec(in_features, [50] * 3, _activation_argument(ctx, "relu"), DROPOUT_P)
     problems = _architecture(
         ctx, spec, f"MLP(dropout={DROPOUT_P})", [in_features, 50, 50, 50, NUM_CLASSES], "relu", dropout=True
     )
@@ -496,7 +502,7 @@ def mlp_dropout_architecture(ctx: CheckContext) -> list[Finding]:
 @check("part1.mlp_dropout_gradients")
 def mlp_dropout_gradients(ctx: CheckContext) -> list[Finding]:
     in_features = 3 * 32 * 32
-    spec = _mlp_spec(in_features, [50] * 3, "relu" if _activations(ctx) != ("relu",) else None, DROPOUT_P)
+    spec = _mlp_spec(in_features, [50] * 3, _activation_argument(ctx, "relu"), DROPOUT_P)
     x = ctx.randn(N, in_features, stream=1)
     dout = ctx.randn(N, NUM_CLASSES, stream=2)
     label = f"MLP(dropout={DROPOUT_P})"

@@ -373,13 +373,20 @@ def _findings(verdicts: list[NetVerdict], fields: tuple[str, ...]) -> list[Findi
     return findings
 
 
+def _notebook_cases(ctx: CheckContext, test_params: list[dict]) -> list[tuple[int, dict]]:
+    """The configurations the offering's notebook tested (``cases``: their indices; all of them by
+    default), without the arguments its classes did not take (``without_args``: spring 2021's ResNet
+    had no ``bottleneck``)."""
+    cases = ctx.params.get("cases", range(len(test_params)))
+    dropped = set(ctx.params.get("without_args", ()))
+    return [(i, {k: v for k, v in p.items() if k not in dropped}) for i, p in enumerate(test_params) if i in cases]
+
+
 @check("part4.cnn")
 def cnn(ctx: CheckContext) -> list[Finding]:
-    cases = ctx.params.get("cases", range(len(CNN_TEST_PARAMS)))  # an offering's notebook may test fewer
     verdicts = [
         judge_net(ctx, "CNN", p, f"CNN(**test_params[{i}])", IMAGE_SHAPE)
-        for i, p in enumerate(CNN_TEST_PARAMS)
-        if i in cases
+        for i, p in _notebook_cases(ctx, CNN_TEST_PARAMS)
     ]
     return _findings(verdicts, ("architecture", "output"))
 
@@ -411,16 +418,9 @@ def bottleneck_block(ctx: CheckContext) -> list[Finding]:
 
 @check("part4.resnet")
 def resnet(ctx: CheckContext) -> list[Finding]:
-    # an offering's notebook may test fewer configurations (``cases``) and its ResNet may not take an
-    # argument of the later ones (``without_args``: spring 2021's had no ``bottleneck``)
-    cases = ctx.params.get("cases", range(len(RESNET_TEST_PARAMS)))
-    dropped = set(ctx.params.get("without_args", ()))
     verdicts = [
-        judge_net(
-            ctx, "ResNet", {k: v for k, v in p.items() if k not in dropped}, f"ResNet(**test_params[{i}])", IMAGE_SHAPE
-        )
-        for i, p in enumerate(RESNET_TEST_PARAMS)
-        if i in cases
+        judge_net(ctx, "ResNet", p, f"ResNet(**test_params[{i}])", IMAGE_SHAPE)
+        for i, p in _notebook_cases(ctx, RESNET_TEST_PARAMS)
     ]
     # the notebook's cases use LeakyReLU's default slope only: a ResNet that does not hand
     # activation_params on to its blocks passes them, so one judge-chosen case uses another slope
