@@ -76,7 +76,7 @@ def preflight(worker: Any, modules: list[str], limit: float, staged: Path) -> di
         if any(module == m or module.startswith(m + ".") for m in problems):
             continue
         try:
-            worker.call("preflight_import", timeout=limit, module=module, dump_after=max(0.5, limit - 3))
+            _import(worker, module, limit)
             continue
         except StudentError as exc:
             if exc.info.get("refused_module"):  # it imports a module found broken earlier
@@ -92,6 +92,18 @@ def preflight(worker: Any, modules: list[str], limit: float, staged: Path) -> di
         problems[module] = problem
         worker.refuse(module, problem.line)
     return problems
+
+
+def _import(worker: Any, module: str, limit: float) -> None:
+    """One import; an import that killed the worker is tried once more in a fresh one: a crash that does not
+    repeat (a signal from the machine, two OpenMP runtimes racing at load) is not the student's to pay for."""
+    for attempt in (1, 2):
+        try:
+            worker.call("preflight_import", timeout=limit, module=module, dump_after=max(0.5, limit - 3))
+            return
+        except WorkerFailure as exc:
+            if exc.kind != "crashed" or attempt == 2:
+                raise
 
 
 def _raised_line(module: str, info: dict) -> str:

@@ -60,6 +60,8 @@ class _Worker:
     def call(self, probe: str, **kwargs):
         self.calls.append(kwargs["module"])
         outcome = self.outcomes.get(kwargs["module"])
+        if isinstance(outcome, list):  # one outcome per try
+            outcome = outcome.pop(0) if outcome else None
         if outcome is not None:
             raise outcome
         return {"seconds": 0.1}
@@ -97,3 +99,33 @@ def test_a_module_below_a_broken_package_is_not_tried_again() -> None:
     assert list(problems) == ["hw2"] and worker.calls == ["hw2"]
     assert problems["hw2"].line == "hw2/__init__.py:3: NameError: name 'x' is not defined"
     assert problems["hw2"].pointer == "hw2/__init__.py:3; see the top of the report"
+
+
+def test_an_import_crash_that_does_not_repeat_blames_no_module() -> None:
+    from harness.preflight import preflight
+    from harness.sandbox import WorkerFailure
+
+    crash = WorkerFailure("crashed", "the worker process died during the call (killed by SIGSEGV)")
+    worker = _Worker({"hw2.training": [crash]})
+    assert preflight(worker, ["hw2", "hw2.training"], 60, Path("/x/submission")) == {}
+    assert worker.calls == ["hw2", "hw2.training", "hw2.training"] and worker.refused == {}
+
+
+def test_an_import_crash_that_repeats_is_the_modules() -> None:
+    from harness.preflight import preflight
+    from harness.sandbox import WorkerFailure
+
+    crash = WorkerFailure("crashed", "the worker process died during the call (killed by SIGSEGV)")
+    worker = _Worker({"hw2.training": [crash, crash]})
+    problems = preflight(worker, ["hw2.training"], 60, Path("/x/submission"))
+    assert problems["hw2.training"].kind == "crashed" and worker.calls == ["hw2.training"] * 2
+    assert "killed by SIGSEGV" in problems["hw2.training"].line
+
+
+def test_an_import_that_hangs_is_not_tried_twice() -> None:
+    from harness.preflight import preflight
+    from harness.sandbox import WorkerFailure
+
+    worker = _Worker({"hw2.training": [WorkerFailure("timeout", "no answer within 60 s")] * 2})
+    assert preflight(worker, ["hw2.training"], 60, Path("/x/submission"))["hw2.training"].kind == "timeout"
+    assert worker.calls == ["hw2.training"]

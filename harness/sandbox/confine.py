@@ -21,6 +21,7 @@ process left in it, ``setsid`` daemons included.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import itertools
 import os
@@ -29,6 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,9 +88,14 @@ def detect(wanted: str = "auto") -> Mode:
     probe = [sys.executable, "-I", "-S", "-c", "pass"]
     candidates = MODES if wanted == "auto" else MODES[MODES.index(wanted) :]
     if "bubblewrap" in candidates and shutil.which("bwrap"):
-        argv = bwrap_prefix(Path(sys.prefix), [], writable=None, tmp_bytes=1 << 20, uid=next_uid() if as_root else None)
-        if _works(argv + probe):
-            return Mode("bubblewrap", as_root, cgroups)
+        uid = claim_uid() if as_root else None
+        try:
+            argv = bwrap_prefix(Path(sys.prefix), [], writable=None, tmp_bytes=1 << 20, uid=uid)
+            if _works(argv + probe):
+                return Mode("bubblewrap", as_root, cgroups)
+        finally:
+            if uid is not None:
+                release_uid(uid)
     if "unshare" in candidates and shutil.which("unshare") and _works(unshare_prefix(None) + probe):
         return Mode("unshare", as_root, cgroups)
     return Mode("none", as_root, cgroups)
@@ -102,7 +109,75 @@ def _works(argv: list[str]) -> bool:
 
 
 def next_uid() -> int:
+    """Where to start looking for a free uid: spread by judge pid and start count (``claim_uid`` decides)."""
     return SANDBOX_UID_BASE + (os.getpid() * 64 + next(_uids)) % SANDBOX_UID_SPAN
+
+
+class _UidRegistry:
+    """Which sandbox uids live workers hold, across every judge process of this machine.
+
+    Byte N of one root-only file, locked (``lockf``) by a judge, means uid BASE + N is in use: two
+    workers of one uid would share RLIMIT_NPROC (one student's fork bomb starving another's threads)
+    and, without bwrap, each other's files. Record locks die with their process, so a killed judge
+    frees its uids. They are per process: the uids this process holds are kept here too."""
+
+    PATH = Path(tempfile.gettempdir()) / "dl-autograder-uids.lock"
+
+    def __init__(self) -> None:
+        self.fd = -1
+        self.held: set[int] = set()
+        self.lock = threading.Lock()
+        os.register_at_fork(after_in_child=self._forget)  # a forked child holds none of the locks
+
+    def _forget(self) -> None:
+        self.held = set()
+        self.lock = threading.Lock()
+
+    def _open(self) -> int:
+        if self.fd < 0:
+            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+            fd = os.open(self.PATH, flags, 0o600)
+            st = os.fstat(fd)
+            if st.st_uid != os.geteuid() or st.st_mode & 0o077:  # planted by someone else: not ours to trust
+                os.close(fd)
+                self.PATH.unlink()
+                fd = os.open(self.PATH, flags | os.O_EXCL, 0o600)
+            self.fd = fd
+        return self.fd
+
+    def claim(self, start: int) -> int:
+        with self.lock:
+            fd = self._open()
+            for step in range(SANDBOX_UID_SPAN):
+                n = (start - SANDBOX_UID_BASE + step) % SANDBOX_UID_SPAN
+                if n in self.held:
+                    continue
+                try:
+                    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, n)
+                except OSError:  # another judge's worker has it
+                    continue
+                self.held.add(n)
+                return SANDBOX_UID_BASE + n
+        raise OSError("no free sandbox uid")
+
+    def release(self, uid: int) -> None:
+        n = uid - SANDBOX_UID_BASE
+        with self.lock:
+            if n in self.held:
+                fcntl.lockf(self.fd, fcntl.LOCK_UN, 1, n)
+                self.held.discard(n)
+
+
+_registry = _UidRegistry()
+
+
+def claim_uid(start: int | None = None) -> int:
+    """A sandbox uid no other live worker on this machine has; give it back with ``release_uid``."""
+    return _registry.claim(next_uid() if start is None else start)
+
+
+def release_uid(uid: int) -> None:
+    _registry.release(uid)
 
 
 def drop_privileges(uid: int) -> list[str]:

@@ -153,6 +153,7 @@ class Worker:
     _ready: bool = False
     _own_scratch: Path | None = None
     _cgroup: confine.Cgroup | None = None
+    _uid: int | None = None
     _requests: int = 0
 
     # -- public API ---------------------------------------------------------------------------
@@ -277,6 +278,12 @@ class Worker:
 
     # -- internals ----------------------------------------------------------------------------
 
+    def _release_uid(self) -> None:
+        """The worker's processes are gone (its PID namespace died with it): its uid may serve another."""
+        if self._uid is not None:
+            confine.release_uid(self._uid)
+            self._uid = None
+
     def _reap(self, grace: float = 0.0) -> str:
         """Collect the worker (after ``grace`` seconds for it to exit by itself, so its own exit
         status is reported), killing whatever is left of its process group."""
@@ -308,6 +315,7 @@ class Worker:
                 status = f"memory limit {self.limits.memory_bytes / GiB:g} GiB exceeded; {status}"
             self._cgroup.remove()  # kills whatever is left in it first
             self._cgroup = None
+        self._release_uid()
         if self._tap is not None:
             self._tap.join(timeout=2)
             self._outputs.append(self._tap.text())
@@ -336,7 +344,7 @@ class Worker:
         scratch = self.scratch or self._own_scratch
         assert scratch is not None  # made just above when none was given
         mode = confine.detect(self.limits.sandbox)
-        uid = confine.next_uid() if mode.as_root else None
+        uid = self._uid = confine.claim_uid() if mode.as_root else None
         tmp = scratch / "tmp"  # the worker's /tmp where bwrap gives it no private one
         tmp.mkdir(parents=True, exist_ok=True)
         if uid is not None:
@@ -406,6 +414,7 @@ class Worker:
             if self._cgroup is not None:
                 self._cgroup.remove()
                 self._cgroup = None
+            self._release_uid()
             raise
         finally:
             for fd in (req_r, rep_w, out_w):

@@ -59,10 +59,36 @@ def _state(pid: int) -> str:
 
 
 def test_the_uid_of_each_worker_start_is_its_own() -> None:
-    uids = {confine.next_uid() for _ in range(50)}
-    assert len(uids) == 50
-    assert all(confine.SANDBOX_UID_BASE <= u < confine.SANDBOX_UID_BASE + confine.SANDBOX_UID_SPAN for u in uids)
-    assert os.getuid() not in uids
+    uids = [confine.claim_uid() for _ in range(50)]
+    try:
+        assert len(set(uids)) == 50
+        assert all(confine.SANDBOX_UID_BASE <= u < confine.SANDBOX_UID_BASE + confine.SANDBOX_UID_SPAN for u in uids)
+        assert os.getuid() not in uids
+    finally:
+        for uid in uids:
+            confine.release_uid(uid)
+
+
+def test_a_uid_another_judge_holds_is_skipped_and_freed_when_it_ends() -> None:
+    """Two judges (two xdist workers, two batch workers) whose starting points meet: pid p's start k + 64
+    is pid p + 1's start k. The second gets the next free uid, and the first's uid again once it gave it back."""
+    import subprocess
+    import sys
+
+    start = confine.SANDBOX_UID_BASE + confine.SANDBOX_UID_SPAN - 1  # the last one: the search wraps around
+    mine = confine.claim_uid(start)
+    assert mine == start
+    other = (
+        "import sys; from harness.sandbox import confine; "
+        f"u = confine.claim_uid({start}); print(u); confine.release_uid(u); print(confine.claim_uid({start}))"
+    )
+    try:
+        first = subprocess.run([sys.executable, "-c", other], capture_output=True, text=True, check=True).stdout
+        assert first.split() == [str(confine.SANDBOX_UID_BASE)] * 2  # wrapped past the held one, twice
+    finally:
+        confine.release_uid(mine)
+    again = subprocess.run([sys.executable, "-c", other], capture_output=True, text=True, check=True).stdout
+    assert again.split() == [str(start)] * 2
 
 
 def test_what_a_killed_judge_left_behind_is_swept(tmp_path: Path) -> None:
