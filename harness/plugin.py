@@ -154,6 +154,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=100.0,
         help="batch mode: a zip, or a file in a submission, larger than this is not read (default 100)",
     )
+    group.addoption(
+        "--similarity-threshold",
+        metavar="SHARE",
+        default=None,
+        help="batch mode: list two students in the class report's similarity section when this share of "
+        "either one's code (skeleton removed) matches the other's (default 0.6; 'off' skips the section). "
+        "A signal for a person: it never changes a grade",
+    )
+    group.addoption(
+        "--similarity-corpus",
+        metavar="DIR",
+        default=None,
+        help="batch mode: earlier years' submissions or public solutions (laid out as a class folder) "
+        "that the class is compared with too; matched, never graded",
+    )
+    group.addoption(
+        "--similarity-skeleton",
+        metavar="DIR",
+        default=None,
+        help="batch mode: the code handed out to students (skeleton, support package), which counts for "
+        "no one (default: the assignment's bundled skeleton, where it has one)",
+    )
 
 
 def _assignment_names() -> list[str]:

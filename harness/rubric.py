@@ -95,6 +95,7 @@ class Rubric:
     opt_in_parts: frozenset[str] = frozenset()  # parts run only when asked (`opt_in = true`: benchmarks)
     submission: Contract = Contract(package="hw2")  # what a submission holds ([assignment.submission])
     offering: Any = None  # harness.offerings.Recognition: the offering graded, and why (None: single offering)
+    skeleton: Path | None = None  # the code handed out to students ([assignment] skeleton): nobody's own code
     not_assigned: tuple[str, ...] = ()  # entries the offering dropped (not graded)
     time_budget: float = 900.0  # wall seconds one submission may take ([assignment] time_budget_s)
     opt_in_budgets: dict[str, float] = field(
@@ -290,4 +291,5 @@ def load(path: Path) -> Rubric:
         submission=_contract(meta, path),
         time_budget=float(meta.get("time_budget_s", 900)),
         opt_in_budgets={pid: float(p.get("budget_s", 0)) for pid, p in raw.get("parts", {}).items() if p.get("opt_in")},
+        skeleton=(path.parent / str(meta["skeleton"])).resolve() if meta.get("skeleton") else None,
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from ..integrity.similarity import Similarity
 from ..report.svg import new_figure, svg_of
 from .store import GradeRecord
 
@@ -151,7 +152,13 @@ def part_means_svg(info: dict[str, Any], means: dict[str, tuple[float, float]]) 
     return svg_of(fig, "parts")
 
 
-def render_class_report(info: dict[str, Any], records: list[GradeRecord], notes: list[str], scope: str) -> str:
+def render_class_report(
+    info: dict[str, Any],
+    records: list[GradeRecord],
+    notes: list[str],
+    scope: str,
+    similarity: Similarity | None = None,
+) -> str:
     graded = [r for r in records if r.status == "graded"]
     totals = [r.total or 0.0 for r in graded]
     best = max((r.max_total or 0.0 for r in graded), default=0.0)
@@ -182,11 +189,18 @@ def render_class_report(info: dict[str, Any], records: list[GradeRecord], notes:
         histogram=histogram_svg(totals, best) if totals else "",
         part_chart=part_means_svg(info, means) if means else "",
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+        similarity=similarity,
+        reports={r.key: r.report for r in records if r.report and r.status == "graded"},
     )
 
 
 def write_class_report(
-    path: Path, info: dict[str, Any], records: list[GradeRecord], notes: list[str], scope: str = ""
+    path: Path,
+    info: dict[str, Any],
+    records: list[GradeRecord],
+    notes: list[str],
+    scope: str = "",
+    similarity: Similarity | None = None,
 ) -> Path:
-    path.write_text(render_class_report(info, records, notes, scope), encoding="utf-8")
+    path.write_text(render_class_report(info, records, notes, scope, similarity), encoding="utf-8")
     return path

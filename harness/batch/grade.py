@@ -17,6 +17,7 @@ from typing import Any
 from ..expected import ExpectedValues
 from ..files import remove_tree
 from ..grading import DataCache, GradingOptions, SubmissionGrader
+from ..integrity.code import SNAPSHOT, code_of, write_snapshot
 from ..manual import ManualScore, digest as manual_digest
 from ..offerings import load_offerings, recognise, unsupported_sentence
 from ..rubric import CheckSpec, Rubric
@@ -66,6 +67,8 @@ class EntryGrader:
                 record.content_hash += "+manual:" + manual_digest(manual)
             cached = None if self.regrade else self.store.lookup(entry.key, self.digest)
             if cached is not None and self._still_valid(cached, record.content_hash):
+                if not (self.out / entry.slug / SNAPSHOT).is_file():  # graded before snapshots were kept
+                    self._record_code_only(entry)
                 return cached, True
             self._grade_into(entry, record)
         except Rejected as exc:
@@ -93,6 +96,16 @@ class EntryGrader:
     def _still_valid(self, cached: GradeRecord, content: str) -> bool:
         return cached.status == "graded" and cached.content_hash == content and (self.out / cached.report).is_file()
 
+    def _record_code_only(self, entry: Entry) -> None:
+        scratch = Path(tempfile.mkdtemp(prefix="dl-batch-"))
+        try:
+            submission = locate(materialize(entry, scratch, self.intake), self.rubric.submission)
+            write_snapshot(self.out / entry.slug / SNAPSHOT, code_of(submission))
+        except (Rejected, SubmissionError, OSError):
+            pass  # the class report notes the entries without a snapshot
+        finally:
+            remove_tree(scratch)
+
     def _grade_into(self, entry: Entry, record: GradeRecord) -> None:
         scratch = Path(tempfile.mkdtemp(prefix="dl-batch-"))
         try:
@@ -104,6 +117,7 @@ class EntryGrader:
             refusal = unsupported_offering(submission, self.rubric)
             if refusal:
                 raise Rejected(refusal)
+            write_snapshot(self.out / entry.slug / SNAPSHOT, code_of(submission))  # for the similarity section
             grader = SubmissionGrader(
                 submission,
                 self.rubric,

@@ -11,13 +11,18 @@ merged rows. A student found in two shards keeps the more recent result.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import sys
 from pathlib import Path
 
+from ..integrity.similarity import Settings, Similarity
+from ..rubric import RubricError, load, rubric_path
+from ..submission import Contract
 from .classreport import write_class_report
 from .gradebook import write_gradebook
 from .outputs import CLASS_REPORT, GRADEBOOK
+from .similar import SimilarityRequest, class_similarity
 from .store import STORE_NAME, GradeRecord, ResultStore
 
 
@@ -25,7 +30,7 @@ class MergeError(Exception):
     pass
 
 
-def merge(out: Path, shard_dirs: list[Path]) -> dict[str, Path]:
+def merge(out: Path, shard_dirs: list[Path], similarity: SimilarityRequest | None = None) -> dict[str, Path]:
     digests: dict[str, list[Path]] = {}
     merged: dict[str, tuple[GradeRecord, Path]] = {}
     info: dict = {}
@@ -65,10 +70,41 @@ def merge(out: Path, shard_dirs: list[Path]) -> dict[str, Path]:
         store.close()
     records = sorted((r for r, _ in merged.values()), key=lambda r: r.key)
     scope = f"merged from {len(shard_dirs)} shards"
+    similar: Similarity | None = None
+    notes: list[str] = []
+    if similarity is not None:
+        similar, notes = class_similarity(out, records, _for_rubric(similarity, str(info.get("name", ""))))
     return {
-        "class report": write_class_report(out / CLASS_REPORT, info, records, [], scope),
+        "class report": write_class_report(out / CLASS_REPORT, info, records, notes, scope, similar),
         "gradebook": write_gradebook(out / GRADEBOOK, info, records),
     }
+
+
+def _for_rubric(request: SimilarityRequest, name: str) -> SimilarityRequest:
+    """The shards' assignment says what a submission holds and which skeleton it was given."""
+    try:
+        rubric = load(rubric_path(name))
+    except RubricError:
+        return request
+    return dataclasses.replace(request, contract=rubric.submission, skeleton=request.skeleton or rubric.skeleton)
+
+
+def _similarity(args: argparse.Namespace) -> SimilarityRequest | None:
+    raw = args.similarity_threshold
+    if raw is not None and raw.strip().lower() == "off":
+        return None
+    try:
+        threshold = float(raw) if raw is not None else Settings().threshold
+    except ValueError:
+        threshold = -1.0
+    if not 0 < threshold <= 1:
+        raise MergeError(f"--similarity-threshold={args.similarity_threshold}: a share between 0 and 1, or 'off'")
+    return SimilarityRequest(
+        contract=Contract(),  # filled in from the shards' rubric by merge()
+        skeleton=args.similarity_skeleton,
+        corpus=args.similarity_corpus,
+        settings=dataclasses.replace(Settings(), threshold=threshold),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,9 +113,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--out", type=Path, required=True, help="the merged output folder")
     ap.add_argument("shards", type=Path, nargs="+", help="the --out folders of the shards")
+    ap.add_argument(
+        "--similarity-corpus", type=Path, default=None, help="earlier years' code the class is compared with too"
+    )
+    ap.add_argument("--similarity-skeleton", type=Path, default=None, help="the code handed out (counts for no one)")
+    ap.add_argument(
+        "--similarity-threshold", default=None, help="share of either student's code that lists a pair, or 'off'"
+    )
     args = ap.parse_args(argv)
     try:
-        written = merge(args.out, args.shards)
+        written = merge(args.out, args.shards, _similarity(args))
     except MergeError as exc:
         print(f"merge: {exc}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ from typing import Any
 from .classreport import write_class_report
 from .discover import Entry
 from .gradebook import write_gradebook
+from .similar import SimilarityRequest, class_similarity
 from .store import GradeRecord
 
 CLASS_REPORT = "class_report.html"
@@ -43,11 +44,18 @@ def write_class_outputs(
     crashed: dict[str, str],
     notes: list[str],
     shard: tuple[int, int] = (1, 1),
+    similarity: SimilarityRequest | None = None,
 ) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     rows = class_records(entries, records, crashed)
     scope = f"shard {shard[0]} of {shard[1]}" if shard[1] > 1 else ""
+    similar = None
+    if similarity is not None and shard[1] > 1:
+        notes = notes + ["similarity: compared across the whole class by python -m harness.batch.merge"]
+    elif similarity is not None:
+        similar, similarity_notes = class_similarity(out, rows, similarity)
+        notes = notes + similarity_notes
     return {
-        "class report": write_class_report(out / CLASS_REPORT, info, rows, notes, scope),
+        "class report": write_class_report(out / CLASS_REPORT, info, rows, notes, scope, similar),
         "gradebook": write_gradebook(out / GRADEBOOK, info, rows),
     }

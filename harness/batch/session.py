@@ -22,6 +22,7 @@ import pytest
 from _pytest._code.code import TerminalRepr
 
 from ..grading import GradingOptions, check_assignment, check_declarations, check_functions, identify
+from ..integrity.similarity import Settings
 from ..manual import ManualScore, ManualScoresError, load_class_manual_scores
 from ..offerings import OfferingError, Recognition, choose, default_offering, load_offerings, recognise
 from ..session import load_session_rubric
@@ -32,6 +33,7 @@ from .intake import IntakeLimits
 from .plan import read_plan
 from .progress import Progress
 from .selection import grading_digest, grading_info, select_checks
+from .similar import SimilarityRequest
 from .store import STORE_NAME, GradeRecord, ResultStore
 
 REPORT_KEY = "dl_batch"  # the user_properties entry that carries an item's outcome to the controller
@@ -112,6 +114,7 @@ class BatchSession:
             atexit.register(_exit_without_teardown)  # registered after torch's: runs before them
         elif config.getvalue("dist") in (None, "no"):
             _share_cores(1)  # grading in this process: the CPUs it was given (a SLURM task's), not the node's
+        self.similarity = _similarity_request(config, base, self.rubric, self.intake)
         self.progress = Progress(len(self.entries))
         self.crashed: dict[str, str] = {}  # key -> why its grading process died (controller only)
         self.written: dict[str, Path] = {}
@@ -234,6 +237,7 @@ class BatchSession:
                     self.crashed,
                     notes=self.folder.notes,
                     shard=self.shard,
+                    similarity=self.similarity,
                 )
             if not self.entries and self.shard[1] > 1 and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
                 # a shard that received no submission did its part (a SLURM array task must not read FAILED)
@@ -351,6 +355,34 @@ def _outcome(report: pytest.TestReport) -> dict[str, Any] | None:
 def _first_lines(text: str, n: int = 3) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return "\n".join(lines[-n:])
+
+
+def _similarity_request(
+    config: pytest.Config, base: Path, rubric: Any, intake: IntakeLimits
+) -> SimilarityRequest | None:
+    """--similarity-*: what the class report's similarity section compares (None: 'off')."""
+    raw = config.getoption("similarity_threshold")
+    if raw is not None and str(raw).strip().lower() == "off":
+        return None
+    try:
+        threshold = float(raw) if raw is not None else Settings().threshold
+    except ValueError:
+        threshold = -1.0
+    if not 0 < threshold <= 1:
+        raise pytest.UsageError(f"--similarity-threshold={raw}: give a share between 0 and 1 (e.g. 0.6), or 'off'")
+    corpus = config.getoption("similarity_corpus")
+    skeleton = config.getoption("similarity_skeleton")
+    if corpus and not _absolute(base, corpus).is_dir():
+        raise pytest.UsageError(f"--similarity-corpus={corpus}: no such folder")
+    if skeleton and not _absolute(base, skeleton).is_dir():
+        raise pytest.UsageError(f"--similarity-skeleton={skeleton}: no such folder")
+    return SimilarityRequest(
+        contract=rubric.submission,
+        skeleton=_absolute(base, skeleton) if skeleton else rubric.skeleton,
+        corpus=_absolute(base, corpus) if corpus else None,
+        settings=dataclasses.replace(Settings(), threshold=threshold),
+        intake=intake,
+    )
 
 
 def _absolute(base: Path, value: str) -> Path:
