@@ -101,6 +101,7 @@ def main() -> None:
         "Throughput benchmarks: stability of the ratio",
         ["benchmark_stability.py", "--repeats", "2" if args.quick else "5"],
     )
+    lines += run("Similar code across a class of 200", ["similarity_cost.py", "--rounds", rounds])
     if args.batch:
         lines += run("Batch throughput (1 vs 2 workers)", ["batch_throughput.py"])
     if args.hangs:

@@ -159,7 +159,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SHARE",
         default=None,
         help="batch mode: list two students in the class report's similarity section when this share of "
-        "either one's code (skeleton removed) matches the other's (default 0.6; 'off' skips the section). "
+        "either one's code (skeleton removed) matches the other's (default 0.5; 'off' skips the section). "
         "A signal for a person: it never changes a grade",
     )
     group.addoption(
