@@ -41,6 +41,7 @@ class Settings:
     common_min: int = 5  # ... in a class big enough for that to mean something
     max_pairs: int = 100  # listed in the report, the most similar first
     context_lines: int = 3  # lines shown around each matching region
+    view_chars: int = 20_000  # of one file's view: a class report of 100 pairs stays a few MB
 
 
 @dataclass
@@ -378,5 +379,15 @@ def _highlighted(doc: Document, matching: np.ndarray, settings: Settings) -> lis
         html, _ = highlight_overlap(
             f.raw, slices, "<mark>", "</mark>", truncate=settings.context_lines, escape_html=True
         )
-        views.append(FileView(f.name, html))
+        views.append(FileView(f.name, _cut(html, settings.view_chars)))
     return views
+
+
+def _cut(html: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a line end (never inside a tag or an entity)."""
+    if len(html) <= limit:
+        return html
+    kept = html[: html.rfind("\n", 0, limit) + 1 or limit]
+    if kept.count("<mark>") > kept.count("</mark>"):
+        kept += "</mark>"
+    return kept + f"\n[... {len(html) - len(kept)} more characters of this file not shown]"
