@@ -24,6 +24,7 @@ from .checks import CheckAbort, CheckContext, CheckFunction, declared_checks, fi
 from .checks.base import Finding, LazyAnswerKey, crashed
 from .data import has_known_dataset
 from .expected import ExpectedValues
+from .integrity.shortcuts import Shortcut, found_by_worker, in_source, source_of
 from .manual import ManualScore, apply_manual
 from .offerings import choose as choose_offering, load_offerings
 from .paths import REFERENCE
@@ -31,7 +32,7 @@ from .preflight import ImportProblem, modules_to_import, preflight, summary_line
 from .rubric import CheckSpec, Rubric, RubricError, available, load as load_rubric, rubric_path
 from .sandbox import Limits, Worker, confine, math_mode
 from .sandbox.noise import split_noise
-from .scoring import CheckResult, Summary, indicative, optional, same_cause, score
+from .scoring import CheckResult, Summary, flag_shortcuts, indicative, optional, same_cause, score
 from .submission import Contract, Submission, SubmissionError, locate, stage
 
 MAX_NOTES = 12  # notes kept per check
@@ -306,6 +307,7 @@ class SubmissionGrader:
             check_function = find_check(self.check_functions, spec.id)
             if check_function is None:  # the rubric was checked against the registry when loaded
                 raise CheckAbort(f"no check function is registered for {spec.id}")
+            self._watch(spec)
             findings = check_function(ctx) or []
         except CheckAbort as exc:
             aborted = str(exc)
@@ -322,6 +324,7 @@ class SubmissionGrader:
             )
             self.aborts[spec.id] = "grader"
             self.grader_errors[spec.id] = traceback.format_exc(limit=-10)
+        seen = self._unwatch(spec)
         if ctx.reference_touched:
             self.reference_touched.add(spec.id)
         points, status, complete = score(spec, findings, aborted)
@@ -342,6 +345,8 @@ class SubmissionGrader:
             indicative(result, ctx.indicative_reason)
         elif self._charged_before(spec, result):
             same_cause(result, self.results[spec.same_cause_as])
+        if spec.forbid:
+            flag_shortcuts(result, self._shortcuts_in_source(spec) + seen)
         self.results[spec.id] = result
         return result
 
@@ -427,6 +432,24 @@ class SubmissionGrader:
             and spec.id not in self.aborts
             and not any(crashed(t) for t in texts)
         )
+
+    def _watch(self, spec: CheckSpec) -> None:
+        """The worker watches what the graded code calls while this check runs (``forbid``)."""
+        if spec.forbid and not spec.manual:
+            file, _, scope = spec.locate.partition(":")
+            self.worker.watch = {"file": file, "scope": scope, "forbid": list(spec.forbid)}
+            self.worker.shortcuts = []
+
+    def _unwatch(self, spec: CheckSpec) -> list[Shortcut]:
+        if self._worker is None or self._worker.watch is None:
+            return []
+        seen, self._worker.watch, self._worker.shortcuts = found_by_worker(self._worker.shortcuts), None, []
+        return seen
+
+    def _shortcuts_in_source(self, spec: CheckSpec) -> list[Shortcut]:
+        file, _, scope = spec.locate.partition(":")
+        text = source_of(self.submission, file)
+        return in_source(text, file, scope, spec.forbid) if text is not None else []
 
     def run_checks(self, specs: Iterable[CheckSpec]) -> Summary:
         for spec in specs:

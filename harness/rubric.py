@@ -32,6 +32,7 @@ table (``[parts.part2] probes = "probes.hw2_part2"``); ``load_checks`` imports e
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -76,6 +77,10 @@ class CheckSpec:
     indicative_without: str = ""
     # false: never in a student kit, though visible (its expected values would give an answer away)
     kit: bool = True
+    # what the graded code (the class or function ``locate`` names) must not use, as dotted prefixes
+    # ("torch.autograd", "torch.optim"): read in its source, and watched while the check runs it
+    forbid: tuple[str, ...] = ()
+    forbid_penalty: float = 0.0  # points a shortcut costs (0: a flag for staff, no points)
 
     @property
     def components(self) -> list[str]:
@@ -151,6 +156,19 @@ def _with_questions(checks: list[CheckSpec], questions: dict[str, str]) -> list[
     asked = [replace(written[0], id=f"answers.{name}", title=title) for name, title in questions.items()]
     rest = [c for c in checks if not c.id.startswith("answers.")]
     return rest[:at] + asked + rest[at:]
+
+
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def _forbid(entry: dict, path: Path, where: str) -> tuple[str, ...]:
+    """``forbid``: dotted module or API prefixes ("torch.autograd"), each a valid dotted name."""
+    raw = entry.get("forbid", [])
+    if not isinstance(raw, list) or not all(isinstance(x, str) and _DOTTED.match(x) for x in raw):
+        raise RubricError(f"{path}: {where}: 'forbid' must be a list of dotted names such as \"torch.autograd\"")
+    if raw and ":" not in str(entry.get("locate", "")):
+        raise RubricError(f"{path}: {where}: 'forbid' needs a 'locate' naming the class or function it applies to")
+    return tuple(raw)
 
 
 def rubric_path(assignment: str) -> Path:
@@ -271,8 +289,14 @@ def load(path: Path) -> Rubric:
                 uses_why=str(entry.get("uses_why", "")),
                 indicative_without=str(entry.get("indicative_without", "")),
                 kit=bool(entry.get("kit", True)),
+                forbid=_forbid(entry, path, where),
+                forbid_penalty=float(entry.get("forbid_penalty", 0.0)),
             )
         )
+        if checks[-1].forbid_penalty and not checks[-1].forbid:
+            raise RubricError(f"{path}: {where} has a forbid_penalty but nothing in 'forbid'")
+        if not 0 <= checks[-1].forbid_penalty <= points:
+            raise RubricError(f"{path}: {where}: forbid_penalty must be between 0 and its {points:g} points")
     ids = {c.id for c in checks}
     for c in checks:
         unknown = [u for u in c.uses if u not in ids]

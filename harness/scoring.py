@@ -26,6 +26,7 @@ class CheckResult:
     measurements: dict = field(default_factory=dict)  # e.g. benchmark statistics
     figures: list = field(default_factory=list)  # plain-data figures (checks/figures.py), drawn by the report
     likely_causes: list[str] = field(default_factory=list)  # checks this one uses that lost points too
+    shortcuts: list = field(default_factory=list)  # forbidden APIs the graded code used (integrity/shortcuts.py)
 
     @property
     def max_score(self) -> float:
@@ -87,6 +88,31 @@ def same_cause(result: CheckResult, earlier: CheckResult) -> CheckResult:
     result.indicative_outcome = result.status
     result.notes.insert(0, f"same cause as {earlier.spec.id} (already deducted there): not deducted again")
     result.score, result.status = result.spec.points, "noted"
+    return result
+
+
+MAX_SHORTCUT_LINES = 3
+
+
+def flag_shortcuts(result: CheckResult, found: list) -> CheckResult:
+    """The forbidden APIs the graded code used (harness/integrity/shortcuts.py): a note each, and
+    the rubric's ``forbid_penalty`` off the points the check earned, once."""
+    from .integrity.shortcuts import merged
+
+    result.shortcuts = merged(found)
+    if not result.shortcuts:
+        return result
+    penalty = min(result.spec.forbid_penalty, result.score) if result.counted else 0.0
+    cost = (
+        f"costs {penalty:g} point{'s' if penalty != 1 else ''}" if penalty else "a flag for the course staff, no points"
+    )
+    lines = [f"shortcut: {s.line()}" for s in result.shortcuts[:MAX_SHORTCUT_LINES]]
+    if len(result.shortcuts) > MAX_SHORTCUT_LINES:
+        lines.append(f"[... {len(result.shortcuts) - MAX_SHORTCUT_LINES} more uses of forbidden APIs]")
+    result.notes[:0] = [f"{lines[0]}; {cost}", *lines[1:]]
+    if penalty:
+        result.score -= penalty
+        result.status = "partial" if result.score > 0 else "failed"
     return result
 
 

@@ -103,6 +103,8 @@ def problems(records: list[GradeRecord]) -> list[Problem]:
         if r.status != "graded":
             out.append(Problem(r.key, who, r.status, r.reason, r.report))
         for check, kind, message in r.problems:
+            if kind == "shortcut":
+                continue
             out.append(
                 Problem(
                     r.key,
@@ -118,6 +120,16 @@ def problems(records: list[GradeRecord]) -> list[Problem]:
                 )
             )
     return out
+
+
+def shortcuts(records: list[GradeRecord]) -> list[Problem]:
+    """Uses of what a check's ``forbid`` names (harness/integrity/shortcuts.py), one row each."""
+    return [
+        Problem(r.key, f"{r.student_id} {r.student_name}".strip(), check, message, r.report)
+        for r in records
+        for check, kind, message in r.problems
+        if kind == "shortcut"
+    ]
 
 
 def prewarm() -> None:
@@ -184,6 +196,7 @@ def render_class_report(
         max_listed=MAX_LISTED,
         parts=means,
         problems=problems(records),
+        shortcuts=shortcuts(records),
         notes=notes,
         scope=scope,
         histogram=histogram_svg(totals, best) if totals else "",

@@ -138,11 +138,17 @@ class EntryGrader:
         record.total, record.max_total = summary.total, summary.max_total
         record.parts = {p: [got, best] for p, (got, best) in summary.part_scores().items()}
         record.checks = {r.spec.id: [r.score, r.max_score, r.status] for r in summary.results}
-        record.problems = [["the submission", kind, line[:300]] for kind, line in grader.problems()] + [
-            [check_id, kind, (grader.results[check_id].feedback().splitlines() or [""])[0][:300]]
-            for check_id, kind in grader.aborts.items()
-            if kind in PROBLEM_KINDS
-        ]
+        record.problems = (
+            [["the submission", kind, line[:300]] for kind, line in grader.problems()]
+            + [
+                [check_id, kind, (grader.results[check_id].feedback().splitlines() or [""])[0][:300]]
+                for check_id, kind in grader.aborts.items()
+                if kind in PROBLEM_KINDS
+            ]
+            + [  # forbidden shortcuts: listed apart in the class report, for staff to read
+                [r.spec.id, "shortcut", shortcut.line()[:300]] for r in summary.results for shortcut in r.shortcuts
+            ]
+        )
         record.report = report.relative_to(self.out).as_posix()
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..boundary.wire import PeerClosed, read_frame, write_frame
-from . import adapter, compat
+from . import adapter, compat, shortcuts
 
 PROBES: dict[str, Callable[..., Any]] = {}
 PARENT = __name__.split(".")[0]  # "harness" in the judge's process, boot.py's own name in a worker
@@ -125,11 +125,16 @@ def _handle(request: dict, submission: str) -> dict:
         return {"ok": False, "error": {"type": "UnknownProbe", "message": f"no probe named {name!r}"}}
     _STATE["seed"] = int(request.get("seed", 0))
     _reset_global_state(_STATE["seed"])
+    watch = shortcuts.watching(request.get("watch"), submission)  # the check's forbidden APIs, if any
     try:
-        result = fn(**request.get("kwargs", {}))
-        return {"ok": True, "result": to_plain(result), "compat": compat.applied()}
+        with watch:
+            result = fn(**request.get("kwargs", {}))
+        reply = {"ok": True, "result": to_plain(result), "compat": compat.applied()}
     except BaseException as exc:  # SystemExit/KeyboardInterrupt from student code too
-        return {"ok": False, "error": describe_exception(exc, submission), "compat": compat.applied()}
+        reply = {"ok": False, "error": describe_exception(exc, submission), "compat": compat.applied()}
+    if getattr(watch, "seen", None):
+        reply["shortcuts"] = watch.seen
+    return reply
 
 
 def _reset_global_state(seed: int) -> None:
@@ -165,7 +170,11 @@ def student_location(filename: str, lineno: int, submission: str) -> str:
     """``hw2/layers.py:12``, or for a staged notebook the student's own cell and line:
     ``tutorial4.ipynb, code cell 5, line 3`` (the staged module keeps their code line for line)."""
     rel = os.path.relpath(os.path.realpath(filename), submission)
-    lines = linecache.getlines(filename)
+    return location_in(linecache.getlines(filename), rel, lineno)
+
+
+def location_in(lines: list[str], rel: str, lineno: int) -> str:
+    """``student_location`` for a module's text (``rel``: its path in the submission)."""
     if not lines or not lines[0].startswith(GENERATED_HEADER) or lineno > len(lines):
         return f"{rel}:{lineno}"
     source = lines[0][len(GENERATED_HEADER) :].split(";", 1)[0]

@@ -44,6 +44,8 @@ MAX_OUTPUT = 256 * 1024  # what the reports show of everything the student's cod
 # process's history, which made the same code's benchmark differ 2-4x from one worker to the next.
 # Fixed thresholds (glibc's largest mmap threshold, 32 MiB) keep freed tensors in the heap: the
 # student's and the reference's worker allocate alike every time (BENCHMARKS.md: stability).
+MAX_SHORTCUTS = 10  # forbidden API uses kept per check
+
 MALLOC_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": str(32 * 1024**2), "MALLOC_TRIM_THRESHOLD_": str(256 * 1024**2)}
 
 
@@ -154,6 +156,8 @@ class Worker:
     _own_scratch: Path | None = None
     _cgroup: confine.Cgroup | None = None
     _uid: int | None = None
+    watch: dict | None = None  # set by the grader while a check with ``forbid`` runs
+    shortcuts: list[dict] = field(default_factory=list)  # what the watch saw during that check
     _requests: int = 0
 
     # -- public API ---------------------------------------------------------------------------
@@ -185,6 +189,8 @@ class Worker:
             timeout, clipped = left, True
         self._requests += 1
         request = {"op": "call", "id": self._requests, "probe": probe, "seed": seed, "kwargs": _plain(kwargs)}
+        if self.watch:  # the running check's forbidden APIs (harness/probes/shortcuts.py)
+            request["watch"] = self.watch
         deadline = time.monotonic() + timeout
         try:
             write_frame(self._req_w, request, timeout=timeout)
@@ -222,6 +228,7 @@ class Worker:
                 self.environment.setdefault("compat", [])
                 if note not in self.environment["compat"]:
                     self.environment["compat"].append(note)
+        self._collect_shortcuts(reply.get("shortcuts"))
         if not reply["ok"]:
             info = reply.get("error")
             info = info if isinstance(info, dict) else {"type": "Error", "message": str(info)}
@@ -277,6 +284,17 @@ class Worker:
         self._reap()
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _collect_shortcuts(self, seen: Any) -> None:
+        """What the watch saw, kept as plain, bounded strings (the student's process wrote it)."""
+        if not self.watch or not isinstance(seen, list):
+            return
+        for entry in seen[:MAX_SHORTCUTS]:
+            if not isinstance(entry, dict) or len(self.shortcuts) >= MAX_SHORTCUTS:
+                continue
+            item = {k: cut(str(entry.get(k, "")), 200) for k in ("api", "where", "in", "rule")}
+            if item["rule"] in self.watch.get("forbid", ()) and item not in self.shortcuts:
+                self.shortcuts.append(item)
 
     def _release_uid(self) -> None:
         """The worker's processes are gone (its PID namespace died with it): its uid may serve another."""

@@ -10,9 +10,9 @@ from harness.dev.cases import materialise
 
 from ..integrity.disguise import disguise_folder
 from ..integrity.test_similarity import _reference_with_a_bug
-from .helpers import EXAMPLE, SKELETON, BatchOutput, copy_submission, run_batch
+from .helpers import EXAMPLE, SKELETON, SUBMISSIONS, BatchOutput, copy_submission, run_batch
 
-FAST = "part1.relu"  # one cheap check: the section compares code, whatever was graded
+FAST = "part1.relu or part1.linear"  # cheap checks: the section compares code, whatever was graded
 
 
 def _class(root: Path, tmp: Path) -> None:
@@ -21,6 +21,7 @@ def _class(root: Path, tmp: Path) -> None:
     disguise_folder(materialise(original, root / "bob"), "b")
     copy_submission(EXAMPLE, root / "carol")
     copy_submission(SKELETON, root / "dave")
+    materialise(SUBMISSIONS / "integrity" / "autograd-layers", root / "erin")  # the example, but for two layers
 
 
 def test_the_copied_pair_is_listed_side_by_side_and_linked_from_both_rows(tmp_path: Path) -> None:
@@ -30,17 +31,21 @@ def test_the_copied_pair_is_listed_side_by_side_and_linked_from_both_rows(tmp_pa
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     html = BatchOutput(out).class_report()
     section = html[html.index('<h2 id="similarity">') : html.index("<h2>Students</h2>")]
-    assert section.count('<tr id="sim-') == 1
-    row = section[section.index('<tr id="sim-1">') :]
-    assert re.search(r'<a href="ann/report.html">ann</a></td>\s*<td class="num">\d+%', row)
-    assert '<a href="bob/report.html">bob</a>' in row and "<mark>" in row
+    rows = re.findall(r'<tr id="sim-(\d+)">(.*?)</tr>', section, re.S)
+    pairs = {tuple(re.findall(r'<a href="(\w+)/report.html">', row)) for _, row in rows}
+    assert pairs == {("ann", "bob"), ("carol", "erin")}
+    first = next(row for _, row in rows if 'href="ann/' in row)
+    assert re.search(r'<a href="ann/report.html">ann</a></td>\s*<td class="num">\d+%', first) and "<mark>" in first
     students = html[html.index("<h2>Students</h2>") :]
+    ann_pair = next(n for n, row in rows if 'href="ann/' in row)
     for name in ("ann", "bob"):
         own = students[students.index(f'<tr id="{name}">') :]
-        assert '<a href="#sim-1">#1</a>' in own[: own.index("</tr>")]
-    for name in ("carol", "dave"):
-        own = students[students.index(f'<tr id="{name}">') :]
-        assert "#sim-" not in own[: own.index("</tr>")]
+        assert f'<a href="#sim-{ann_pair}">#{ann_pair}</a>' in own[: own.index("</tr>")]
+    own = students[students.index('<tr id="dave">') :]
+    assert "#sim-" not in own[: own.index("</tr>")]
+    shortcuts = html[html.index('<h2 id="shortcuts">') : html.index('<h2 id="similarity">')]
+    assert shortcuts.count("<tr><td>") == 2 and "erin" in shortcuts and "torch.autograd.grad" in shortcuts
+    assert "ann" not in shortcuts  # the disguised answer key derives by hand: nothing to flag
     snapshot = json.loads((out / "ann" / "code.json").read_text())
     assert "hw2/layers.py" in snapshot["files"]
 

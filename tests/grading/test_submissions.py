@@ -22,6 +22,7 @@ def test_example_gets_full_marks(pytester: pytest.Pytester) -> None:
     graded.result.assert_outcomes(passed=len(graded.report["tests"]), skipped=6)  # the opt-in benchmarks
     full = sum(t["max_score"] for t in graded.report["tests"])
     graded.result.stdout.fnmatch_lines([f"*hw2: {full:.1f}/{full:.1f}*"])
+    assert not [t["number"] for t in graded.report["tests"] if "shortcut: " in t.get("output", "")]
 
 
 @pytest.mark.parametrize("folder", BROKEN, ids=[p.name for p in BROKEN])
@@ -33,6 +34,7 @@ def test_broken_submission_gets_its_expected_score(pytester: pytest.Pytester, fo
     assert full - graded.score == pytest.approx(expected["points_lost"])
     for check_id in expected["failing"]:
         assert graded.output(check_id).strip(), f"{check_id} lost points without saying why"
+    assert not [t["number"] for t in graded.report["tests"] if "shortcut: " in t.get("output", "")]
     for check_id in expected.get("noted", []):  # failed, reported as such, no points taken
         test = next(t for t in graded.report["tests"] if t["number"] == check_id)
         assert test["status"] == "failed" and test["score"] >= test["max_score"], test
