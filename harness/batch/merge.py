@@ -16,13 +16,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from ..integrity.similarity import Settings, Similarity
+from ..integrity.similarity import Similarity
 from ..rubric import RubricError, load, rubric_path
 from ..submission import Contract
 from .classreport import write_class_report
 from .gradebook import write_gradebook
 from .outputs import CLASS_REPORT, GRADEBOOK
-from .similar import SimilarityRequest, class_similarity
+from .similar import SimilarityRequest, class_similarity, threshold_setting
 from .store import STORE_NAME, GradeRecord, ResultStore
 
 
@@ -90,20 +90,17 @@ def _for_rubric(request: SimilarityRequest, name: str) -> SimilarityRequest:
 
 
 def _similarity(args: argparse.Namespace) -> SimilarityRequest | None:
-    raw = args.similarity_threshold
-    if raw is not None and raw.strip().lower() == "off":
-        return None
     try:
-        threshold = float(raw) if raw is not None else Settings().threshold
-    except ValueError:
-        threshold = -1.0
-    if not 0 < threshold <= 1:
-        raise MergeError(f"--similarity-threshold={args.similarity_threshold}: a share between 0 and 1, or 'off'")
+        settings = threshold_setting(args.similarity_threshold)
+    except ValueError as exc:
+        raise MergeError(str(exc)) from None
+    if settings is None:
+        return None
     return SimilarityRequest(
         contract=Contract(),  # filled in from the shards' rubric by merge()
         skeleton=args.similarity_skeleton,
         corpus=args.similarity_corpus,
-        settings=dataclasses.replace(Settings(), threshold=threshold),
+        settings=settings,
     )
 
 

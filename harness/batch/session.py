@@ -22,7 +22,6 @@ import pytest
 from _pytest._code.code import TerminalRepr
 
 from ..grading import GradingOptions, check_assignment, check_declarations, check_functions, identify
-from ..integrity.similarity import Settings
 from ..manual import ManualScore, ManualScoresError, load_class_manual_scores
 from ..offerings import OfferingError, Recognition, choose, default_offering, load_offerings, recognise
 from ..session import load_session_rubric
@@ -33,7 +32,7 @@ from .intake import IntakeLimits
 from .plan import read_plan
 from .progress import Progress
 from .selection import grading_digest, grading_info, select_checks
-from .similar import SimilarityRequest
+from .similar import SimilarityRequest, threshold_setting
 from .store import STORE_NAME, GradeRecord, ResultStore
 
 REPORT_KEY = "dl_batch"  # the user_properties entry that carries an item's outcome to the controller
@@ -361,15 +360,12 @@ def _similarity_request(
     config: pytest.Config, base: Path, rubric: Any, intake: IntakeLimits
 ) -> SimilarityRequest | None:
     """--similarity-*: what the class report's similarity section compares (None: 'off')."""
-    raw = config.getoption("similarity_threshold")
-    if raw is not None and str(raw).strip().lower() == "off":
-        return None
     try:
-        threshold = float(raw) if raw is not None else Settings().threshold
-    except ValueError:
-        threshold = -1.0
-    if not 0 < threshold <= 1:
-        raise pytest.UsageError(f"--similarity-threshold={raw}: give a share between 0 and 1 (e.g. 0.6), or 'off'")
+        settings = threshold_setting(config.getoption("similarity_threshold"))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if settings is None:
+        return None
     corpus = config.getoption("similarity_corpus")
     skeleton = config.getoption("similarity_skeleton")
     if corpus and not _absolute(base, corpus).is_dir():
@@ -380,7 +376,7 @@ def _similarity_request(
         contract=rubric.submission,
         skeleton=_absolute(base, skeleton) if skeleton else rubric.skeleton,
         corpus=_absolute(base, corpus) if corpus else None,
-        settings=dataclasses.replace(Settings(), threshold=threshold),
+        settings=settings,
         intake=intake,
     )
 

@@ -32,6 +32,19 @@ class SimilarityRequest:
     intake: IntakeLimits = field(default_factory=IntakeLimits)
 
 
+def threshold_setting(raw: str | None) -> Settings | None:
+    """--similarity-threshold: the settings it asks for (None: 'off'); ValueError says what is wrong."""
+    if raw is not None and str(raw).strip().lower() == "off":
+        return None
+    try:
+        threshold = float(raw) if raw is not None else Settings().threshold
+    except ValueError:
+        threshold = -1.0
+    if not 0 < threshold <= 1:
+        raise ValueError(f"--similarity-threshold={raw}: give a share between 0 and 1 (e.g. 0.5), or 'off'")
+    return Settings(threshold=threshold)
+
+
 def class_similarity(out: Path, records: list[GradeRecord], request: SimilarityRequest) -> tuple[Similarity, list[str]]:
     """The pairs above the threshold, and notes on what could not be compared."""
     notes: list[str] = []

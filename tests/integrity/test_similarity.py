@@ -104,3 +104,15 @@ def test_fingerprints_do_not_depend_on_the_process() -> None:
         [sys.executable, "-c", code, str(EXAMPLE / "hw2" / "layers.py")], capture_output=True, text=True, check=True
     ).stdout
     assert there.strip() == str(here)
+
+
+def test_the_threshold_option_takes_a_share_or_off() -> None:
+    import pytest
+
+    from harness.batch.similar import threshold_setting
+
+    assert threshold_setting(None) == Settings() and threshold_setting("0.7") == Settings(threshold=0.7)
+    assert threshold_setting("off") is None and threshold_setting(" OFF ") is None
+    for bad in ("60", "0", "-0.2", "half"):
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            threshold_setting(bad)
