@@ -264,8 +264,8 @@ def fingerprint(name: str, text: str, given: np.ndarray | None = None) -> Finger
     hashes = kgram_hashes(filtered)
     keep = winnow(hashes) if len(hashes) else np.zeros(0, dtype=np.int64)
     chosen = hashes[keep]
-    if given is not None and len(given):
-        mine = ~np.isin(chosen, given)
+    if given is not None and len(given):  # sorted and unique (_all_hashes)
+        mine = ~_members(chosen, given)
         keep, chosen = keep[mine], chosen[mine]
     return Fingerprints(name, text, filtered, starts, ends, chosen, keep)
 
