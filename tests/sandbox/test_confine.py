@@ -91,6 +91,17 @@ def test_a_uid_another_judge_holds_is_skipped_and_freed_when_it_ends() -> None:
     assert again.split() == [str(start)] * 2
 
 
+def test_every_judge_uses_one_uid_registry_whatever_its_tmpdir(tmp_path: Path) -> None:
+    """A batch run may set TMPDIR: a registry there would not see the other judges' uids."""
+    import subprocess
+    import sys
+
+    code = "from harness.sandbox import confine; print(confine._registry.PATH); confine.claim_uid()"
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == str(confine._registry.PATH) and list(tmp_path.iterdir()) == []
+
+
 def test_what_a_killed_judge_left_behind_is_swept(tmp_path: Path) -> None:
     import tempfile
 
