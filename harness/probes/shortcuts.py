@@ -28,13 +28,8 @@ _RENAMED = {
 
 
 # never a shortcut: switching gradient tracking off (or back on) is not computing a gradient
-_ALLOWED = (
-    "torch.autograd.grad_mode",
-    "torch.no_grad",
-    "torch.enable_grad",
-    "torch.set_grad_enabled",
-    "torch.inference_mode",
-)
+_GRAD_MODES = ("no_grad", "enable_grad", "set_grad_enabled", "inference_mode")
+_ALLOWED = ("torch.autograd.grad_mode", *(f"{m}.{g}" for m in ("torch", "torch.autograd") for g in _GRAD_MODES))
 
 
 def matching_rule(api: str, forbid: list[str]) -> str | None:

@@ -64,7 +64,9 @@ def test_only_the_graded_scope_is_read() -> None:
 
 
 def test_grad_mode_switches_are_never_shortcuts() -> None:
-    for api in ("torch.autograd.grad_mode.no_grad", "torch.no_grad", "torch.enable_grad", "torch.inference_mode"):
+    # the last one as a real student wrote it (a public spring-2022 solution, in Linear and CrossEntropyLoss)
+    modes = ("torch.autograd.grad_mode.no_grad", "torch.no_grad", "torch.enable_grad", "torch.autograd.no_grad")
+    for api in modes:
         assert matching_rule(api, ["torch.autograd"]) is None
     assert matching_rule("torch.Tensor.backward", ["torch.autograd"]) == "torch.autograd"
     assert matching_rule("torch.optim.sgd.SGD", ["torch.optim"]) == "torch.optim"
