@@ -44,9 +44,9 @@ def test_a_penalty_the_rubric_sets_is_taken_once(pytester: pytest.Pytester, tmp_
     shutil.copytree(rubrics_dir(), rubric_dir)
     part2 = rubric_dir / "hw2" / "part2.toml"
     text = part2.read_text()
-    marker = 'locate = "hw2/optimizers.py:VanillaSGD"\nforbid = ["torch.optim", "torch.autograd"]\n'
-    assert marker in text
-    part2.write_text(text.replace(marker, marker + "forbid_penalty = 2\n"))
+    forbid = 'forbid = ["torch.optim", "torch.autograd"]\n'
+    at = text.index(forbid, text.index('locate = "hw2/optimizers.py:VanillaSGD"\n')) + len(forbid)
+    part2.write_text(text[:at] + "forbid_penalty = 2\n" + text[at:])
     graded = grade(
         pytester,
         cases(SUBMISSIONS / "integrity" / "torch-optim-in-sgd"),
