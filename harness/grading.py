@@ -324,7 +324,7 @@ class SubmissionGrader:
             )
             self.aborts[spec.id] = "grader"
             self.grader_errors[spec.id] = traceback.format_exc(limit=-10)
-        seen = self._unwatch(spec)
+        seen = self._unwatch()
         if ctx.reference_touched:
             self.reference_touched.add(spec.id)
         points, status, complete = score(spec, findings, aborted)
@@ -440,7 +440,7 @@ class SubmissionGrader:
             self.worker.watch = {"file": file, "scope": scope, "forbid": list(spec.forbid)}
             self.worker.shortcuts = []
 
-    def _unwatch(self, spec: CheckSpec) -> list[Shortcut]:
+    def _unwatch(self) -> list[Shortcut]:
         if self._worker is None or self._worker.watch is None:
             return []
         seen, self._worker.watch, self._worker.shortcuts = found_by_worker(self._worker.shortcuts), None, []

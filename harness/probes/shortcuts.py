@@ -69,10 +69,6 @@ def _mode(path: str, scope: str, forbid: list[str]) -> Any:
             super().__init__()
             self.seen: list[dict[str, str]] = []
 
-        def __enter__(self) -> Watch:
-            super().__enter__()
-            return self
-
         def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
             kwargs = kwargs or {}
             if len(self.seen) < MAX_SEEN:
