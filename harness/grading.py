@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import pytest
 
@@ -230,6 +230,8 @@ class SubmissionGrader:
         self._broken_pointers: dict[str, str] = {}  # module -> what a check that needs it says (preflight)
         self.not_reached: list[str] = []  # checks the time budget left no time for
         self.grader_errors: dict[str, str] = {}  # check id -> the judge's own traceback (staff only: the log)
+        # the judge's wording in the graded offering's names (its ``TorchTrainer`` for ``ClassifierTrainer``)
+        self._in_own_words = rubric.offering.offering.in_own_words if rubric.offering is not None else str
         self.interrupted: tuple[int, int] | None = None  # (checks graded, checks planned) of a run stopped early
         self._images = images or DataCache(options.data_dir)
         self._worker: Worker | None = None
@@ -327,10 +329,13 @@ class SubmissionGrader:
         seen = self._unwatch()
         if ctx.reference_touched:
             self.reference_touched.add(spec.id)
+        if spec.same_cause_components and not aborted:
+            findings = self._charged_before_on(spec, findings, ctx.notes)
         points, status, complete = score(spec, findings, aborted)
+        words = self._in_own_words
         for finding in complete:  # messages quote student code's text: bounded whatever it sent
-            finding.message = printable(cut(finding.message, MAX_MESSAGE))
-        notes = [printable(cut(n, MAX_MESSAGE)) for n in ctx.notes[:MAX_NOTES]]
+            finding.message = printable(cut(words(finding.message), MAX_MESSAGE))
+        notes = [printable(cut(words(n), MAX_MESSAGE)) for n in ctx.notes[:MAX_NOTES]]
         if len(ctx.notes) > MAX_NOTES:
             notes.append(f"[... {len(ctx.notes) - MAX_NOTES} more notes cut]")
         result = CheckResult(spec, status, complete, notes, time.perf_counter() - start, points)
@@ -419,18 +424,45 @@ class SubmissionGrader:
         return lines
 
     def _charged_before(self, spec: CheckSpec, result: CheckResult) -> bool:
-        """The component this check re-tests was judged wrong (not merely unrunnable: a module that
-        does not import or a skeleton left as it was costs every check that needs it) and this
-        check failed on it too."""
+        """The component this check re-tests was judged wrong there and this check failed on it too
+        (this check's code ran: its failures are findings, not crashes)."""
         earlier = self.results.get(spec.same_cause_as) if spec.same_cause_as else None
-        if earlier is None or not earlier.counted or earlier.points_lost <= 0 or result.full_marks:
-            return False
-        texts = [f.message for r in (earlier, result) for f in r.findings if not f.passed]
+        failed = [f.message for f in result.findings if not f.passed]
         return (
-            "error" not in (earlier.status, result.status)
-            and spec.same_cause_as not in self.aborts
+            self._deducted_for_a_bug(earlier)
+            and not result.full_marks
+            and result.status != "error"
             and spec.id not in self.aborts
-            and not any(crashed(t) for t in texts)
+            and not any(crashed(t) for t in failed)
+        )
+
+    def _charged_before_on(self, spec: CheckSpec, findings: list[Finding], notes: list[str]) -> list[Finding]:
+        """Components that re-test code another check already deducted for (``same_cause_as`` as a
+        table): credited, and a note says where the bug was charged and what this check saw."""
+        out = []
+        for f in findings:
+            earlier = self.results.get(spec.same_cause_components.get(f.component, ""))
+            if not f.passed and not crashed(f.message) and self._deducted_for_a_bug(earlier):
+                notes.insert(
+                    0,
+                    f"[{f.component}] same cause as {earlier.spec.id} (already deducted there): not deducted "
+                    f"again: {f.message}",
+                )
+                f = Finding(f.component, True, f.message)
+            out.append(f)
+        return out
+
+    def _deducted_for_a_bug(self, earlier: CheckResult | None) -> TypeGuard[CheckResult]:
+        """``earlier`` lost points on code judged wrong, not merely unrunnable (a module that does not
+        import or a skeleton left as it was costs every check that needs it): a check re-testing
+        that code does not charge the same bug again."""
+        return (
+            earlier is not None
+            and earlier.counted
+            and earlier.points_lost > 0
+            and earlier.status != "error"
+            and earlier.spec.id not in self.aborts
+            and not any(crashed(f.message) for f in earlier.findings if not f.passed)
         )
 
     def _watch(self, spec: CheckSpec) -> None:

@@ -26,6 +26,7 @@ import re
 import stat
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .probes.adapter import split_name
@@ -61,6 +62,32 @@ class Offering:
                 return kind
         return base
 
+    def in_own_words(self, text: str) -> str:
+        """``text`` (a title, hint or message the judge wrote with the latest API's names) with this
+        offering's names: ``ClassifierTrainer`` -> ``TorchTrainer``, ``hw2/layers.py`` ->
+        ``hw2/blocks.py``. Whole names only (``ResNet`` in ``ResNetClassifier`` stays)."""
+        pairs, pattern = self._own_words
+        if pattern is None or not text:
+            return text
+        return pattern.sub(lambda m: pairs[m.group(0)], text)
+
+    @cached_property
+    def _own_words(self) -> tuple[dict[str, str], re.Pattern | None]:
+        """The adapter's renamings as text: (later name -> this offering's, a pattern of them)."""
+        pairs: dict[str, str] = {}
+        for target, entry in self.adapter.get("modules", {}).items():
+            source = entry["module"]
+            if source != target:
+                pairs[target] = source
+                pairs[target.replace(".", "/") + ".py"] = source.replace(".", "/") + ".py"
+            for name, value in entry["names"].items():
+                own = split_name(value)[1]
+                if own != name:
+                    pairs[name] = own
+        # longest first: hw2.layers before a shorter name inside it
+        alternatives = [rf"(?<![\w/]){re.escape(k)}(?![\w])" for k in sorted(pairs, key=len, reverse=True)]
+        return pairs, re.compile("|".join(alternatives)) if alternatives else None
+
 
 @dataclass(frozen=True)
 class Recognition:
@@ -93,27 +120,32 @@ def _read(path: Path) -> tuple[dict, bytes]:
         raise OfferingError(f"{path}: not valid TOML: {exc}") from None
 
 
-def _extended(data: dict, raw: bytes, path: Path) -> tuple[dict, bytes]:
-    """An offering that ``extends`` another (a sibling course on the same homework) is that one's
-    file with its own tables over it: its [offering] keys, params, adapter entries; its own
-    [recognise] whole."""
+def _extended(data: dict, raw: bytes, path: Path, _seen: tuple[str, ...] = ()) -> tuple[dict, bytes]:
+    """An offering that ``extends`` another (the next year's homework under older names, a sibling
+    course on the same homework) is that one's file, itself read with what it extends, with its
+    own tables over it: its [offering] keys, params, adapter entries; its own [recognise] and
+    [questions] whole (an offering that names its written questions names all of them)."""
     base_name = data.get("offering", {}).get("extends")
     if base_name is None:
         return data, raw
     base_path = path.parent / f"{base_name}.toml"
     if not isinstance(base_name, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", base_name) or not base_path.is_file():
         raise OfferingError(f"{path}: extends {base_name!r}, which is not an offering file beside it")
-    base, base_raw = _read(base_path)
-    if "extends" in base.get("offering", {}):
-        raise OfferingError(f"{path}: extends {base_name}, which extends another (one level only)")
+    if base_name in _seen or len(_seen) >= MAX_EXTENDS:
+        raise OfferingError(f"{path}: extends {base_name}, a chain that loops or runs deeper than {MAX_EXTENDS}")
+    base, base_raw = _extended(*_read(base_path), base_path, (*_seen, path.stem))
     merged = {key: dict(value) if isinstance(value, dict) else value for key, value in base.items()}
     for key, value in data.items():
-        if key == "recognise" or not isinstance(value, dict) or not isinstance(merged.get(key), dict):
+        if key in WHOLE_TABLES or not isinstance(value, dict) or not isinstance(merged.get(key), dict):
             merged[key] = value
         else:
             merged[key] = {**merged[key], **value}
     merged["offering"].pop("extends", None)
     return merged, base_raw + raw
+
+
+MAX_EXTENDS = 3
+WHOLE_TABLES = {"recognise", "questions"}  # an extending file's own replaces the base's, never merged
 
 
 def _load(path: Path) -> Offering:

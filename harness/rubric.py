@@ -68,6 +68,8 @@ class CheckSpec:
     # a check that re-tests another's component: when that check lost points and this one fails,
     # its points are kept and the feedback says "same cause as <id>" (one bug is charged once)
     same_cause_as: str = ""
+    # component -> the check that grades the same code (same_cause_as as a table)
+    same_cause_components: dict[str, str] = field(default_factory=dict)
     # checks of the components this check's code runs (a training runs the layers): where one of
     # them lost points too, the feedback points to it as the likely cause; ``uses_why`` says how
     uses: tuple[str, ...] = ()
@@ -134,14 +136,53 @@ class Rubric:
                 continue
             params = {**spec.params, **offering.params.get(spec.id, {})}
             locate = located(offering.adapter, spec.locate) if spec.locate else spec.locate
-            title = str(params.get("title", spec.title))  # an offering's own wording of what its notebook ran
-            checks.append(replace(spec, kind=kind, params=params, locate=locate, title=title))
+            # an offering's own wording of what its notebook ran, else the rubric's in its names
+            title = str(params["title"]) if "title" in params else offering.in_own_words(spec.title)
+            partial = _offering_partial(spec, params.get("partial"), offering.name)
+            checks.append(
+                replace(
+                    spec,
+                    kind=kind,
+                    params=params,
+                    locate=locate,
+                    title=title,
+                    partial=partial,
+                    description=offering.in_own_words(spec.description),
+                    uses_why=str(params["uses_why"]) if "uses_why" in params else offering.in_own_words(spec.uses_why),
+                )
+            )
         digest = hashlib.sha256((self.digest + offering.name).encode() + offering.raw).hexdigest()
         # a part the rubric does not have (a student kit keeps only its own parts) keeps no title
         parts = {pid: offering.parts.get(pid, title) for pid, title in self.parts.items()}
         return replace(
             self, checks=checks, parts=parts, offering=recognition, not_assigned=tuple(dropped), digest=digest
         )
+
+
+def _same_cause_components(value: Any, partial: dict[str, float], path: Path, where: str) -> dict[str, str]:
+    """``same_cause_as = { fit = "part2.fit" }``: components of this check that re-test code another
+    check grades (Trainer.fit, shared by every trainer); a bug that check deducted for is not
+    charged again on them. A plain string names the whole check instead."""
+    if isinstance(value, str):
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) and k in partial for k, v in value.items()):
+        raise RubricError(f"{path}: {where}: same_cause_as is a check id, or a table of components to check ids")
+    return dict(value)
+
+
+def _offering_partial(spec: CheckSpec, partial: Any, offering: str) -> dict[str, float]:
+    """An offering whose code had no part a component grades (spring 2020's ResNet took no
+    activation arguments) splits the check's points over the components it had
+    (``[params."<check>"] partial``): the same total, only components the rubric names."""
+    if partial is None:
+        return spec.partial
+    where = f"offering {offering}: [params.{spec.id!r}] partial"
+    if not isinstance(partial, dict) or not partial or not set(partial) <= set(spec.partial):
+        raise RubricError(f"{where}: a table of some of the check's components ({', '.join(spec.partial)})")
+    split = {str(k): float(v) for k, v in partial.items()}
+    if abs(sum(split.values()) - spec.points) > 1e-9:
+        raise RubricError(f"{where}: adds up to {sum(split.values()):g}, not the check's {spec.points:g} points")
+    return split
 
 
 def _with_questions(checks: list[CheckSpec], questions: dict[str, str]) -> list[CheckSpec]:
@@ -271,6 +312,7 @@ def load(path: Path) -> Rubric:
         partial = {str(k): float(v) for k, v in entry.get("partial", {}).items()}
         if partial and abs(sum(partial.values()) - points) > 1e-9:
             raise RubricError(f"{path}: {where}: partial points add up to {sum(partial.values()):g}, not {points:g}")
+        same_cause = entry.get("same_cause_as", "")
         checks.append(
             CheckSpec(
                 id=cid,
@@ -284,7 +326,8 @@ def load(path: Path) -> Rubric:
                 params=dict(entry.get("params", {})),
                 locate=str(entry.get("locate", "")),
                 kind=kind,
-                same_cause_as=str(entry.get("same_cause_as", "")),
+                same_cause_as=str(same_cause) if isinstance(same_cause, str) else "",
+                same_cause_components=_same_cause_components(same_cause, partial, path, where),
                 uses=tuple(str(u) for u in entry.get("uses", ())),
                 uses_why=str(entry.get("uses_why", "")),
                 indicative_without=str(entry.get("indicative_without", "")),

@@ -44,6 +44,7 @@ def _notebook(folder: Path, name: str, *markdown: str) -> None:
         ("../offerings/cs3600/example", "cs3600"),  # the same code importing cs3600, a classifier.py stub
         ("../offerings/2020-21/example", "2020-21"),  # hw2/blocks.py with LeakyReLU
         ("../offerings/2019/example", "2019"),  # support package cs236605, hw2/models.py
+        ("../offerings/2020s/example", "2020s"),  # hw2/blocks.py without LeakyReLU, cs236781
     ],
 )
 def test_each_layout_is_recognised(tmp_path: Path, pattern: str, offering: str) -> None:
@@ -74,7 +75,7 @@ def test_notebooks_handed_in_without_the_reduction_text_are_not_read_as_2024(tmp
     assert _recognised(sub) == "2023"
 
 
-@pytest.mark.parametrize("pattern", ["2020-blocks-layout"])
+@pytest.mark.parametrize("pattern", ["tau-cnn-layout"])
 def test_unsupported_offerings_are_refused_in_one_sentence(tmp_path: Path, pattern: str) -> None:
     sub = locate(build(PATTERNS / pattern, tmp_path / pattern), "hw2")
     with pytest.raises(OfferingError, match="which this grader does not grade; supported offerings: .*2022s"):
@@ -86,8 +87,8 @@ def test_offering_option_overrides_and_unknown_names_list_the_supported(tmp_path
     assert choose(sub, OFFERINGS, "2024-25").describe().endswith("(--offering=2024-25)")
     with pytest.raises(OfferingError, match="unknown; this assignment's offerings: .*2022s"):
         choose(sub, OFFERINGS, "1999")
-    with pytest.raises(OfferingError, match="--offering=2020s .* is not graded by this grader"):
-        choose(sub, OFFERINGS, "2020s")
+    with pytest.raises(OfferingError, match="--offering=tau-cnn .* is not graded by this grader"):
+        choose(sub, OFFERINGS, "tau-cnn")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
@@ -111,6 +112,65 @@ def test_the_offerings_rubric_drops_marks_and_sets_params() -> None:
         c.points for c in RUBRIC.checks if c.id in rubric.not_assigned or c.id in {"part2.rmsprop", "part3.mlp"}
     )
     assert rubric.digest != RUBRIC.digest
+
+
+def test_an_offering_extends_a_chain_and_names_all_its_questions() -> None:
+    """Spring 2020 extends winter 2020-21, which extends spring 2021: their adapters and params
+    reach it, its own [questions] replace theirs whole (it asked none in Part 1, five in Part 3)."""
+    rubric = RUBRIC.for_offering(choose(locate(EXAMPLE, "hw2"), OFFERINGS, "2020s"))
+    ids = {c.id for c in rubric.checks}
+    assert {"part1.leaky_relu", "part1.tanh", "part4.bottleneck_block"} <= set(rubric.not_assigned)
+    assert sorted(i for i in ids if i.startswith("answers.")) == [
+        "answers.part2_q1", "answers.part2_q2", *(f"answers.part3_q{n}" for n in range(1, 6))
+    ]  # fmt: skip
+    assert rubric.check("part4.overfit").params["classifier"] == ""  # from spring 2021, two files up
+    assert rubric.check("part4.cnn").locate == "hw2/cnn.py:ConvClassifier"  # winter 2020-21's adapter
+    assert rubric.check("part4.resnet").kind == "base"  # graded here: one expected output, the reference's
+
+
+def test_an_offering_splits_a_checks_points_over_the_components_its_code_had(tmp_path: Path) -> None:
+    rubric = RUBRIC.for_offering(choose(locate(EXAMPLE, "hw2"), OFFERINGS, "2020s"))
+    resnet = rubric.check("part4.resnet")
+    assert resnet.partial == {"architecture": 2.0, "output": 2.0} and resnet.points == 4
+    assert RUBRIC.check("part4.resnet").partial["activation_params"] == 1.0
+    folder = tmp_path / "offerings"
+    folder.mkdir()
+    for name, partial in [("more", "{ architecture = 3, output = 3 }"), ("other", "{ speed = 4 }")]:
+        (folder / f"{name}.toml").write_text(
+            f'[offering]\nname = "{name}"\n[params."part4.resnet"]\npartial = {partial}\n[recognise]\nfiles = []\n'
+        )
+    from harness.offerings import _load
+    from harness.rubric import RubricError
+
+    for name, why in [("more", "adds up to 6, not the check's 4 points"), ("other", "some of the check's components")]:
+        rec = choose(locate(EXAMPLE, "hw2"), [_load(folder / f"{name}.toml")], name)
+        with pytest.raises(RubricError, match=why):
+            RUBRIC.for_offering(rec)
+
+
+def test_the_judges_words_use_the_offerings_names() -> None:
+    """Titles, hints and messages written with the latest API's names read in the offering's own:
+    whole names only, module paths too; the rubric's own offering keeps them."""
+    spring_2020 = choose(locate(EXAMPLE, "hw2"), OFFERINGS, "2020s")
+    words = spring_2020.offering.in_own_words
+    assert words("hint: ClassifierTrainer.fit; hw2.layers.Layer in hw2/layers.py; CNN + LayerTrainer") == (
+        "hint: TorchTrainer.fit; hw2.blocks.Block in hw2/blocks.py; ConvClassifier + BlocksTrainer"
+    )
+    assert words("ResNetClassifier, CNNs, a Layer's backward, layers, YourCNN") == (
+        "ResNetClassifier, CNNs, a Block's backward, layers, YourCodeNet"
+    )
+    rubric = RUBRIC.for_offering(spring_2020)
+    assert rubric.check("part3.trainer").title.startswith("TorchTrainer: train_batch")
+    assert rubric.check("part4.overfit").uses_why == "this check trains your ConvClassifier with your TorchTrainer"
+    assert "11-layer" in rubric.check("part1.sequential").title
+    latest = RUBRIC.for_offering(choose(locate(EXAMPLE, "hw2"), OFFERINGS, "2022s"))
+    assert latest.check("part3.trainer").title == RUBRIC.check("part3.trainer").title
+
+
+def test_every_offering_file_makes_a_valid_rubric() -> None:
+    for offering in OFFERINGS:
+        if offering.supported:
+            assert RUBRIC.for_offering(choose(locate(EXAMPLE, "hw2"), OFFERINGS, offering.name)).checks
 
 
 def test_a_bonus_adds_to_the_total_never_to_the_maximum() -> None:

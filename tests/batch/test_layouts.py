@@ -183,7 +183,7 @@ def test_gradescope_bundle_for_one_offering(tmp_path: Path) -> None:
     (rmsprop,) = results["tests"]
     assert (rmsprop["score"], rmsprop["max_score"]) == (3, 0)  # a bonus: on top of the maximum
     bad = subprocess.run(
-        [sys.executable, "-m", "harness.batch.bundle", "--out", str(tmp_path / "x.zip"), "--offering", "2020s"],
+        [sys.executable, "-m", "harness.batch.bundle", "--out", str(tmp_path / "x.zip"), "--offering", "tau-cnn"],
         capture_output=True,
         text=True,
     )

@@ -52,6 +52,69 @@ def test_trainer_that_never_returns_fails_its_own_check(pytester: pytest.Pyteste
     assert "no answer within" in graded.output("part2.early_stopping")
 
 
+def test_a_fit_bug_is_charged_once_on_part2_fit(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """Trainer.fit training on the test loader (a real spring 2020 bug): part2.fit deducts it;
+    part3.trainer's fit component re-tests the same method and says so instead of deducting again."""
+    sub = copy_example(tmp_path / "fit-trains-on-test")
+    _edit(
+        sub / "hw2" / "training.py",
+        "test_res = self.test_epoch(dl_test, verbose=verbose, **kw)",
+        "test_res = self.train_epoch(dl_test, verbose=verbose, **kw)",
+    )
+    graded = grade(pytester, sub, "-k", "part2.fit or part3.trainer")
+    assert graded.failing() == {"part2.fit"}
+    assert graded.scores()["part3.trainer"] == 3
+    assert "[fit] same cause as part2.fit (already deducted there): not deducted again" in graded.output(
+        "part3.trainer"
+    )
+
+
+def test_a_second_pass_in_eval_mode_after_the_step_is_a_reading(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """train_batch that reports the batch's result from a second forward pass in eval mode after the
+    step (seen in winter 2020-21 code): accepted; a train_epoch that trains in eval mode is not."""
+    sub = copy_example(tmp_path / "second-pass")
+    training = sub / "hw2" / "training.py"
+    _edit(
+        training,
+        """        num_correct = int((torch.argmax(scores, dim=1) == y).sum().item())
+        # ========================
+
+        return BatchResult(loss.item(), num_correct)
+
+    def test_batch""",
+        """        self.model.train(False)
+        scores = self.model(X)
+        loss = self.loss_fn(scores, y)
+        num_correct = int((torch.argmax(scores, dim=1) == y).sum().item())
+        self.model.train(True)
+        # ========================
+
+        return BatchResult(loss.item(), num_correct)
+
+    def test_batch""",
+    )
+    graded = grade(pytester, sub, "-k", "part2.epoch or part2.layer_trainer_batch")
+    assert graded.failing() == set()
+    _edit(training, "        self.model.train(True)  # set train mode", "        self.model.train(False)")
+    _edit(training, "        self.model.train(True)\n        # ====", "        # ====")
+    graded = grade(pytester, sub, "-k", "part2.epoch")
+    assert "the model was not in train mode (model.train(True))" in graded.output("part2.epoch")
+
+
+def test_rmsprop_started_at_one_is_a_reading(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """The notebook gives RMSProp's recurrence, not r's first value: r started at 1 (two students of
+    2019) passes the update check and the comparison, which retries RMSProp at a larger rate."""
+    sub = copy_example(tmp_path / "rmsprop-ones")
+    _edit(
+        sub / "hw2" / "optimizers.py",
+        "self.r = [torch.zeros_like(p) for p, _ in self.params]",
+        "self.r = [torch.ones_like(p) for p, _ in self.params]",
+    )
+    graded = grade(pytester, sub, "-k", "part2.rmsprop or part2.optimizer_comparison")
+    assert graded.failing() == set()
+    assert "a moving average started at r=1" in graded.output("part2.optimizer_comparison")
+
+
 def test_model_producing_nan_is_named(pytester: pytest.Pytester, tmp_path: Path) -> None:
     sub = copy_example(tmp_path / "nan")
     _edit(

@@ -82,23 +82,30 @@ def _reference_steps(
     return after
 
 
-def _rmsprop_eps_outside_sqrt(
-    kwargs: dict, params: list[torch.Tensor], grads: list[list[torch.Tensor]]
-) -> list[list[torch.Tensor]]:
-    """RMSProp with ``lr * g / (sqrt(r) + eps)``: the other common reading of the notebook's
-    formula, which differs from ``sqrt(r + eps)`` where a gradient element is tiny."""
-    lr, reg = kwargs.get("learn_rate", 1e-3), kwargs.get("reg", 0)
-    decay, eps = kwargs.get("decay", 0.99), kwargs.get("eps", 1e-8)
-    ps = [p.double().clone() for p in params]
-    rs = [torch.zeros_like(p) for p in ps]
-    after = []
-    for step_grads in grads:
-        for p, r, dp in zip(ps, rs, step_grads):
-            g = dp.double() + reg * p
-            r.mul_(decay).add_((1 - decay) * g**2)
-            p -= lr * g / (torch.sqrt(r) + eps)
-        after.append([p.clone() for p in ps])
-    return after
+def _rmsprop_reading(eps_outside_sqrt: bool, r0: float) -> Callable[..., list]:
+    """RMSProp as another valid reading of the notebook's formula computes it: ``lr * g / (sqrt(r) +
+    eps)`` (differs from ``sqrt(r + eps)`` where a gradient element is tiny) and/or the moving
+    average started at ``r0 = 1`` (the notebook gives the recurrence, not r's first value; TF1's
+    RMSProp starts at 1, and real 2019 code of two students did)."""
+
+    def steps(kwargs: dict, params: list[torch.Tensor], grads: list[list[torch.Tensor]]) -> list[list[torch.Tensor]]:
+        lr, reg = kwargs.get("learn_rate", 1e-3), kwargs.get("reg", 0)
+        decay, eps = kwargs.get("decay", 0.99), kwargs.get("eps", 1e-8)
+        ps = [p.double().clone() for p in params]
+        rs = [torch.full_like(p, r0) for p in ps]
+        after = []
+        for step_grads in grads:
+            for p, r, dp in zip(ps, rs, step_grads):
+                g = dp.double() + reg * p
+                r.mul_(decay).add_((1 - decay) * g**2)
+                p -= lr * g / (torch.sqrt(r) + eps if eps_outside_sqrt else torch.sqrt(r + eps))
+            after.append([p.clone() for p in ps])
+        return after
+
+    return steps
+
+
+RMSPROP_READINGS = [_rmsprop_reading(True, 0.0), _rmsprop_reading(False, 1.0), _rmsprop_reading(True, 1.0)]
 
 
 def _first_step_problem(case: OptimizerCase, got: list, want: list[list[torch.Tensor]]) -> str | None:
@@ -276,7 +283,7 @@ def rmsprop(ctx: CheckContext) -> list[Finding]:
         {"learn_rate": 0.01, "decay": 0.9},
         {"learn_rate": 0.01, "reg": 0.1, "decay": 0.99, "eps": 1e-8},
         RMSPROP_HINT,
-        readings=[_rmsprop_eps_outside_sqrt],
+        readings=RMSPROP_READINGS,
     )
 
 
@@ -467,7 +474,10 @@ def _batches_problem(case: dict, reply: dict) -> str | None:
             f"{label}: EpochResult.losses = {_fmt(reply['losses'])}, expected the loss of each batch {_fmt(recorded)}"
         )
     training = case["phase"] == "train"
-    if any(mode != training for mode in reply["modes"]):
+    # training: a forward in train mode for every batch; a second pass in eval mode after the step,
+    # to report that batch's result (accepted as train_batch's loss and count), is not a bug
+    wrong = sum(reply["modes"]) < want if training else any(reply["modes"])
+    if wrong:
         return f"{label}: the model was not in {'train' if training else 'eval'} mode (model.train({training}))"
     return None
 
@@ -784,6 +794,7 @@ COMPARE_NOTEBOOK = Scale(
 # Same learning rate for vanilla and momentum: momentum's larger effective step then shows within
 # a few dozen steps; RMSProp's normalized step likewise. Measured on the stand-in over 8 seeds:
 # final train accuracy vanilla 20-40%, momentum 68-75%, RMSProp 73-80%.
+RMSPROP_R0_LR_FACTOR = 100  # measured: real r0=1 RMSProp (2019 code) beats vanilla at 100x, not at 10x
 CODE_LEARNS_COMPARE_HP = {"wstd": 0.1, "lr_vanilla": 0.005, "lr_momentum": 0.005, "lr_rmsprop": 3e-4, "reg": 1e-3}
 COMPARE_MARGIN = 2.0  # accuracy points below vanilla SGD's within which a comparison is borderline
 OPTIMIZERS = {"vanilla": "VanillaSGD", "momentum": "MomentumSGD", "rmsprop": "RMSProp"}
@@ -1036,6 +1047,21 @@ def optimizer_comparison(ctx: CheckContext) -> list[Finding]:
     """Does each optimizer train the student's MLP, Momentum and RMSProp faster than vanilla SGD
     at the same learning rate? Known-good hyper-parameters, a scaled-down run, scored on any data."""
     problems, lines = _compare(ctx, CODE_LEARNS_COMPARE_HP, COMPARE_SMALL, "train", ctx.seed, "known-good")
+    failed = [p for p in problems if p]
+    if failed and all(": rmsprop ends at" in p for p in failed):
+        # the grader's RMSProp learning rate suits r started at 0; started at 1 (an accepted reading of
+        # the notebook, part2.rmsprop) the first steps are ~100x smaller: the grader's setting, not
+        # the student's code, would be the cause
+        hp = {**CODE_LEARNS_COMPARE_HP, "lr_rmsprop": CODE_LEARNS_COMPARE_HP["lr_rmsprop"] * RMSPROP_R0_LR_FACTOR}
+        again, again_lines = _compare(ctx, hp, COMPARE_SMALL, "train", ctx.seed, "known-good")
+        if not any(again):
+            lines += [
+                f"RMSProp beat vanilla SGD at lr={hp['lr_rmsprop']:g}, not at the grader's "
+                f"{CODE_LEARNS_COMPARE_HP['lr_rmsprop']:g}: a moving average started at r=1 (a reading of the "
+                "notebook the grader accepts) takes smaller first steps; not deducted",
+                *again_lines,
+            ]
+            problems = []
     ctx.notes.extend(lines)
     return [
         _finding(

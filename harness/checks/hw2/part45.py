@@ -375,11 +375,17 @@ def _findings(verdicts: list[NetVerdict], fields: tuple[str, ...]) -> list[Findi
 
 def _notebook_cases(ctx: CheckContext, test_params: list[dict]) -> list[tuple[int, dict]]:
     """The configurations the offering's notebook tested (``cases``: their indices; all of them by
-    default), without the arguments its classes did not take (``without_args``: spring 2021's ResNet
-    had no ``bottleneck``)."""
+    default; ``test_params``: an offering's own list, where its notebook tested others), without the
+    arguments its classes did not take (``without_args``: spring 2021's ResNet had no ``bottleneck``)."""
+    test_params = [_own_case(p) for p in ctx.params.get("test_params", test_params)]
     cases = ctx.params.get("cases", range(len(test_params)))
     dropped = set(ctx.params.get("without_args", ()))
     return [(i, {k: v for k, v in p.items() if k not in dropped}) for i, p in enumerate(test_params) if i in cases]
+
+
+def _own_case(params: dict) -> dict:
+    """A configuration as the notebook wrote it: an offering file's TOML has no tuples."""
+    return {k: tuple(v) if k == "in_size" else v for k, v in params.items()}
 
 
 @check("part4.cnn")
@@ -422,12 +428,15 @@ def resnet(ctx: CheckContext) -> list[Finding]:
         judge_net(ctx, "ResNet", p, f"ResNet(**test_params[{i}])", IMAGE_SHAPE)
         for i, p in _notebook_cases(ctx, RESNET_TEST_PARAMS)
     ]
+    findings = _findings(verdicts, ("architecture", "output"))
+    if "activation_params" not in ctx.params.get("partial", {"activation_params": 1}):
+        return findings  # an offering whose ResNet took no activation arguments (spring 2020)
     # the notebook's cases use LeakyReLU's default slope only: a ResNet that does not hand
     # activation_params on to its blocks passes them, so one judge-chosen case uses another slope
     label = "ResNet(" + ", ".join(f"{k}={v!r}" for k, v in RESNET_SLOPE_PARAMS.items()) + ")"
     slope = judge_net(ctx, "ResNet", RESNET_SLOPE_PARAMS, label, RESNET_SLOPE_SHAPE)
     problems = [p for p in (slope.architecture, slope.output) if p]
-    return _findings(verdicts, ("architecture", "output")) + [
+    return findings + [
         Finding(
             "activation_params",
             not problems,
