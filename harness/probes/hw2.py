@@ -30,23 +30,72 @@ def build(layers: Any, spec: dict) -> Any:
     return cls(*spec.get("args", []), **spec.get("kwargs", {}))
 
 
-def build_init(layers: Any, spec: dict) -> Any:
+def build_init(layers: Any, spec: dict) -> tuple[Any, list[bool]]:
     """``build``, then the judge's parameter values (``spec["init"]``, in params() order) copied in
-    place: what the layer computes is then judged on known parameters, whatever its initialisation."""
+    place: what the layer computes is then judged on known parameters, whatever its initialisation.
+
+    The judge's weights are (Dout, Din), as the notebooks write W; a Linear that keeps its weight as
+    (Din, Dout) and computes x @ w gets the transpose (the second value: which params were copied
+    transposed), so that the same function is judged in either layout."""
     layer = build(layers, spec)
     init = spec.get("init")
     if init is None:
-        return layer
+        return layer, []
     params = _params(layer)
     if len(params) != len(init):
         raise ProbeError(f"params() has {len(params)} entries, expected {len(init)}")
+    flipped = []
+    square_flipped = _LinearLayout(layers)
     with torch.no_grad():
         for i, ((p, _), value) in enumerate(zip(params, init)):
             value = torch.from_numpy(np.asarray(value))
+            flip = _stored_transposed(p, value, square_flipped)
+            if flip:
+                value = value.t()
             if p.numel() != value.numel():
                 raise ProbeError(f"param#{i + 1:02d} has shape {tuple(p.shape)}, expected {tuple(value.shape)}")
             p.copy_(value.reshape(p.shape).to(p.dtype))
-    return layer
+            flipped.append(flip)
+    return layer, flipped
+
+
+class _LinearLayout:
+    """Whether the student's Linear keeps its weight as (in_features, out_features): asked once, of
+    a Linear(3, 2), when a square weight (Linear(500, 500)) cannot tell by its shape."""
+
+    def __init__(self, layers: Any):
+        self._layers = layers
+        self._answer: bool | None = None
+
+    def __call__(self) -> bool:
+        if self._answer is None:
+            self._answer = False
+            try:
+                params = _params(self._layers.Linear(3, 2))
+                self._answer = bool(params) and tuple(params[0][0].shape) == (3, 2)
+            except Exception:
+                pass
+        return self._answer
+
+
+def _stored_transposed(p: torch.Tensor, value: torch.Tensor, square_flipped: _LinearLayout) -> bool:
+    if p.dim() != 2 or value.dim() != 2:
+        return False
+    if tuple(p.shape) == tuple(value.shape):
+        return p.shape[0] == p.shape[1] and square_flipped()
+    return tuple(p.shape) == tuple(value.shape[::-1])
+
+
+def _judge_layout(t: torch.Tensor, flip: bool) -> torch.Tensor:
+    """A parameter (or its gradient) as the judge sent it: a view, so writes reach the student's."""
+    return t.t() if flip and t.dim() == 2 else t
+
+
+def _params_as_sent(layer: Any, flipped: list[bool]) -> list[list[torch.Tensor]]:
+    return [
+        [_judge_layout(p, i < len(flipped) and flipped[i]), _judge_layout(g, i < len(flipped) and flipped[i])]
+        for i, (p, g) in enumerate(_params(layer))
+    ]
 
 
 def _tensor(value: Any) -> torch.Tensor | None:
@@ -130,7 +179,7 @@ def run_layer(spec: dict, calls: list, train: bool | None = None, record_dropout
     masks in the reference. A failure in call i is returned with the results of calls before i,
     so the judge can still score what worked (a forward that works, a backward that raises).
     """
-    layer = build_init(_layers_module(), spec)
+    layer, flipped = build_init(_layers_module(), spec)
     if train is not None:
         layer.train(train)
     taps = []
@@ -150,10 +199,10 @@ def run_layer(spec: dict, calls: list, train: bool | None = None, record_dropout
             else:
                 layer.train(bool(call["mode"]))
                 results.append({})
-        params = [[p, g] for p, g in _params(layer)]
+        params = _params_as_sent(layer, flipped)
     except BaseException as exc:
         try:  # the parameters still let the judge score the calls that did work
-            params = [[p, g] for p, g in _params(layer)]
+            params = _params_as_sent(layer, flipped)
         except BaseException:
             params = None
         return {
@@ -161,8 +210,9 @@ def run_layer(spec: dict, calls: list, train: bool | None = None, record_dropout
             "params": params,
             "error": describe_exception(exc, submission_dir()),
             "failed_call": len(results),
+            "transposed": flipped,
         }
-    return {"calls": results, "params": params, "error": None, "failed_call": None}
+    return {"calls": results, "params": params, "error": None, "failed_call": None, "transposed": flipped}
 
 
 @probe("hw2.structure")
@@ -207,7 +257,7 @@ def finite_differences(spec: dict, x: Any, dout: Any, coords: dict, y: Any = Non
 
 def _finite_differences(spec, x, dout, coords, seed, y, train, dtype, eps) -> dict:
     _reseed(seed)
-    layer = build_init(_layers_module(), spec)
+    layer, flipped = build_init(_layers_module(), spec)
     if train is not None:
         layer.train(train)
     params = _params(layer)
@@ -227,7 +277,8 @@ def _finite_differences(spec, x, dout, coords, seed, y, train, dtype, eps) -> di
     analytic = {"input": dx}
     targets = {"input": x}
     # fetch params again: a backward may rebind self.dw instead of filling the old tensor
-    for i, (p, g) in enumerate(_params(layer)):
+    # in the judge's layout (its coordinates are for the shapes run_layer reported)
+    for i, (p, g) in enumerate(_params_as_sent(layer, flipped)):
         analytic[f"param#{i + 1:02d}"] = g.clone()
         targets[f"param#{i + 1:02d}"] = p
 

@@ -38,6 +38,8 @@ def assert_expected_grade(pytester: pytest.Pytester, tmp_path: Path, folder: Pat
     for check_id in expected.get("noted", []):
         test = next(t for t in graded.report["tests"] if t["number"] == check_id)
         assert test["status"] == "failed" and test["score"] >= test["max_score"], test
+    for check_id, words in expected.get("says", {}).items():  # a passing check's note, for instance
+        assert words in graded.output(check_id), graded.output(check_id)
     if "offering" in expected:
         graded.result.stdout.fnmatch_lines(["offering: *", "graded as *"])
         assert (

@@ -93,6 +93,27 @@ def test_per_sample_dropout_keeping_with_probability_p_still_fails(pytester: pyt
     assert "of activations dropped in train mode with p=0.6" in graded.output("part1.dropout")
 
 
+def test_dropout_keeping_with_probability_p_scaled_by_1_over_p_loses_train_only(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    """A real 2019 Dropout keeps with probability p and scales by 1/p, eval the identity: train mode's
+    drop rate is wrong (its points), but eval is what that training gives on average: no second loss."""
+    sub = copy_example(tmp_path / "inverted-keep-p")
+    layers = sub / "hw2" / "layers.py"
+    _edit(
+        layers,
+        "            mask = (torch.rand_like(x) > self.p).to(x.dtype)",
+        "            mask = (torch.rand_like(x) < self.p).to(x.dtype) / self.p",
+    )
+    _edit(layers, "            out = x * (1 - self.p)\n", "            out = x\n")
+    _edit(layers, "            dx = dout * (1 - self.p)\n", "            dx = dout\n")
+    graded = grade(pytester, sub, "-k", "part1.dropout")
+    test = next(t for t in graded.report["tests"] if t["number"] == "part1.dropout")
+    assert test["max_score"] - test["score"] == pytest.approx(2.0), graded.output("part1.dropout")
+    assert "multiplied by 1.66667 in train mode" in graded.output("part1.dropout")
+    assert "eval mode gives" not in graded.output("part1.dropout")
+
+
 def test_optimizer_and_trainer_readings_get_full_marks(pytester: pytest.Pytester, tmp_path: Path) -> None:
     """Optimizers: p.sub_(), PyTorch-style momentum (v = mu v + g; p -= lr v) with the regularization
     added to dp in place and velocities in a dict, p.data rebound, RMSProp state rebuilt each step.

@@ -43,6 +43,9 @@ class Run:
     params: list[tuple[np.ndarray, np.ndarray]] | None
     error: str | None
     failed_call: int | None
+    # the params the worker copied the judge's values into transposed (a Linear keeping its weight
+    # as (Din, Dout)); it reports them back in the judge's (Dout, Din) layout
+    transposed: bool = False
 
     def output(self, i: int) -> Any:
         return self.calls[i] if i < len(self.calls) else None
@@ -62,7 +65,9 @@ def run(ctx: CheckContext, spec: dict, calls: list[dict], label: str, record_dro
         if not all(isinstance(p, list) and len(p) == 2 and all(isinstance(t, np.ndarray) for t in p) for p in params):
             raise CheckAbort(f"{label}.params() did not give (tensor, gradient) pairs")
         params = [(p[0], p[1]) for p in params]
-    return Run(reply["calls"], params, error, reply.get("failed_call"))
+    flags = reply.get("transposed")
+    transposed = isinstance(flags, list) and any(f is True for f in flags)
+    return Run(reply["calls"], params, error, reply.get("failed_call"), transposed)
 
 
 def build_reference(ctx: CheckContext, spec: dict) -> Any:
@@ -184,6 +189,7 @@ class LayerVerdict:
     forward: Finding
     backward: Finding
     notes: list[str] = field(default_factory=list)
+    transposed: bool = False  # see Run.transposed
 
 
 def judge_layer(
@@ -262,7 +268,7 @@ def judge_layer(
     if not problems:  # empty: the finite differences are its problems
         problems.extend(_finite_difference_problems(ctx, spec, label, x, y, dout, train, r, notes))
     backward = Finding("backward", not problems, _with_hint("\n".join(problems) or None, hint_backward))
-    return LayerVerdict(forward, backward, notes)
+    return LayerVerdict(forward, backward, notes, r.transposed)
 
 
 def _finite_difference_problems(ctx, spec, label, x, y, dout, train, r: Run, notes: list[str]) -> list[str]:
