@@ -154,7 +154,9 @@ def files_below(top: Path, suffixes: tuple[str, ...], depth: int, skip: Path | N
 
 
 def _find_packages(top: Path, package: str) -> list[Path]:
-    if top.name == package and any(top.glob("*.py")):
+    # the package folder itself; but the course hands out hw2/ holding the hw2/ package beside its own
+    # scripts (main.py): a folder of that name with the package inside is the submission's root
+    if top.name == package and any(top.glob("*.py")) and not _holds_package(top, package):
         return [top.parent]
     found = []
     frontier = [top]
@@ -168,7 +170,7 @@ def _find_packages(top: Path, package: str) -> list[Path]:
             for child in children:
                 if child.name in SKIP_DIRS or child.name.startswith("."):
                     continue
-                if child.name == package and any(child.glob("*.py")):
+                if child.name == package and any(child.glob("*.py")) and not _holds_package(child, package):
                     found.append(folder)
                 else:
                     nxt.append(child)
@@ -176,6 +178,11 @@ def _find_packages(top: Path, package: str) -> list[Path]:
             return found
         frontier = nxt
     return found
+
+
+def _holds_package(folder: Path, package: str) -> bool:
+    inner = folder / package
+    return inner.is_dir() and not inner.is_symlink() and any(inner.glob("*.py"))
 
 
 def detect_version(package_dir: Path) -> str:
