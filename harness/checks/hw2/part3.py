@@ -806,10 +806,16 @@ def _batch_findings(ctx: CheckContext) -> list[Finding]:
         if train_problems:  # later batches start from a wrong model: the first wrong one says it all
             break
     # test_batch is judged from the model as the student's last train_batch left it
-    x, y = test
-    weight, bias = (torch.from_numpy(np.asarray(p)).double() for p in steps[-2]["params"])
-    state = Replay(weight, bias, threshold)
-    test_problems = _step_problems("test_batch", steps[-1], (state.loss(x, y),), (state.correct(x, y),), state.params())
+    test_problems: list[str | None]
+    if isinstance(reply.get("test_error"), dict):
+        test_problems = [Crash(describe_student_error(reply["test_error"], "ClassifierTrainer.test_batch"))]
+    else:
+        x, y = test
+        weight, bias = (torch.from_numpy(np.asarray(p)).double() for p in steps[-2]["params"])
+        state = Replay(weight, bias, threshold)
+        test_problems = _step_problems(
+            "test_batch", steps[-1], (state.loss(x, y),), (state.correct(x, y),), state.params()
+        )
     return [
         _finding(
             "train_batch",
