@@ -831,8 +831,18 @@ def _data(images: Any, scale: Scale) -> tuple[list, list | None]:
     return train, test
 
 
-def _run(scale: Scale, hidden: list[int], optimizer: str, hp: dict, lr: float, seed: int, dropout: float = 0.0) -> dict:
+def _run(
+    scale: Scale,
+    hidden: list[int],
+    optimizer: str,
+    hp: dict,
+    lr: float,
+    seed: int,
+    dropout: float = 0.0,
+    grader_loop: bool = False,
+) -> dict:
     return {
+        "grader_loop": grader_loop,
         "hidden": hidden,
         "wstd": hp["wstd"],
         "lr": lr,
@@ -953,16 +963,16 @@ def overfit_hp(ctx: CheckContext) -> list[Finding]:
 
 
 def _compare(
-    ctx: CheckContext, hp: dict, scale: Scale, split: str, seed: int, who: str
+    ctx: CheckContext, hp: dict, scale: Scale, split: str, seed: int, who: str, grader_loop: bool = False
 ) -> tuple[list[str | None], list[str]]:
     """(problems, a line per optimizer) of the comparison from ``seed``; where Momentum or RMSProp
     ends just below vanilla SGD (within the rubric's ``borderline_margin``, in accuracy points), the
     comparison is decided on more seeds (checks/borderline.py)."""
-    problems, lines, first = _compare_once(ctx, hp, scale, split, seed, who)
+    problems, lines, first = _compare_once(ctx, hp, scale, split, seed, who, grader_loop=grader_loop)
     if any(problems) and decide(
         ctx,
         first,
-        lambda s: _compare_once(ctx, hp, scale, split, s, who, draw=False)[2],
+        lambda s: _compare_once(ctx, hp, scale, split, s, who, draw=False, grader_loop=grader_loop)[2],
         borderline_margin(ctx, COMPARE_MARGIN),
         " points",
         seed,
@@ -972,7 +982,14 @@ def _compare(
 
 
 def _compare_once(
-    ctx: CheckContext, hp: dict, scale: Scale, split: str, seed: int, who: str, draw: bool = True
+    ctx: CheckContext,
+    hp: dict,
+    scale: Scale,
+    split: str,
+    seed: int,
+    who: str,
+    draw: bool = True,
+    grader_loop: bool = False,
 ) -> tuple[list[str | None], list[str], Run]:
     """(problems, a line per optimizer, the run judged): each optimizer trains the notebook's MLP from
     the same initial weights; Momentum and RMSProp must end above vanilla SGD in ``split`` accuracy.
@@ -983,7 +1000,9 @@ def _compare_once(
     bonus = "" if "rmsprop" in judged else "not deducted (RMSProp is a bonus in this offering): "
 
     def train(names: list[str]) -> dict[str, dict]:
-        runs = [_run(scale, COMPARE_HIDDEN, OPTIMIZERS[n], hp, hp[f"lr_{n}"], seed) for n in names]
+        runs = [
+            _run(scale, COMPARE_HIDDEN, OPTIMIZERS[n], hp, hp[f"lr_{n}"], seed, grader_loop=grader_loop) for n in names
+        ]
         return dict(zip(names, _train(ctx, scale, runs, doing=f"training {label} with {', '.join(names)}")))
 
     results = train(["vanilla", *judged])
@@ -1062,6 +1081,8 @@ def optimizer_comparison(ctx: CheckContext) -> list[Finding]:
                 *again_lines,
             ]
             problems = []
+    if any(problems):
+        problems, lines = _apart_from_the_trainer(ctx, problems, lines)
     ctx.notes.extend(lines)
     return [
         _finding(
@@ -1069,6 +1090,26 @@ def optimizer_comparison(ctx: CheckContext) -> list[Finding]:
             problems,
             "MomentumSGD and RMSProp should beat VanillaSGD here; compare their update rules with the notebook's",
         )
+    ]
+
+
+def _apart_from_the_trainer(
+    ctx: CheckContext, problems: list[str | None], lines: list[str]
+) -> tuple[list[str | None], list[str]]:
+    """The comparison again with a plain training loop in place of the student's LayerTrainer: where
+    the optimizers then win, the trainer was the cause (part2.layer_trainer_batch and part2.epoch
+    judge it), not the update rules this check is about: not deducted twice."""
+    again, again_lines = _compare(
+        ctx, CODE_LEARNS_COMPARE_HP, COMPARE_SMALL, "train", ctx.seed, "known-good", grader_loop=True
+    )
+    if any(again):
+        return problems, lines
+    return [], [
+        *[f"with your LayerTrainer: {p}" for p in problems if p],
+        *lines,
+        "with a plain loop in place of your LayerTrainer (forward, loss, zero_grad, backward, step) "
+        "your optimizers beat vanilla SGD: the trainer is the cause, judged by its own checks; not deducted here",
+        *again_lines,
     ]
 
 
