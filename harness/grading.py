@@ -139,10 +139,14 @@ def locate_submission(path: Path, assignment: str) -> Submission:
     return identify(path, assignment)[0]
 
 
+# Recognised without --assignment, a tutorial's file must define at least this share of its names
+AUTO_MIN_SHARE = 0.5
+
+
 def identify(path: Path, assignment: str) -> tuple[Submission, str]:
     """The submission at ``path`` and its assignment. "auto": an assignment whose package is there
     wins (tutorial files are then not even read); else the module file that defines the largest
-    share of an assignment's names; ties go to the first in ``available()``."""
+    share of an assignment's names (at least AUTO_MIN_SHARE); ties go to the first in ``available()``."""
     check_assignment(assignment)
     if not path.exists():
         raise SubmissionError(f"--submission={path}: no such file or directory")
@@ -155,17 +159,21 @@ def identify(path: Path, assignment: str) -> tuple[Submission, str]:
             if (contracts[name].package is not None) != wanted_package:
                 continue
             try:
-                found.append((locate(path, contracts[name]), name))
+                sub = locate(path, contracts[name])
             except SubmissionError as exc:
                 error = error or exc
+                continue
+            if assignment == "auto" and not wanted_package and sub.match < AUTO_MIN_SHARE:
+                continue  # a notebook importing one name (``from hw2.mlp import MLP``) is not a tutorial's code
+            found.append((sub, name))
         if found:
             return max(found, key=lambda f: (f[0].match, -names.index(f[1])))
-    assert error is not None
     if assignment == "auto" and len(names) > 1:
         raise SubmissionError(
             f"--submission={path}: none of the assignments' code was found; expected "
             + "; or ".join(f"{contracts[n].describe()} ({n})" for n in names)
         ) from None
+    assert error is not None
     raise error
 
 

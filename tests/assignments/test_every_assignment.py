@@ -18,6 +18,7 @@ from harness.dev.cases import same_submission
 from harness.grading import identify
 from harness.notebook import convert
 from harness.rubric import load as load_rubric, rubric_path
+from harness.submission import SubmissionError
 from tests.grading.helpers import expectation
 
 from .common import AssignmentFixtures
@@ -107,3 +108,13 @@ def test_a_case_is_one_bug_of_the_example(name: str, case: Path, cases) -> None:
         if line[:1] in "+-" and not line.startswith(("+++", "---"))
     ]
     assert 1 <= len(diff) <= 8, diff
+
+
+def test_notebooks_that_only_import_a_tutorials_name_are_not_that_tutorial(tmp_path: Path) -> None:
+    """HW2's notebooks handed in without their hw2/ package import MLP from it: one of the Neuromatch
+    tutorial's five names, not its code. Without --assignment that is refused, not graded as w1d5."""
+    (tmp_path / "Part3_MLP.py").write_text("from hw2.mlp import MLP\n\nmlp = MLP(2, [8, 2], ['relu', 'none'])\n")
+    with pytest.raises(SubmissionError, match="none of the assignments' code was found"):
+        identify(tmp_path, "auto")
+    sub, name = identify(tmp_path, "nma_w1d5")  # named by the staff: graded as what it was said to be
+    assert name == "nma_w1d5" and sub.module_file is not None
