@@ -114,6 +114,34 @@ def test_dropout_keeping_with_probability_p_scaled_by_1_over_p_loses_train_only(
     assert "eval mode gives" not in graded.output("part1.dropout")
 
 
+def test_a_cross_entropy_bug_is_charged_once_not_again_for_large_scores(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    """A class count hard-coded to the notebook's 10 (real 2023 code one-hot encodes with
+    num_classes=10) fails part1.cross_entropy's other shape; part1.cross_entropy_large_scores judges
+    the notebook's shape only. A loss summed instead of averaged is wrong at every scale: charged by
+    part1.cross_entropy, and large_scores says "same cause"."""
+    hard_coded = copy_example(tmp_path / "ten-classes")
+    _edit(
+        hard_coded / "hw2" / "layers.py",
+        "        correct_scores = x[torch.arange(N), y]",
+        "        x = x.reshape(N, 10)\n        correct_scores = x[torch.arange(N), y]",
+    )
+    graded = grade(pytester, hard_coded, "-k", "cross_entropy")
+    assert graded.failing() == {"part1.cross_entropy"}, graded.report["tests"]
+    assert "on 7 samples of 3 classes" in graded.output("part1.cross_entropy")
+
+    summed = copy_example(tmp_path / "summed")
+    _edit(
+        summed / "hw2" / "layers.py",
+        "        loss = torch.mean(log_sum_exp - correct_scores)",
+        "        loss = torch.sum(log_sum_exp - correct_scores)",
+    )
+    graded = grade(pytester, summed, "-k", "cross_entropy")
+    assert graded.failing() == {"part1.cross_entropy"}, graded.report["tests"]
+    assert "same cause as part1.cross_entropy" in graded.output("part1.cross_entropy_large_scores")
+
+
 def test_optimizer_and_trainer_readings_get_full_marks(pytester: pytest.Pytester, tmp_path: Path) -> None:
     """Optimizers: p.sub_(), PyTorch-style momentum (v = mu v + g; p -= lr v) with the regularization
     added to dp in place and velocities in a dict, p.data rebound, RMSProp state rebuilt each step.
