@@ -665,6 +665,24 @@ def hp_training(data: dict, num_epochs: int, init_seed: int = NOTEBOOK_SEED) -> 
 # -- mlp_experiment -------------------------------------------------------------------------
 
 
+def _own_trainer_accuracy(model: nn.Module, thresh: Any, dl_test: DataLoader) -> float | None:
+    """What the student's own ClassifierTrainer.test_epoch counts for the returned model at its
+    threshold (None where that fails): a test_acc that differs from the model's accuracy but equals
+    this is the trainer's count (part3.trainer's to judge), not mlp_experiment's mistake. The
+    global RNG is restored: the notebook's loop goes on from the same state."""
+    state = torch.get_rng_state()
+    try:
+        model.threshold = thresh
+        trainer = _student_attr("training", "ClassifierTrainer")(
+            model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.0)
+        )
+        return float(trainer.test_epoch(dl_test, verbose=False).accuracy)
+    except Exception:
+        return None
+    finally:
+        torch.set_rng_state(state)
+
+
 @probe("hw2.part3.mlp_experiment")
 def mlp_experiment(data: dict, configs: list, n_epochs: int) -> dict:
     """The notebook's architecture experiment on ``configs`` ([depth, width] pairs), seeded once
@@ -688,8 +706,10 @@ def mlp_experiment(data: dict, configs: list, n_epochs: int) -> dict:
         with torch.no_grad():
             proba = _tensor_reply(model.predict_proba(x_test), "the model's predict_proba")["values"]
         positive = int(getattr(model, "positive_class", 1))
+        trainer_acc = _own_trainer_accuracy(model, thresh, dl_test)
         runs.append(
             {
+                "trainer_acc": trainer_acc,
                 "depth": depth,
                 "width": width,
                 "thresh": _number(thresh, "mlp_experiment's thresh"),

@@ -183,3 +183,31 @@ def test_utils_alias_is_no_free_pass_for_a_missing_support_module(pytester: pyte
     assert graded.failing() == {"part2.fit"}
     assert "hw2.training does not import" in graded.output("part2.fit")
     assert "hw2/training.py:" in graded.report["output"] and "no_such_module" in graded.report["output"]
+
+
+def test_mlp_experiment_is_charged_for_its_own_test_acc_not_for_the_trainers_count(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    """A test epoch run before the threshold is set returns the accuracy at 0.5: mlp_experiment's own
+    mistake (the student's trainer counts the returned model right), charged on its returns half. The
+    same test_acc from a trainer that counts by argmax (real 2023 code) is the trainer's: a note here."""
+    own = copy_example(tmp_path / "threshold-late")
+    _edit(
+        own / "hw2" / "experiments.py",
+        "    model.threshold = thresh\n    test_res = trainer.test_epoch(dl_test, verbose=False)\n",
+        "    test_res = trainer.test_epoch(dl_test, verbose=False)\n    model.threshold = thresh\n",
+    )
+    graded = grade(pytester, own, "-k", "part3.mlp_experiment")
+    test = next(t for t in graded.report["tests"] if t["number"] == "part3.mlp_experiment")
+    assert test["max_score"] - test["score"] == pytest.approx(1.0), graded.output("part3.mlp_experiment")
+    assert "set model.threshold = thresh before the test epoch" in graded.output("part3.mlp_experiment")
+
+    argmax = copy_example(tmp_path / "argmax-count")
+    _edit(
+        argmax / "hw2" / "training.py",
+        "            y_pred = self.model.classify_scores(scores)\n            num_correct = int((y_pred == y).sum().item())\n            # ==",
+        "            y_pred = scores.argmax(dim=1)\n            num_correct = int((y_pred == y).sum().item())\n            # ==",
+    )
+    graded = grade(pytester, argmax, "-k", "part3.mlp_experiment")
+    assert graded.failing() == set(), graded.output("part3.mlp_experiment")
+    assert "a count of your trainer or classifier" in graded.output("part3.mlp_experiment")
