@@ -665,14 +665,14 @@ def hp_training(data: dict, num_epochs: int, init_seed: int = NOTEBOOK_SEED) -> 
 # -- mlp_experiment -------------------------------------------------------------------------
 
 
-def _own_trainer_accuracy(model: nn.Module, thresh: Any, dl_test: DataLoader) -> float | None:
+def _own_trainer_accuracy(model: nn.Module, returned: Any, dl_test: DataLoader) -> float | None:
     """What the student's own ClassifierTrainer.test_epoch counts for the returned model at its
-    threshold (None where that fails): a test_acc that differs from the model's accuracy but equals
-    this is the trainer's count (part3.trainer's to judge), not mlp_experiment's mistake. The
-    global RNG is restored: the notebook's loop goes on from the same state."""
+    threshold (None where that fails): where it miscounts too, a test_acc that differs from the
+    model's accuracy is the trainer's (or classifier's) bug, not mlp_experiment's. The global RNG is
+    restored: the notebook's loop goes on from the same state."""
     state = torch.get_rng_state()
     try:
-        model.threshold = thresh
+        model.threshold = returned  # the model at the threshold returned with it, whatever the code set
         trainer = _student_attr("training", "ClassifierTrainer")(
             model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.0)
         )
