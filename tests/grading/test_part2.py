@@ -159,3 +159,20 @@ def test_missing_optimizers_module_fails_only_what_needs_it(pytester: pytest.Pyt
     }
     assert graded.failing() == needs_optimizers
     assert "No module named 'hw2.optimizers'" in graded.output("part2.momentum_sgd")
+
+
+def test_a_vanilla_sgd_left_as_pass_earns_nothing_for_the_skeletons_zero_grad(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    """CS3600's skeleton leaves `pass` in its blocks: step() runs and does nothing. zero_grad is the
+    skeleton's own code and earns its point only beside a step that updates the parameters."""
+    sub = copy_example(tmp_path / "pass")
+    _edit(
+        sub / "hw2" / "optimizers.py",
+        "            dp += self.reg * p\n            p -= self.learn_rate * dp\n",
+        "            pass\n",
+    )
+    graded = grade(pytester, sub, "-k", "part2.vanilla_sgd")
+    test = next(t for t in graded.report["tests"] if t["number"] == "part2.vanilla_sgd")
+    assert test["score"] == 0, graded.output("part2.vanilla_sgd")
+    assert "not judged: step() does not update the parameters yet" in graded.output("part2.vanilla_sgd")

@@ -166,7 +166,7 @@ def _judge_optimizer(
         return None, reply
     if _unchanged(got, params):
         return (
-            f"{case.label}: step() left the parameters unchanged\n  hint: update the parameter tensors IN "
+            f"{case.label}: {UNCHANGED}\n  hint: update the parameter tensors IN "
             "PLACE (p -= ..., not p = p - ...): the optimizer holds the model's own tensors"
         ), reply
     for mistake, other in mistakes.items():
@@ -175,6 +175,7 @@ def _judge_optimizer(
     return f"{problem}\n  hint: {hint}", reply
 
 
+UNCHANGED = "step() left the parameters unchanged"
 VANILLA_HINT = "p -= learn_rate * (dp + reg * p): the gradient of reg/2 * ||p||^2 is reg * p"
 MOMENTUM_HINT = (
     "v = momentum * v - learn_rate * (dp + reg * p); p += v, with one velocity per parameter "
@@ -240,6 +241,13 @@ def vanilla_sgd(ctx: CheckContext) -> list[Finding]:
         problem, reply = _judge_optimizer(ctx, case, VANILLA_HINT, diagnoses=NO_REG)
     except CheckAbort as exc:
         return findings + [_aborted("steps", exc), _aborted("zero_grad", exc)]
+    if problem and UNCHANGED in problem:
+        # zero_grad is the skeleton's own code: it earns its point beside a step that does something
+        # (a skeleton whose blocks are `pass`, as CS3600's, got it for nothing)
+        return findings + [
+            Finding("steps", False, problem),
+            Finding("zero_grad", False, "not judged: step() does not update the parameters yet"),
+        ]
     return findings + [Finding("steps", not problem, problem or ""), _zero_grad_finding(reply)]
 
 
