@@ -130,6 +130,9 @@ def test_a_cross_entropy_bug_is_charged_once_not_again_for_large_scores(
     graded = grade(pytester, hard_coded, "-k", "cross_entropy")
     assert graded.failing() == {"part1.cross_entropy"}, graded.report["tests"]
     assert "on 7 samples of 3 classes" in graded.output("part1.cross_entropy")
+    # the forward crashes on that shape: its backward, right wherever it ran, is not charged too
+    test = next(t for t in graded.report["tests"] if t["number"] == "part1.cross_entropy")
+    assert test["max_score"] - test["score"] == pytest.approx(2.0), graded.output("part1.cross_entropy")
 
     summed = copy_example(tmp_path / "summed")
     _edit(

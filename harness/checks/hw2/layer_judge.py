@@ -19,6 +19,7 @@ import torch
 from ...compare import as_f64, fd_mismatch, mismatch
 from ..base import CheckAbort, CheckContext, Finding, describe_student_error
 
+BACKWARD_NOT_RUN = "not run: forward failed"
 FD_BUDGET = 24  # finite-difference coordinates per layer, spread over its input and parameters
 FD_MAX_PER_TENSOR = 6
 
@@ -217,7 +218,7 @@ def judge_layer(
     fwd_out = r.output(first)
     if fwd_out is None:
         msg = r.error or f"{label}.forward() gave no output"
-        return LayerVerdict(Finding("forward", False, msg), Finding("backward", False, "not run: forward failed"))
+        return LayerVerdict(Finding("forward", False, msg), Finding("backward", False, BACKWARD_NOT_RUN))
     if r.params is None:
         # params() itself failed: the reference cannot be loaded with the student's values
         msg = r.error or f"{label}.params() failed"

@@ -9,6 +9,7 @@ from ...compare import as_f64, mismatch
 from .. import check
 from ..base import CheckAbort, CheckContext, Finding
 from .layer_judge import (
+    BACKWARD_NOT_RUN,
     LayerVerdict,
     build_reference,
     bwd,
@@ -32,6 +33,14 @@ def _merged(findings: list[Finding]) -> Finding:
     return Finding(findings[0].component, not failed, "\n".join(f.message for f in failed if f.message))
 
 
+def _merged_backward(verdicts: list[LayerVerdict]) -> Finding:
+    """The backward component over the shapes where it could run: a forward that crashes on one
+    shape (a class count hard-coded to the notebook's) is the forward's failure, not the backward's
+    too; where it ran nowhere, it fails."""
+    ran = [v.backward for v in verdicts if v.backward.message != BACKWARD_NOT_RUN]
+    return _merged(ran or [v.backward for v in verdicts])
+
+
 def _judged_on_shapes(
     ctx: CheckContext, cases: list[tuple[dict, str, tuple, tuple]], **hints: str
 ) -> list[LayerVerdict]:
@@ -50,7 +59,7 @@ def _judged_on_shapes(
 
 def _on_shapes(ctx: CheckContext, cases: list[tuple[dict, str, tuple, tuple]], **hints: str) -> list[Finding]:
     verdicts = _judged_on_shapes(ctx, cases, **hints)
-    return [_merged([v.forward for v in verdicts]), _merged([v.backward for v in verdicts])]
+    return [_merged([v.forward for v in verdicts]), _merged_backward(verdicts)]
 
 
 def _activation(ctx: CheckContext, spec: dict, label: str, shape: tuple[int, ...], hint: str) -> list[Finding]:
@@ -114,7 +123,7 @@ def linear(ctx: CheckContext) -> list[Finding]:
         hint_backward=LINEAR_HINT,
     )
     forward = _merged([v.forward for v in verdicts])
-    backward = _merged([v.backward for v in verdicts])
+    backward = _merged_backward(verdicts)
     if any(v.transposed for v in verdicts):
         forward = _weight_layout(ctx, forward)
     return [forward, backward]
@@ -223,7 +232,7 @@ def _cross_entropy(ctx: CheckContext, scale: float, shapes: tuple[tuple[int, int
             )
         )
         ctx.notes.extend(verdicts[-1].notes)
-    return LayerVerdict(_merged([v.forward for v in verdicts]), _merged([v.backward for v in verdicts]), [])
+    return LayerVerdict(_merged([v.forward for v in verdicts]), _merged_backward(verdicts), [])
 
 
 @check("part1.cross_entropy")
