@@ -211,3 +211,17 @@ def test_mlp_experiment_is_charged_for_its_own_test_acc_not_for_the_trainers_cou
     graded = grade(pytester, argmax, "-k", "part3.mlp_experiment")
     assert graded.failing() == set(), graded.output("part3.mlp_experiment")
     assert "a count of your trainer or classifier" in graded.output("part3.mlp_experiment")
+
+
+def test_mlp_experiment_reporting_a_made_up_test_acc_is_judged_on_its_models(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    """The grid's thresholds judge the returned models' own accuracy (computed by the judge from their
+    probabilities): a test_acc of 100 reported for models that did not learn passes nothing."""
+    sub = copy_example(tmp_path / "made-up")
+    experiments = sub / "hw2" / "experiments.py"
+    _edit(experiments, EXAMPLE_OPTIMIZER, "    optimizer = torch.optim.SGD(model.parameters(), lr=1e-5)\n")
+    _edit(experiments, "    test_acc = test_res.accuracy\n", "    test_acc = 100.0\n")
+    graded = grade(pytester, sub, "-k", "part3.mlp_experiment")
+    test = next(t for t in graded.report["tests"] if t["number"] == "part3.mlp_experiment")
+    assert test["score"] == 0, graded.output("part3.mlp_experiment")
