@@ -92,10 +92,8 @@ def _judge_layout(t: torch.Tensor, flip: bool) -> torch.Tensor:
 
 
 def _params_as_sent(layer: Any, flipped: list[bool]) -> list[list[torch.Tensor]]:
-    return [
-        [_judge_layout(p, i < len(flipped) and flipped[i]), _judge_layout(g, i < len(flipped) and flipped[i])]
-        for i, (p, g) in enumerate(_params(layer))
-    ]
+    flips = flipped + [False] * len(_params(layer))  # params() may have grown since build_init
+    return [[_judge_layout(p, flip), _judge_layout(g, flip)] for (p, g), flip in zip(_params(layer), flips)]
 
 
 def _tensor(value: Any) -> torch.Tensor | None:

@@ -33,12 +33,16 @@ def _merged(findings: list[Finding]) -> Finding:
     return Finding(findings[0].component, not failed, "\n".join(f.message for f in failed if f.message))
 
 
-def _merged_backward(verdicts: list[LayerVerdict]) -> Finding:
-    """The backward component over the shapes where it could run: a forward that crashes on one
-    shape (a class count hard-coded to the notebook's) is the forward's failure, not the backward's
-    too; where it ran nowhere, it fails."""
+def _merged_verdict(verdicts: list[LayerVerdict]) -> LayerVerdict:
+    """One layer judged on several shapes. Its backward counts over the shapes where it could run: a
+    forward that crashes on one shape (a class count hard-coded to the notebook's) is the forward's
+    failure, not the backward's too; where it ran nowhere, it fails."""
     ran = [v.backward for v in verdicts if v.backward.message != BACKWARD_NOT_RUN]
-    return _merged(ran or [v.backward for v in verdicts])
+    return LayerVerdict(
+        _merged([v.forward for v in verdicts]),
+        _merged(ran or [v.backward for v in verdicts]),
+        transposed=any(v.transposed for v in verdicts),
+    )
 
 
 def _judged_on_shapes(
@@ -58,8 +62,8 @@ def _judged_on_shapes(
 
 
 def _on_shapes(ctx: CheckContext, cases: list[tuple[dict, str, tuple, tuple]], **hints: str) -> list[Finding]:
-    verdicts = _judged_on_shapes(ctx, cases, **hints)
-    return [_merged([v.forward for v in verdicts]), _merged_backward(verdicts)]
+    v = _merged_verdict(_judged_on_shapes(ctx, cases, **hints))
+    return [v.forward, v.backward]
 
 
 def _activation(ctx: CheckContext, spec: dict, label: str, shape: tuple[int, ...], hint: str) -> list[Finding]:
@@ -122,11 +126,8 @@ def linear(ctx: CheckContext) -> list[Finding]:
         hint_forward="z = x @ W^T + b, compared with torch.nn.Linear holding your own w and b",
         hint_backward=LINEAR_HINT,
     )
-    forward = _merged([v.forward for v in verdicts])
-    backward = _merged_backward(verdicts)
-    if any(v.transposed for v in verdicts):
-        forward = _weight_layout(ctx, forward)
-    return [forward, backward]
+    v = _merged_verdict(verdicts)
+    return [_weight_layout(ctx, v.forward) if v.transposed else v.forward, v.backward]
 
 
 def _weight_layout(ctx: CheckContext, forward: Finding) -> Finding:
@@ -232,7 +233,7 @@ def _cross_entropy(ctx: CheckContext, scale: float, shapes: tuple[tuple[int, int
             )
         )
         ctx.notes.extend(verdicts[-1].notes)
-    return LayerVerdict(_merged([v.forward for v in verdicts]), _merged_backward(verdicts), [])
+    return _merged_verdict(verdicts)
 
 
 @check("part1.cross_entropy")

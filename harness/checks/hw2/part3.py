@@ -1185,6 +1185,19 @@ def _model_accuracy(run: dict, y_test: np.ndarray) -> float:
     return max(_accuracies(run, y_test)) if 0.0 <= run["thresh"] <= 1.0 else 0.0
 
 
+def _test_acc_problem(label: str, run: dict, accuracies: list[float], p: np.ndarray, y_test: np.ndarray) -> str:
+    at_half = 100.0 * float(((p >= 0.5) == y_test).mean())
+    hint = (
+        " (that is the accuracy at threshold 0.5: set model.threshold = thresh before the test epoch)"
+        if abs(run["test_acc"] - at_half) <= 0.1
+        else ""
+    )
+    return (
+        f"{label}: test_acc = {run['test_acc']:.2f}, but the returned model with threshold "
+        f"{run['thresh']:.4g} classifies {accuracies[0]:.2f}% of the test set correctly{hint}"
+    )
+
+
 def _run_problems(run: dict, y_test: np.ndarray, notes: list[str]) -> list[str | None]:
     label = f"mlp_experiment(depth={run['depth']}, width={run['width']})"
     problems: list[str | None] = []
@@ -1212,17 +1225,8 @@ def _run_problems(run: dict, y_test: np.ndarray, notes: list[str]) -> list[str |
                 f"ClassifierTrainer.test_epoch counts {own:.2f}% for it: a count of your trainer or "
                 "classifier, which their own checks judge; not charged here"
             )
-            return problems
-        at_half = 100.0 * float(((p >= 0.5) == y_test).mean())
-        hint = (
-            " (that is the accuracy at threshold 0.5: set model.threshold = thresh before the test epoch)"
-            if abs(run["test_acc"] - at_half) <= 0.1
-            else ""
-        )
-        problems.append(
-            f"{label}: test_acc = {run['test_acc']:.2f}, but the returned model with threshold "
-            f"{thresh:.4g} classifies {accuracies[0]:.2f}% of the test set correctly{hint}"
-        )
+        else:
+            problems.append(_test_acc_problem(label, run, accuracies, p, y_test))
     if not (0.0 <= run["valid_acc"] <= 100.0):
         problems.append(f"{label}: valid_acc = {run['valid_acc']}, expected a percentage")
     return problems
